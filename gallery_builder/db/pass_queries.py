@@ -1,0 +1,113 @@
+"""SQL for the pass runner: what is pending, the inputs of a batch, coverage and the error record."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from typing import Any, Iterable, Sequence
+
+from gallery_builder.passes.base import PhotoInput, PhotoResult, Scope
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def photos_pending(db: Any, pass_name: str, version: int, requires: Sequence[str], scope: Scope,
+                   force: bool = False, kinds: Sequence[str] = ("photo", "video", "raw")) -> list[int]:
+    """Present photos in scope whose result for this pass is absent, outdated or for old content.
+
+    A photo whose earlier attempt failed on the same content and version is not pending: bad files
+    are retried only when they change (or with force). Required passes must have succeeded.
+    """
+    where, params = scope.sql("p")
+    sql = [f"SELECT p.id FROM photos p WHERE p.status != 'missing' AND p.content_hash IS NOT NULL"
+           f" AND p.kind IN ({','.join('?' * len(kinds))}){where}"]
+    params = list(kinds) + params
+    if not force:
+        sql.append(" AND NOT EXISTS (SELECT 1 FROM pass_runs r WHERE r.photo_id = p.id AND r.pass = ?"
+                   " AND r.version = ? AND r.content_hash IS p.content_hash)")
+        params.extend([pass_name, version])
+    for required in requires:
+        sql.append(" AND EXISTS (SELECT 1 FROM pass_runs q WHERE q.photo_id = p.id AND q.pass = ?"
+                   " AND q.status = 'ok' AND q.content_hash IS p.content_hash)")
+        params.append(required)
+    sql.append(" ORDER BY p.id")
+    return [row[0] for row in db.execute("".join(sql), params)]
+
+
+def photo_inputs(db: Any, photo_ids: Sequence[int]) -> list[PhotoInput]:
+    """Plain inputs for a batch: absolute path, kind, hash, size, mtime."""
+    if not photo_ids:
+        return []
+    marks = ",".join("?" * len(photo_ids))
+    rows = db.execute(
+        f"SELECT p.id, p.path_bytes, p.kind, p.content_hash, p.size, p.mtime_ns, r.path AS root_path"
+        f" FROM photos p JOIN roots r ON r.id = p.root_id WHERE p.id IN ({marks}) ORDER BY p.id",
+        list(photo_ids)).fetchall()
+    return [PhotoInput(photo_id=row["id"],
+                       path=os.path.join(row["root_path"], os.fsdecode(bytes(row["path_bytes"]))),
+                       kind=row["kind"], content_hash=row["content_hash"], size=row["size"],
+                       mtime_ns=row["mtime_ns"]) for row in rows]
+
+
+def record_pass_results(db: Any, pass_name: str, version: int, results: Iterable[PhotoResult],
+                        hashes: dict[int, str], marks_photo_error: bool) -> None:
+    """Write coverage/error rows (inside the caller's transaction)."""
+    stamp = now_iso()
+    rows = []
+    for result in results:
+        rows.append((result.photo_id, pass_name, version, hashes.get(result.photo_id),
+                     "ok" if result.ok else "error", result.error_code, result.error, stamp))
+        if marks_photo_error and not result.ok:
+            db.execute("UPDATE photos SET status = 'error', error_code = ?, error = ? WHERE id = ?",
+                       (result.error_code, f"{pass_name}: {result.error}", result.photo_id))
+        elif marks_photo_error:
+            db.execute("UPDATE photos SET status = 'ok', error_code = NULL, error = NULL"
+                       " WHERE id = ? AND status = 'error' AND error LIKE ?",
+                       (result.photo_id, f"{pass_name}: %"))
+    db.executemany("INSERT OR REPLACE INTO pass_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def pass_coverage(db: Any) -> list[dict[str, Any]]:
+    """Per pass: photos done ok, failed, and present photos in all (for `gallery status`)."""
+    rows = db.execute(
+        "SELECT r.pass, SUM(r.status = 'ok' AND r.content_hash IS p.content_hash) AS ok,"
+        " SUM(r.status = 'error' AND r.content_hash IS p.content_hash) AS errors,"
+        " MAX(r.updated_at) AS last_run"
+        " FROM pass_runs r JOIN photos p ON p.id = r.photo_id WHERE p.status != 'missing'"
+        " GROUP BY r.pass ORDER BY r.pass").fetchall()
+    return [dict(row) for row in rows]
+
+
+def errors_by_code(db: Any) -> list[dict[str, Any]]:
+    rows = db.execute(
+        "SELECT pass, error_code, COUNT(*) AS count FROM ("
+        "  SELECT 'scan' AS pass, error_code FROM photos WHERE status = 'error' AND error LIKE 'scan: %'"
+        "  UNION ALL SELECT r.pass, r.error_code FROM pass_runs r JOIN photos p ON p.id = r.photo_id"
+        "  WHERE r.status = 'error' AND p.status != 'missing' AND r.content_hash IS p.content_hash)"
+        " GROUP BY pass, error_code ORDER BY count DESC").fetchall()
+    return [dict(row) for row in rows]
+
+
+def error_records(db: Any, limit: int | None = None, code: str | None = None) -> list[dict[str, Any]]:
+    """Every current error: which file, which step, code and message."""
+    sql = ("SELECT * FROM ("
+           " SELECT p.id AS photo_id, ro.label AS root, p.path, 'scan' AS pass, p.error_code, p.error"
+           " FROM photos p JOIN roots ro ON ro.id = p.root_id WHERE p.status = 'error' AND p.error LIKE 'scan: %'"
+           " UNION ALL"
+           " SELECT p.id, ro.label, p.path, r.pass, r.error_code, r.error FROM pass_runs r"
+           " JOIN photos p ON p.id = r.photo_id JOIN roots ro ON ro.id = p.root_id"
+           " WHERE r.status = 'error' AND p.status != 'missing' AND r.content_hash IS p.content_hash)")
+    params: list[Any] = []
+    if code:
+        sql += " WHERE error_code = ?"
+        params.append(code)
+    sql += " ORDER BY root, path, pass"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [dict(row) for row in db.execute(sql, params)]
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

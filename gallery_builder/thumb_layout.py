@@ -1,0 +1,48 @@
+"""Where thumbnails live: content-addressed files shared by the indexer, builder and sidecar.
+
+A photo's thumbnails are `thumbs/<key[:2]>/<key>-<slot width>.<ext>` with `key` the file's content
+hash, so identical files share thumbnails and a rebuild never re-encodes. The slot table below is
+the single source of the sizes and formats (see README "Thumbnails" for why these).
+For a photo `W` pixels wide (after orientation), the file of slot `s` is `min(s, W)` wide; a slot
+is written only if it is the first one or the photo is wider than the previous slot.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    width: int
+    ext: str
+
+
+# grid: loaded by the hundreds on every page, so the smallest bytes win -> WebP (-25% vs JPEG).
+# lightbox/preview: encode cost dominates (WebP 1600 px ~25x JPEG's CPU here) -> baseline JPEG.
+SLOTS: tuple[Slot, ...] = (
+    Slot("grid", 400, "webp"),
+    Slot("lightbox", 1280, "jpg"),
+    Slot("preview", 1920, "jpg"),
+)
+SLOT_BY_WIDTH = {slot.width: slot for slot in SLOTS}
+
+
+def slots_for(width: int) -> list[Slot]:
+    """The slots written for an image `width` pixels wide (after orientation)."""
+    chosen: list[Slot] = []
+    previous = 0
+    for slot in SLOTS:
+        if not chosen or width > previous:
+            chosen.append(slot)
+        previous = slot.width
+    return chosen
+
+
+def thumb_relpath(key: str, width: int) -> str:
+    """Path of one thumbnail relative to the thumbs folder (and to the `/thumbs/` URL)."""
+    return f"{key[:2]}/{key}-{width}.{SLOT_BY_WIDTH[width].ext}"
+
+
+def thumb_files(key: str, widths: list[int]) -> list[str]:
+    return [thumb_relpath(key, width) for width in widths]
