@@ -33,15 +33,15 @@ def registry() -> dict[str, Pass]:
     return found
 
 
-def get_pass(name: str) -> Pass:
+def get_pass(name: str, passes: dict[str, Pass] | None = None) -> Pass:
     try:
-        return registry()[name]
+        return (registry() if passes is None else passes)[name]
     except KeyError:
         raise KeyError(f"unknown pass {name!r}; known: {', '.join(registry())}") from None
 
 
-def in_dependency_order(names: list[str] | tuple[str, ...]) -> list[Pass]:
-    """The named passes plus what they require, each after its requirements."""
+def in_dependency_order(names: list[str] | tuple[str, ...], passes: dict[str, Pass] | None = None) -> list[Pass]:
+    """The named passes plus what they require, each after its requirements (`passes`: the registry)."""
     ordered: list[Pass] = []
     visiting: set[str] = set()
 
@@ -51,7 +51,7 @@ def in_dependency_order(names: list[str] | tuple[str, ...]) -> list[Pass]:
         if name in visiting:
             raise RuntimeError(f"pass requirements form a cycle at {name!r}")
         visiting.add(name)
-        the_pass = get_pass(name)
+        the_pass = get_pass(name, passes)
         for required in the_pass.requires:
             visit(required)
         ordered.append(the_pass)

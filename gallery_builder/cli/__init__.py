@@ -1,0 +1,32 @@
+"""The `gallery` command: a thin click group; each command group lives in its own module.
+
+Command modules keep heavy imports inside their functions, so `gallery serve` (the search sidecar)
+starts without Pillow, pyarrow, jinja2 or torch ever being imported.
+"""
+from __future__ import annotations
+
+import importlib
+
+import click
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "gallery_builder.cli.index_cmd",
+    "gallery_builder.cli.maintenance",
+    "gallery_builder.cli.demo_cmd",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="gallery_builder")
+def main() -> None:
+    """Self-hosted photo library for a home NAS: index photos, build a static site, search it.
+
+    \b
+    Example:
+      gallery index ~/Pictures --home ./gallery-data
+      gallery status --home ./gallery-data
+    """
+
+
+for _module_name in COMMAND_MODULES:
+    importlib.import_module(_module_name).register(main)

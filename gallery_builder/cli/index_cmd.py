@@ -1,0 +1,99 @@
+"""`gallery index`: scan photo folders, run passes, export Parquet. Pass flags come from the registry."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from gallery_builder.cli.options import home_option
+from gallery_builder.passes import registry
+
+
+def _pass_flags(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --NAME/--no-NAME and --force-NAME for every registered pass (no per-pass code)."""
+    for name, the_pass in reversed(list(registry().items())):
+        flag = name.replace("_", "-")
+        command = click.option(f"--force-{flag}", f"force_{name}", is_flag=True, default=False,
+                               help=f"Re-run {name} on every photo in scope, even if up to date.")(command)
+        command = click.option(f"--{flag}/--no-{flag}", f"pass_{name}", default=None,
+                               help=f"{the_pass.description}"
+                                    f"{' (default pass)' if the_pass.default else ''}.")(command)
+    return command
+
+
+def chosen_passes(defaults: list[str], flags: dict[str, Any]) -> tuple[list[str], frozenset[str]]:
+    """Defaults from settings, plus passes switched on, minus passes switched off; forced ones run."""
+    names = list(defaults)
+    force = {name for name in registry() if flags.get(f"force_{name}")}
+    for name in registry():
+        wanted = flags.get(f"pass_{name}")
+        if (wanted or name in force) and name not in names:
+            names.append(name)
+        elif wanted is False and name in names:
+            names.remove(name)
+    unknown = [name for name in names if name not in registry()]
+    if unknown:
+        raise click.UsageError(f"unknown pass(es) in settings: {', '.join(unknown)}; known: {', '.join(registry())}")
+    return names, frozenset(force)
+
+
+@click.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@home_option
+@click.option("--workers", type=int, default=None, help="Processes for CPU-bound passes (default: all cores).")
+@click.option("--batch-size", type=int, default=None, help="Photos per batch/transaction (default 32).")
+@click.option("--accept-empty", is_flag=True, help="Allow a root that is now empty to mark all its photos missing.")
+@click.option("--export/--no-export", default=True, show_default=True, help="Write Parquet at the end.")
+@click.option("--progress/--no-progress", "show_bar", default=None,
+              help="Show progress bars (default: when stderr is a terminal).")
+@_pass_flags
+def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch_size: int | None,
+                  accept_empty: bool, export: bool, show_bar: bool | None, **flags: Any) -> None:
+    """Index photo folders into <home>/gallery.db, make thumbnails, export Parquet.
+
+    Each PATH becomes a root (remembered in <home>/gallery.toml with a short label); with no PATH,
+    every root already known is scanned again. New, changed, moved and missing files are detected;
+    only photos that need a pass get it. Safe to interrupt: run it again to resume.
+
+    \b
+    Examples:
+      gallery index /volume1/photo --home /data
+      gallery index ~/Pictures --home ./gallery-data --no-geocode
+      gallery index --home ./gallery-data --force-thumbs
+    """
+    from gallery_builder.config import SettingsError, load_settings, resolve_roots, save_settings
+    from gallery_builder.indexing import index_roots
+
+    try:
+        settings = load_settings(home, {"workers": workers, "batch_size": batch_size})
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+    if paths:
+        settings, roots = resolve_roots(settings, list(paths))
+        save_settings(settings)
+    else:
+        roots = settings.roots
+        if not roots:
+            raise click.UsageError("no PATH given and no roots in gallery.toml yet: "
+                                   "try `gallery index /path/to/photos --home DIR`")
+    names, force = chosen_passes(settings.values["default_passes"], flags)
+    click.echo(f"indexing {', '.join(f'{root.label}={root.path}' for root in roots)} "
+               f"into {settings.home} (passes: {', '.join(names) or 'none'})")
+    try:
+        report = index_roots(settings, roots, names, force, accept_empty=accept_empty, export=export,
+                             show_bar=show_bar, log=click.echo)
+    except KeyboardInterrupt:
+        click.echo("interrupted: finished batches are saved; run the same command to resume", err=True)
+        sys.exit(130)
+    if report.exported:
+        click.echo(f"exported {report.exported.get('photos.parquet', 0)} photos to {settings.parquet_dir}")
+    if report.refused:
+        for message in report.refused:
+            click.echo(f"error: {message}", err=True)
+        sys.exit(2)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(index_command)

@@ -1,0 +1,59 @@
+"""SQL that gathers the rows of each Parquet file (see docs/parquet.md)."""
+from __future__ import annotations
+
+from typing import Any
+
+from gallery_builder.db.pass_queries import error_records
+
+
+def photo_rows(db: Any) -> list[Any]:
+    """One row per photo with every fact joined in, in id order."""
+    return db.execute(
+        "SELECT p.id, r.label AS root, p.path, p.path_bytes, p.folder, p.name, p.kind, p.size, p.mtime_ns,"
+        " p.content_hash, e.taken_at, e.tz_offset, e.taken_at_source, e.date_in_future, e.camera_make,"
+        " e.camera_model, e.lens, e.focal_length, e.aperture, e.exposure_time, e.iso, e.width, e.height,"
+        " e.orientation, e.gps_lat, e.gps_lon, e.gps_alt, pl.place, pl.admin, pl.country, pl.country_code,"
+        " c.colors, h.phash, t.thumb_key, t.widths AS thumb_widths, e.duration, e.format, p.status,"
+        " p.error_code, p.error"
+        " FROM photos p JOIN roots r ON r.id = p.root_id"
+        " LEFT JOIN exif e ON e.photo_id = p.id LEFT JOIN places pl ON pl.photo_id = p.id"
+        " LEFT JOIN colors c ON c.photo_id = p.id LEFT JOIN phashes h ON h.photo_id = p.id"
+        " LEFT JOIN thumbnails t ON t.photo_id = p.id ORDER BY p.id").fetchall()
+
+
+def root_rows(db: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in db.execute(
+        "SELECT r.label, COUNT(p.id) AS photo_count, r.last_scan_at FROM roots r"
+        " LEFT JOIN photos p ON p.root_id = r.id AND p.status != 'missing' GROUP BY r.id ORDER BY r.label")]
+
+
+def coverage_rows(db: Any, pass_names: list[str] | None = None) -> list[dict[str, Any]]:
+    """Per registered pass: ok / errors for the current content, pending and total present photos."""
+    from gallery_builder.passes import registry
+
+    total = db.execute("SELECT COUNT(*) FROM photos WHERE status != 'missing' AND content_hash IS NOT NULL"
+                       ).fetchone()[0]
+    rows = []
+    for name, the_pass in registry().items():
+        if pass_names is not None and name not in pass_names:
+            continue
+        counts = db.execute(
+            "SELECT SUM(r.status = 'ok') AS ok, SUM(r.status = 'error') AS errors, MAX(r.updated_at) AS last_run"
+            " FROM pass_runs r JOIN photos p ON p.id = r.photo_id WHERE r.pass = ? AND r.version = ?"
+            " AND p.status != 'missing' AND r.content_hash IS p.content_hash",
+            (name, the_pass.version)).fetchone()
+        ok, errors = int(counts["ok"] or 0), int(counts["errors"] or 0)
+        rows.append({"pass": name, "version": the_pass.version, "description": the_pass.description,
+                     "ok": ok, "errors": errors, "pending": max(total - ok - errors, 0), "total": total,
+                     "last_run": counts["last_run"]})
+    return rows
+
+
+def error_rows(db: Any) -> list[dict[str, Any]]:
+    return error_records(db)
+
+
+def skipped_rows(db: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in db.execute(
+        "SELECT r.label AS root, s.path, s.reason FROM skipped_files s JOIN roots r ON r.id = s.root_id"
+        " ORDER BY r.label, s.path")]

@@ -1,0 +1,88 @@
+"""SQLite -> Parquet: one zstd file per table under <home>/parquet/, each written atomically.
+
+The column contract is docs/parquet.md; the builder, the sidecar and outside users rely on it.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from gallery_builder.db import export_queries
+from gallery_builder.progress import write_json_atomic
+
+SCHEMA_VERSION = 1
+
+
+def _photo_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema([
+        ("id", pa.int64()), ("root", pa.string()), ("path", pa.string()), ("path_bytes", pa.binary()),
+        ("folder", pa.string()), ("name", pa.string()), ("kind", pa.string()), ("size", pa.int64()),
+        ("mtime_ns", pa.int64()), ("content_hash", pa.string()), ("taken_at", pa.string()),
+        ("tz_offset", pa.string()), ("taken_at_source", pa.string()), ("date_in_future", pa.bool_()),
+        ("camera_make", pa.string()), ("camera_model", pa.string()), ("lens", pa.string()),
+        ("focal_length", pa.float64()), ("aperture", pa.float64()), ("exposure_time", pa.float64()),
+        ("iso", pa.int64()), ("width", pa.int64()), ("height", pa.int64()), ("orientation", pa.int64()),
+        ("gps_lat", pa.float64()), ("gps_lon", pa.float64()), ("gps_alt", pa.float64()),
+        ("place", pa.string()), ("admin", pa.string()), ("country", pa.string()),
+        ("country_code", pa.string()), ("colors", pa.list_(pa.string())), ("phash", pa.string()),
+        ("thumb_key", pa.string()), ("thumb_widths", pa.list_(pa.int32())), ("duration", pa.float64()),
+        ("format", pa.string()), ("status", pa.string()), ("error_code", pa.string()), ("error", pa.string()),
+    ])
+
+
+def _photo_rows(db: Any) -> list[dict[str, Any]]:
+    rows = []
+    for row in export_queries.photo_rows(db):
+        record = dict(row)
+        record["path_bytes"] = bytes(record["path_bytes"])
+        record["colors"] = json.loads(record["colors"]) if record["colors"] else None
+        record["thumb_widths"] = json.loads(record["thumb_widths"]) if record["thumb_widths"] else None
+        record["date_in_future"] = bool(record["date_in_future"]) if record["date_in_future"] is not None else None
+        rows.append(record)
+    return rows
+
+
+def write_table(rows: list[dict[str, Any]], path: Path, schema: Any = None) -> None:
+    """Write rows as one zstd Parquet file: temp name in the same folder, then rename."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist(rows, schema=schema) if schema is not None or rows else pa.table({})
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, temp, compression="zstd")
+    os.replace(temp, path)
+
+
+def export_all(db: Any, parquet_dir: Path, pass_names: list[str] | None = None) -> dict[str, int]:
+    """Write every Parquet file; returns row counts by file name."""
+    import pyarrow as pa
+
+    parquet_dir.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    photos = _photo_rows(db)
+    write_table(photos, parquet_dir / "photos.parquet", _photo_schema())
+    counts["photos.parquet"] = len(photos)
+    others = {
+        "roots.parquet": (export_queries.root_rows(db), pa.schema([
+            ("label", pa.string()), ("photo_count", pa.int64()), ("last_scan_at", pa.string())])),
+        "pass_coverage.parquet": (export_queries.coverage_rows(db, pass_names), pa.schema([
+            ("pass", pa.string()), ("version", pa.int64()), ("description", pa.string()), ("ok", pa.int64()),
+            ("errors", pa.int64()), ("pending", pa.int64()), ("total", pa.int64()), ("last_run", pa.string())])),
+        "errors.parquet": (export_queries.error_rows(db), pa.schema([
+            ("photo_id", pa.int64()), ("root", pa.string()), ("path", pa.string()), ("pass", pa.string()),
+            ("error_code", pa.string()), ("error", pa.string())])),
+        "skipped.parquet": (export_queries.skipped_rows(db), pa.schema([
+            ("root", pa.string()), ("path", pa.string()), ("reason", pa.string())])),
+    }
+    for name, (rows, schema) in others.items():
+        write_table(rows, parquet_dir / name, schema)
+        counts[name] = len(rows)
+    from gallery_builder.db.pass_queries import now_iso
+
+    write_json_atomic(parquet_dir / "export.json",
+                      {"exported_at": now_iso(), "schema_version": SCHEMA_VERSION, "counts": counts})
+    return counts

@@ -1,0 +1,102 @@
+"""One indexing run: scan roots, run passes over what changed, export Parquet.
+
+The CLI (`gallery index`) and watch mode both call `index_roots`; it prints one line per step
+through `log` and keeps `<home>/progress.json` current.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from gallery_builder.config import Root, Settings
+from gallery_builder.db.connection import connect
+from gallery_builder.passes.base import RunContext, Scope
+from gallery_builder.progress import Progress
+from gallery_builder.runner import PassRunner, RunReport
+from gallery_builder.scan import RootUnavailable, ScanReport, Scanner
+
+
+@dataclass
+class IndexReport:
+    scans: list[ScanReport] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    passes: RunReport | None = None
+    exported: dict[str, int] = field(default_factory=dict)
+
+
+def run_context(settings: Settings) -> RunContext:
+    values = settings.values
+    return RunContext(home=str(settings.home), thumbs_dir=str(settings.thumbs_dir),
+                      models_dir=str(settings.models_dir), jpeg_quality=values["jpeg_quality"],
+                      webp_quality=values["webp_quality"], max_pixels=values["max_pixels"],
+                      max_file_mb=values["max_file_mb"], clip_model=values["clip_model"],
+                      options=dict(values))
+
+
+def index_roots(settings: Settings, roots: Sequence[Root], pass_names: Sequence[str],
+                force: frozenset[str] = frozenset(), *, accept_empty: bool = False, export: bool = True,
+                show_bar: bool | None = None, log: Callable[[str], None] = print,
+                db: Any = None) -> IndexReport:
+    """Scan each root, run the passes over those roots, then export. Refused roots are reported."""
+    own_db = db is None
+    db = db if db is not None else connect(settings.db_path)
+    progress = Progress(settings.progress_path, show_bar=show_bar, passes=list(pass_names))
+    report = IndexReport()
+    try:
+        root_ids = _scan_all(db, settings, roots, accept_empty, progress, report, log)
+        if root_ids:
+            runner = PassRunner(db, run_context(settings), workers=settings.worker_count(),
+                                batch_size=settings.values["batch_size"], progress=progress, log=log)
+            report.passes = runner.run(list(pass_names), Scope(root_ids=tuple(root_ids)), force)
+            log(report.passes.summary())
+        if export:
+            report.exported = export_now(db, settings, progress)
+        progress.finish("done")
+    except KeyboardInterrupt:
+        progress.finish("interrupted")
+        raise
+    except Exception:
+        progress.finish("failed")
+        raise
+    finally:
+        if own_db:
+            db.close()
+    return report
+
+
+def _scan_all(db: Any, settings: Settings, roots: Sequence[Root], accept_empty: bool, progress: Progress,
+              report: IndexReport, log: Callable[[str], None]) -> list[int]:
+    from gallery_builder.db.photos import root_ids_by_label
+
+    for root in roots:
+        progress.start("scan", 0, root.label)
+        scanner = Scanner(db, root, settings.values["ignore"], accept_empty=accept_empty,
+                          progress=lambda stage, done, total: _scan_progress(progress, done, total))
+        try:
+            scan = scanner.scan()
+        except RootUnavailable as error:
+            report.refused.append(str(error))
+            log(f"refused: {error}")
+            continue
+        report.scans.append(scan)
+        log(scan.summary())
+    ids = root_ids_by_label(db)
+    scanned = {scan.root for scan in report.scans}
+    return [ids[label] for label in scanned if label in ids]
+
+
+def _scan_progress(progress: Progress, done: int, total: int) -> None:
+    progress.state["total"] = total
+    progress.state["done"] = done
+    progress.write()
+
+
+def export_now(db: Any, settings: Settings, progress: Progress | None = None) -> dict[str, int]:
+    from gallery_builder.export import export_all
+
+    if progress:
+        progress.start("export", 1)
+    counts = export_all(db, settings.parquet_dir)
+    if progress:
+        progress.advance(1)
+    return counts

@@ -1,0 +1,164 @@
+"""Runs passes: streams batches, fans CPU-bound `run` out to a process pool, commits per batch.
+
+Progress survives Ctrl-C and kill -9 because every batch is its own transaction and `pending`
+asks the database what is left. A photo that fails gets an error record; a batch whose code
+raises, or whose worker process dies (a decoder crash), is retried photo by photo so that only the
+guilty file is marked.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from gallery_builder.db.connection import transaction
+from gallery_builder.db.pass_queries import record_pass_results
+from gallery_builder.passes import in_dependency_order
+from gallery_builder.passes.base import Pass, PhotoInput, PhotoResult, RunContext, Scope
+from gallery_builder.progress import Progress
+
+
+@dataclass
+class PassReport:
+    name: str
+    done: int = 0
+    errors: int = 0
+    skipped_reason: str | None = None
+
+
+@dataclass
+class RunReport:
+    passes: list[PassReport] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = []
+        for report in self.passes:
+            if report.skipped_reason:
+                parts.append(f"{report.name}: skipped ({report.skipped_reason})")
+            else:
+                parts.append(f"{report.name}: {report.done} done, {report.errors} errors")
+        return "; ".join(parts)
+
+
+def _run_batch(the_pass_name: str, batch: Sequence[PhotoInput], context: RunContext) -> list[PhotoResult]:
+    """Worker entry point: look the pass up by name (pass objects need not pickle)."""
+    from gallery_builder.passes import get_pass
+
+    return _run_guarded(get_pass(the_pass_name), batch, context)
+
+
+def _run_guarded(the_pass: Pass, batch: Sequence[PhotoInput], context: RunContext) -> list[PhotoResult]:
+    try:
+        return list(the_pass.run(batch, context))
+    except Exception:
+        if len(batch) == 1:
+            return [PhotoResult(batch[0].photo_id, error_code="internal",
+                                error=f"{the_pass.name} failed: {traceback.format_exc(limit=3)[-600:]}")]
+        results: list[PhotoResult] = []
+        for item in batch:
+            results.extend(_run_guarded(the_pass, [item], context))
+        return results
+
+
+class PassRunner:
+    """Runs a list of passes over a scope with one shared worker pool."""
+
+    def __init__(self, db: Any, context: RunContext, *, workers: int, batch_size: int | None = None,
+                 progress: Progress | None = None, log: Callable[[str], None] = print,
+                 passes: dict[str, Pass] | None = None) -> None:
+        self.db, self.context, self.workers = db, context, workers
+        self.passes = passes
+        self.batch_size, self.progress, self.log = batch_size, progress or Progress(None, show_bar=False), log
+        self._pool: ProcessPoolExecutor | None = None
+
+    def run(self, names: Sequence[str], scope: Scope, force: frozenset[str] = frozenset()) -> RunReport:
+        report = RunReport()
+        try:
+            for the_pass in in_dependency_order(list(names), self.passes):
+                report.passes.append(self._run_pass(the_pass, scope, the_pass.name in force))
+        finally:
+            self.close()
+        return report
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _pool_or_none(self, the_pass: Pass) -> ProcessPoolExecutor | None:
+        if not the_pass.cpu_bound or self.workers <= 1:
+            return None
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def _run_pass(self, the_pass: Pass, scope: Scope, force: bool) -> PassReport:
+        report = PassReport(the_pass.name)
+        not_ready = the_pass.check_ready(self.context)
+        if not_ready:
+            report.skipped_reason = not_ready
+            self.log(f"{the_pass.name}: skipped: {not_ready}")
+            self.progress.note(f"{the_pass.name} skipped: {not_ready}")
+            return report
+        ids = the_pass.pending(self.db, scope, force)
+        self.progress.start("pass", len(ids), the_pass.name)
+        size = self.batch_size or the_pass.batch_size
+        batches = [ids[start:start + size] for start in range(0, len(ids), size)]
+        pool = self._pool_or_none(the_pass)
+        if pool is None:
+            for batch_ids in batches:
+                inputs = the_pass.inputs(self.db, batch_ids, self.context)
+                self._save(the_pass, inputs, _run_guarded(the_pass, inputs, self.context), report)
+        else:
+            self._run_in_pool(the_pass, batches, report)
+        self.progress.close_bar()
+        return report
+
+    def _run_in_pool(self, the_pass: Pass, batches: list[list[int]], report: PassReport) -> None:
+        in_flight: list[tuple[list[PhotoInput], Future]] = []
+        queue = list(reversed(batches))
+        limit = self.workers * 2
+        while queue or in_flight:
+            while queue and len(in_flight) < limit:
+                inputs = the_pass.inputs(self.db, queue.pop(), self.context)
+                in_flight.append((inputs, self._submit(the_pass, inputs)))
+            inputs, future = in_flight.pop(0)
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                results = self._isolate_crash(the_pass, inputs)
+                in_flight = [(pending, self._submit(the_pass, pending)) for pending, _ in in_flight]
+            self._save(the_pass, inputs, results, report)
+
+    def _submit(self, the_pass: Pass, inputs: list[PhotoInput]) -> Future:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool.submit(_run_batch, the_pass.name, inputs, self.context)
+
+    def _isolate_crash(self, the_pass: Pass, inputs: list[PhotoInput]) -> list[PhotoResult]:
+        """A worker died: run each photo alone in a fresh process; the one that kills it is marked."""
+        self._pool = None
+        results = []
+        for item in inputs:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as single:
+                try:
+                    results.extend(single.submit(_run_batch, the_pass.name, [item], self.context).result())
+                except BrokenProcessPool:
+                    results.append(PhotoResult(item.photo_id, error_code="corrupt",
+                                               error="the decoder crashed on this file"))
+        return results
+
+    def _save(self, the_pass: Pass, inputs: list[PhotoInput], results: list[PhotoResult],
+              report: PassReport) -> None:
+        hashes = {item.photo_id: item.content_hash for item in inputs}
+        with transaction(self.db):
+            the_pass.save(self.db, [result for result in results if result.ok])
+            record_pass_results(self.db, the_pass.name, the_pass.version, results, hashes,
+                                the_pass.marks_photo_error)
+        errors = sum(not result.ok for result in results)
+        report.done += len(results)
+        report.errors += errors
+        self.progress.advance(len(results), errors)
