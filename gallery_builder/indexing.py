@@ -69,9 +69,9 @@ def _scan_all(db: Any, settings: Settings, roots: Sequence[Root], accept_empty: 
     from gallery_builder.db.photos import root_ids_by_label
 
     for root in roots:
-        progress.start("scan", 0, root.label)
+        progress.start("scan", 0, f"scan {root.label}")
         scanner = Scanner(db, root, settings.values["ignore"], accept_empty=accept_empty,
-                          progress=lambda stage, done, total: _scan_progress(progress, done, total))
+                          progress=_ScanProgress(progress, root.label))
         try:
             scan = scanner.scan()
         except RootUnavailable as error:
@@ -85,10 +85,17 @@ def _scan_all(db: Any, settings: Settings, roots: Sequence[Root], accept_empty: 
     return [ids[label] for label in scanned if label in ids]
 
 
-def _scan_progress(progress: Progress, done: int, total: int) -> None:
-    progress.state["total"] = total
-    progress.state["done"] = done
-    progress.write()
+class _ScanProgress:
+    """Turns the scanner's (stage, done, total) callbacks into a bar for hashing new/changed files."""
+
+    def __init__(self, progress: Progress, label: str) -> None:
+        self.progress, self.label, self.started = progress, label, False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.started:
+            self.progress.start("scan", total, f"hash {self.label}")
+            self.started = True
+        self.progress.advance(done - self.progress.state["done"])
 
 
 def export_now(db: Any, settings: Settings, progress: Progress | None = None) -> dict[str, int]:

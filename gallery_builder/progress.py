@@ -10,6 +10,7 @@
   rate         photos per second over the current stage
   eta_seconds  estimated seconds left in the current stage (null when unknown)
   started_at, updated_at   ISO 8601 UTC; pid   the indexer's process id
+  label        what the scan stage works on (e.g. "hash photos")
   message      a line for humans (e.g. why a pass was skipped)
 """
 from __future__ import annotations
@@ -52,7 +53,9 @@ class Progress:
         self.close_bar()
         self.state.update(stage=stage, done=0, total=total, errors=0, rate=0.0, eta_seconds=None,
                           message=None)
-        if name is not None:
+        if name is not None and stage != "pass":
+            self.state["label"] = name
+        elif name is not None:
             self.state["pass"] = name
             if name in self.state["passes"]:
                 self.state["pass_index"] = self.state["passes"].index(name)
