@@ -1,0 +1,130 @@
+"""Recognise what a file holds from its first bytes, whatever its name says.
+
+Routing by content lets a JPEG named `.nef`, `.png` or with no extension decode as a JPEG, sends
+RAW containers to the RAW reader and videos to ffmpeg, and tells "not an image at all" (text, an
+HTML error page, unknown bytes) apart from "a broken image".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Family = Literal["image", "raw", "video", "unsupported"]
+HEAD_BYTES = 64
+
+_IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"II+\x00", "TIFF"),
+    (b"MM\x00+", "TIFF"),
+    (b"BM", "BMP"),
+)
+_RAW_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"FUJIFILMCCD-RAW", "RAF"),
+    (0, b"\x00MRM", "MRW"),
+    (0, b"FOVb", "X3F"),
+    (0, b"IIU\x00", "RW2"),
+    (0, b"IIRO", "ORF"),
+    (0, b"IIRS", "ORF"),
+    (0, b"MMOR", "ORF"),
+    (6, b"HEAPCCDR", "CRW"),
+)
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+_VIDEO_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """What the first bytes say: a family (where to route it) and a format name for the record."""
+
+    family: Family
+    format: str
+
+
+def sniff_bytes(head: bytes) -> Sniffed:
+    """Classify a file from its first HEAD_BYTES bytes."""
+    for offset, magic, name in _RAW_MAGIC:
+        if head[offset:offset + len(magic)] == magic:
+            return Sniffed("raw", name)
+    for magic, name in _IMAGE_MAGIC:
+        if head.startswith(magic):
+            return Sniffed("image", name)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return Sniffed("image", "WEBP")
+    if head[:4] == b"RIFF" and head[8:11] == b"AVI":
+        return Sniffed("video", "avi")
+    if head[4:8] == b"ftyp":
+        return _sniff_ftyp(head)
+    if head[4:8] in _VIDEO_ATOMS:
+        return Sniffed("video", "mov")
+    if head[:4] == b"\x1aE\xdf\xa3":
+        return Sniffed("video", "matroska")
+    return _sniff_other(head)
+
+
+def _sniff_ftyp(head: bytes) -> Sniffed:
+    brand = head[8:12]
+    compatible = {head[i:i + 4] for i in range(16, min(len(head), 48), 4)}
+    if brand == b"crx ":
+        return Sniffed("raw", "CR3")
+    if brand in _AVIF_BRANDS:
+        return Sniffed("image", "AVIF")
+    if brand in _HEIF_BRANDS or (brand not in (b"qt  ", b"isom", b"mp41", b"mp42") and compatible & _HEIF_BRANDS):
+        return Sniffed("image", "HEIF")
+    if brand.startswith(b"3g"):
+        return Sniffed("video", "3gp")
+    if brand == b"qt  ":
+        return Sniffed("video", "mov")
+    return Sniffed("video", "mp4")
+
+
+def _sniff_other(head: bytes) -> Sniffed:
+    if head.startswith(b"\xff\x0a") or head.startswith(b"\x00\x00\x00\x0cJXL "):
+        return Sniffed("unsupported", "JPEG XL")
+    if not head:
+        return Sniffed("unsupported", "empty")
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return Sniffed("unsupported", "HTML")
+    if b"\x00" not in head and all(byte >= 9 for byte in head):
+        try:
+            head.decode("utf-8")
+            return Sniffed("unsupported", "text")
+        except UnicodeDecodeError:
+            pass
+    return Sniffed("unsupported", "unknown")
+
+
+def sniff_file(path: str) -> Sniffed:
+    """Read the first bytes of `path` (raises OSError when it cannot be read)."""
+    with open(path, "rb") as handle:
+        return sniff_bytes(handle.read(HEAD_BYTES))
+
+
+def route(sniffed: Sniffed, kind: str) -> Family:
+    """Where a file goes: its content decides; the scan's kind (from the extension) breaks ties.
+
+    TIFF-structured RAW files (NEF, DNG, CR2, ...) look like TIFF and go to the RAW reader when named
+    as RAW; containers without a telling signature (MPEG-TS, ...) go to ffmpeg when named as video.
+    """
+    if sniffed.family == "image" and sniffed.format == "TIFF" and kind == "raw":
+        return "raw"
+    if sniffed.family == "unsupported" and sniffed.format == "unknown" and kind == "video":
+        return "video"
+    return sniffed.family
+
+
+def describe_unsupported(sniffed: Sniffed) -> str:
+    """A readable reason for a file whose content is no image we can decode."""
+    if sniffed.format == "HTML":
+        return "not an image: the file holds an HTML page (a failed download?)"
+    if sniffed.format == "text":
+        return "not an image: the file holds plain text"
+    if sniffed.format == "JPEG XL":
+        return "JPEG XL is not supported by this build of Pillow"
+    return "not an image: the content matches no known image, RAW or video format"
