@@ -31,7 +31,7 @@ def open_image(path: str, max_pixels: int) -> Any:
     from PIL import Image
 
     _register_heif()
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    Image.MAX_IMAGE_PIXELS = None  # check_pixels below applies our limit, with a clearer message
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

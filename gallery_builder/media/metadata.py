@@ -16,16 +16,9 @@ from gallery_builder.media.pictures import check_file
 from gallery_builder.media.sniff import Sniffed, describe_unsupported, route
 from gallery_builder.media.xmp import sidecar_capture_time, xmp_capture_time
 
-EXIF_COLUMNS = (
-    "taken_at", "tz_offset", "taken_at_source", "date_in_future", "camera_make", "camera_model", "lens",
-    "focal_length", "aperture", "exposure_time", "iso", "width", "height", "orientation", "gps_lat",
-    "gps_lon", "gps_alt", "duration", "format",
-)
-
-
 def read_facts(path: str, kind: str, mtime_ns: int, max_pixels: int,
                now: datetime | None = None) -> dict[str, Any]:
-    """The exif-table row for a file (MediaError when the file holds nothing we can read)."""
+    """The facts of the exif table for a file, by column name (MediaError when nothing is readable)."""
     sniffed = check_file(path, kind, 0)
     family = route(sniffed, kind)
     with warnings.catch_warnings():
@@ -39,7 +32,7 @@ def read_facts(path: str, kind: str, mtime_ns: int, max_pixels: int,
         else:
             raise MediaError("unsupported", describe_unsupported(sniffed))
     capture = pick_capture_time(path, mtime_ns, embedded)
-    row = {column: facts.get(column) for column in EXIF_COLUMNS}
+    row = dict(facts)
     row.update(taken_at=capture.taken_at, tz_offset=capture.tz_offset, taken_at_source=capture.source,
                date_in_future=capture.is_in_future(now))
     return row
