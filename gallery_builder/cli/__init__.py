@@ -13,6 +13,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.index_cmd",
     "gallery_builder.cli.maintenance",
     "gallery_builder.cli.demo_cmd",
+    "gallery_builder.cli.watch_cmd",
 )
 
 

@@ -1,0 +1,289 @@
+"""Watch mode: keep the index and the site current from file-system events (DESIGN.md, `[watch]`).
+
+At start every present root is scanned (this catches up after a crash), then each settled batch of
+changes rescans the affected roots, runs the passes, exports Parquet and rebuilds the site (the
+builder renders only pages whose fingerprint changed). A root that vanishes is paused, never
+emptied, and rescanned when it comes back. One log line per batch; `<home>/watch.json` holds the
+live state (state, roots, pending, last_batch, updated_at) for health checks and the status page.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Sequence
+
+from gallery_builder.config import Root, Settings
+from gallery_builder.watch_events import Batch, ChangeHandler, ChangeScope, PendingChanges
+from gallery_builder.watch_roots import ObserverPool, root_presence
+
+STATUS_FILE = "watch.json"
+Rebuild = Callable[[Settings, ChangeScope], Any]
+
+
+@dataclass(frozen=True)
+class WatchOptions:
+    """Timings of watch mode, in seconds (rescan in hours; 0 turns the periodic rescan off)."""
+
+    settle: float = 5.0
+    poll: float | None = None
+    rescan_hours: float = 24.0
+    max_wait: float = 120.0
+    tick: float = 1.0
+    retry_after: float = 60.0
+    limit_check_every: float = 60.0
+    heartbeat_every: float = 10.0
+
+
+@dataclass
+class RootState:
+    root: Root
+    state: str = "paused"          # "watching" | "paused"
+    identity: tuple[int, int] | None = None
+    mode: str = ""
+    reason: str = ""
+
+
+@dataclass
+class BatchOutcome:
+    number: int
+    roots: tuple[str, ...]
+    changes: int
+    seconds: float
+    line: str
+    ok: bool = True
+    refused: list[str] = field(default_factory=list)
+
+
+def stamp() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+class Watcher:
+    """Supervises roots and observers, turns settled changes into index + export + rebuild batches."""
+
+    def __init__(self, settings: Settings, roots: Sequence[Root], pass_names: Sequence[str], rebuild: Rebuild,
+                 options: WatchOptions = WatchOptions(), *, log: Callable[[str], None] = print,
+                 pool: Callable[[Any], ObserverPool] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings, self.pass_names, self.rebuild, self.options = settings, list(pass_names), rebuild, options
+        self.clock, self._log = clock, log
+        self.states = {root.label: RootState(root) for root in roots}
+        self.pending = PendingChanges(clock)
+        self.handler = ChangeHandler(roots, self.pending, settings.values["ignore"])
+        self.pool = pool(self.handler) if pool else ObserverPool(self.handler, poll_seconds=options.poll,
+                                                                 log=self.log)
+        self.batches: list[BatchOutcome] = []
+        self.status: dict[str, Any] = {"state": "starting", "pid": os.getpid()}
+        self._status_lock = threading.Lock()
+        self._hold_until = 0.0
+        self._next_rescan = self._next_limit_check = 0.0
+
+    def log(self, message: str) -> None:
+        self._log(f"{stamp()} {message}")
+
+    def start(self) -> None:
+        """Watch every present root and queue a full scan of each (the catch-up after any stop)."""
+        now = self.clock()
+        for state in self.states.values():
+            presence = root_presence(state.root.path)
+            if presence.identity is None:
+                self._pause(state, presence.reason)
+            else:
+                self._resume(state, presence.identity, "first scan")
+        hours = self.options.rescan_hours
+        self._next_rescan = now + hours * 3600 if hours > 0 else float("inf")
+        self._next_limit_check = now + self.options.limit_check_every
+        self.set_status(state="watching")
+
+    def run(self, stop: threading.Event) -> None:
+        """start(), then tick until `stop` is set; observers are stopped and the state file says so."""
+        beat = threading.Thread(target=self._heartbeat, args=(stop,), name="watch-heartbeat", daemon=True)
+        try:
+            self.start()
+            beat.start()
+            while not stop.is_set():
+                self.tick()
+                stop.wait(self.options.tick)
+        finally:
+            self.pool.stop()
+            self.set_status(state="stopped")
+
+    def tick(self) -> BatchOutcome | None:
+        """One supervisor step: roots, periodic rescan, settle review, at most one batch."""
+        now = self.clock()
+        self._check_roots(check_limits=now >= self._next_limit_check)
+        if now >= self._next_limit_check:
+            self._next_limit_check = now + self.options.limit_check_every
+        if now >= self._next_rescan:
+            self._next_rescan = now + self.options.rescan_hours * 3600
+            self.log("periodic full rescan (catches events the file system did not report)")
+            for state in self.watching():
+                self.pending.mark_full(state.root.label)
+        self.pending.review({state.root.label: str(state.root.path) for state in self.watching()})
+        self.set_status(pending=self.pending.count())
+        if now < self._hold_until:
+            return None
+        batch = self.pending.take_batch(self.options.settle, self.options.max_wait)
+        return self.run_batch(batch) if batch else None
+
+    def watching(self) -> list[RootState]:
+        return [state for state in self.states.values() if state.state == "watching"]
+
+    def _check_roots(self, check_limits: bool) -> None:
+        for state in self.states.values():
+            presence = root_presence(state.root.path)
+            if presence.identity is None:
+                if state.state == "watching":
+                    self._pause(state, presence.reason)
+                continue
+            if state.state == "paused":
+                self._resume(state, presence.identity, "it is back")
+            elif presence.identity != state.identity:
+                self._resume(state, presence.identity, "it was mounted again")
+            else:
+                reason = self.pool.needs_restart(state.root.label, check_limits=check_limits)
+                if reason:
+                    self._resume(state, presence.identity, reason)
+
+    def _pause(self, state: RootState, reason: str) -> None:
+        was = state.state
+        self.pool.unwatch(state.root.label)
+        self.pending.drop_root(state.root.label)
+        state.state, state.identity, state.mode, state.reason = "paused", None, "", reason
+        if was == "watching" or not self.batches:
+            self.log(f"root {state.root.label!r} paused: {reason}; its photos stay on the site, "
+                     "it is rescanned when it comes back")
+        self._publish_roots()
+
+    def _resume(self, state: RootState, identity: tuple[int, int], why: str) -> None:
+        state.mode = self.pool.watch(state.root)
+        state.state, state.identity, state.reason = "watching", identity, ""
+        self.pending.mark_full(state.root.label)
+        self.log(f"root {state.root.label!r} ({state.root.path}): watching ({state.mode}); "
+                 f"full scan queued: {why}")
+        self._publish_roots()
+
+    def run_batch(self, batch: Batch) -> BatchOutcome | None:
+        started = self.clock()
+        number = len(self.batches) + 1
+        roots = [self.states[label].root for label in batch.roots if self.states[label].state == "watching"]
+        if not roots:
+            return None
+        self.set_status(state="indexing")
+        messages: list[str] = []
+        try:
+            report = index_batch(self.settings, roots, self.pass_names, batch.excluded, messages.append)
+            built = self.rebuild(self.settings, batch.scope) if needs_rebuild(report, batch) else "unchanged"
+        except Exception as error:  # a locked database, a full disk: keep the previous site, retry later
+            for root in roots:
+                self.pending.mark_full(root.label)
+            self._hold_until = self.clock() + self.options.retry_after
+            reason = " ".join(str(error).split())[:300]
+            line = (f"batch {number} failed after {self.clock() - started:.1f} s: {type(error).__name__}: {reason}; "
+                    f"the previous site keeps serving; retrying in {self.options.retry_after:g} s")
+            outcome = BatchOutcome(number, batch.roots, batch.changes, self.clock() - started, line, ok=False)
+        else:
+            seconds = self.clock() - started
+            line = describe_batch(number, batch, report, built, seconds)
+            outcome = BatchOutcome(number, batch.roots, batch.changes, seconds, line, refused=report.refused)
+        self.batches.append(outcome)
+        self.log(outcome.line)
+        self.set_status(state="watching", last_batch={"number": number, "ok": outcome.ok, "line": line,
+                                                      "at": stamp(), "roots": list(batch.roots)})
+        return outcome
+
+    def set_status(self, **values: Any) -> None:
+        with self._status_lock:
+            self.status.update(values)
+        if set(values) - {"pending"}:  # the pending count changes every tick: the heartbeat writes it
+            self.write_status()
+
+    def _publish_roots(self) -> None:
+        self.set_status(roots={label: {"state": state.state, "path": str(state.root.path), "mode": state.mode,
+                                       "reason": state.reason} for label, state in self.states.items()})
+
+    def write_status(self) -> None:
+        from gallery_builder.progress import write_json_atomic
+
+        with self._status_lock:
+            self.status["updated_at"] = time.time()
+            snapshot = dict(self.status)
+        write_json_atomic(self.settings.home / STATUS_FILE, snapshot)
+
+    def _heartbeat(self, stop: threading.Event) -> None:
+        while not stop.wait(self.options.heartbeat_every):
+            self.write_status()
+
+
+def index_batch(settings: Settings, roots: Sequence[Root], pass_names: Sequence[str],
+                excluded: dict[str, tuple[str, ...]], log: Callable[[str], None]) -> Any:
+    """Scan + passes for each root (paths still changing left out), then one Parquet export."""
+    from gallery_builder.db.connection import connect
+    from gallery_builder.indexing import IndexReport, export_now, index_roots
+    from gallery_builder.watch_events import exclusion_pattern
+
+    total = IndexReport()
+    db = connect(settings.db_path)
+    try:
+        plain = [root for root in roots if not excluded.get(root.label)]
+        groups = [(settings, plain)] if plain else []
+        for root in roots:
+            if excluded.get(root.label):
+                ignore = list(settings.values["ignore"]) + [exclusion_pattern(path) for path in excluded[root.label]]
+                groups.append((replace(settings, values={**settings.values, "ignore": ignore}), [root]))
+        for group_settings, group in groups:
+            report = index_roots(group_settings, group, pass_names, export=False, show_bar=False, log=log, db=db)
+            total.scans += report.scans
+            total.refused += report.refused
+            total.passes = _merge_passes(total.passes, report.passes)
+        total.exported = export_now(db, settings)
+    finally:
+        db.close()
+    return total
+
+
+def needs_rebuild(report: Any, batch: Batch) -> bool:
+    """A full scan always rebuilds (the site may be missing); an event batch only when something changed."""
+    if batch.scope.full:
+        return True
+    changed = any(scan.counts[key] for scan in report.scans
+                  for key in ("new", "changed", "moved", "returned", "missing", "errors"))
+    worked = report.passes is not None and any(item.done or item.errors for item in report.passes.passes)
+    return changed or worked
+
+
+def _merge_passes(first: Any, second: Any) -> Any:
+    if first is None or second is None:
+        return first or second
+    first.passes.extend(second.passes)
+    return first
+
+
+def describe_batch(number: int, batch: Batch, report: Any, built: Any, seconds: float) -> str:
+    """The one log line of a batch: what the scan found, what the passes did, what the site did."""
+    parts = [scan.summary() for scan in report.scans]
+    parts += [f"refused: {message}" for message in report.refused]
+    if report.passes is not None and report.passes.passes:
+        parts.append(report.passes.summary())
+    if built is not None:
+        parts.append(f"site: {built}")
+    held = sum(len(paths) for paths in batch.excluded.values())
+    if held:
+        parts.append(f"{held} path(s) still changing, left for the next batch")
+    kind = "full scan" if batch.scope.full else f"{batch.changes} change(s)"
+    return f"batch {number} ({kind}, {seconds:.1f} s): " + " | ".join(parts or ["nothing to do"])
+
+
+def site_rebuilder() -> Rebuild:
+    """The real rebuild: the site builder's normal incremental build (only changed pages render)."""
+
+    def rebuild(settings: Settings, scope: ChangeScope) -> str:
+        from gallery_builder.site.builder import BuildOptions, build_site
+
+        report = build_site(BuildOptions(parquet_dir=settings.parquet_dir, thumbs_dir=settings.thumbs_dir,
+                                         out=settings.site_dir, workers=settings.worker_count()))
+        return report.summary().rstrip(".")
+
+    return rebuild
