@@ -14,6 +14,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.maintenance",
     "gallery_builder.cli.demo_cmd",
     "gallery_builder.cli.watch_cmd",
+    "gallery_builder.cli.serve_cmd",
+    "gallery_builder.cli.models_cmd",
 )
 
 

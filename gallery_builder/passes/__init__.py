@@ -17,6 +17,7 @@ PASS_MODULES: tuple[str, ...] = (
     "gallery_builder.passes.colors",
     "gallery_builder.passes.phash",
     "gallery_builder.passes.geocode",
+    "gallery_builder.passes.clip",
 )
 
 

@@ -1,0 +1,129 @@
+"""SQL for CLIP vectors: which photos need one, saving them, and loading them for in-memory search.
+
+Vectors are little-endian float32 blobs (sqlite-vec's format, so `vec_distance_cosine` works on
+them in SQL), one row per (photo, model) in `clip_vectors` (migration 0002).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from gallery_builder.db.pass_queries import now_iso
+from gallery_builder.passes.base import Scope
+
+CHUNK = 900  # stay under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True)
+class ThumbSource:
+    """Where a photo's thumbnails are: content key and the slot widths written."""
+
+    photo_id: int
+    thumb_key: str
+    widths: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class VectorRow:
+    photo_id: int
+    model: str
+    vector: bytes
+    dim: int
+    content_hash: str | None
+
+
+def has_vector_table(db: Any) -> bool:
+    row = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'clip_vectors'").fetchone()
+    return row is not None
+
+
+def photos_needing_clip(db: Any, model: str, version: int, scope: Scope, force: bool = False) -> list[int]:
+    """Present photos with good thumbnails but no vector of this model for their current content.
+
+    A photo whose last clip attempt failed on the same content and pass version waits for a change
+    (or force), like every other pass.
+    """
+    where, params = scope.sql("p")
+    sql = ("SELECT p.id FROM photos p WHERE p.status != 'missing' AND p.content_hash IS NOT NULL" + where +
+           " AND EXISTS (SELECT 1 FROM pass_runs t WHERE t.photo_id = p.id AND t.pass = 'thumbs'"
+           "  AND t.status = 'ok' AND t.content_hash IS p.content_hash)")
+    if not force:
+        sql += (" AND NOT EXISTS (SELECT 1 FROM clip_vectors v WHERE v.photo_id = p.id AND v.model = ?"
+                "  AND v.content_hash IS p.content_hash)"
+                " AND NOT EXISTS (SELECT 1 FROM pass_runs r WHERE r.photo_id = p.id AND r.pass = 'clip'"
+                "  AND r.status = 'error' AND r.version = ? AND r.content_hash IS p.content_hash)")
+        params = params + [model, version]
+    return [row[0] for row in db.execute(sql + " ORDER BY p.id", params)]
+
+
+def thumb_sources(db: Any, photo_ids: Sequence[int]) -> dict[int, ThumbSource]:
+    found: dict[int, ThumbSource] = {}
+    for start in range(0, len(photo_ids), CHUNK):
+        chunk = list(photo_ids[start:start + CHUNK])
+        rows = db.execute(f"SELECT photo_id, thumb_key, widths FROM thumbnails WHERE photo_id IN"
+                          f" ({','.join('?' * len(chunk))})", chunk)
+        for row in rows:
+            found[row[0]] = ThumbSource(row[0], row[1], tuple(int(width) for width in json.loads(row[2])))
+    return found
+
+
+def save_clip_vectors(db: Any, rows: Iterable[VectorRow]) -> None:
+    """Insert or replace vectors (inside the caller's transaction)."""
+    stamp = now_iso()
+    db.executemany(
+        "INSERT OR REPLACE INTO clip_vectors (photo_id, model, dim, vector, content_hash, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(row.photo_id, row.model, row.dim, row.vector, row.content_hash, stamp) for row in rows])
+
+
+def vector_row_ids(db: Any, model: str) -> list[tuple[int, int]]:
+    """(rowid, photo_id) of every vector of this model whose photo is present: cheap to compare."""
+    return [(row[0], row[1]) for row in db.execute(
+        "SELECT v.rowid, v.photo_id FROM clip_vectors v JOIN photos p ON p.id = v.photo_id"
+        " WHERE v.model = ? AND p.status != 'missing' AND v.content_hash IS p.content_hash"
+        " ORDER BY v.rowid", (model,))]
+
+
+def vectors_by_rowid(db: Any, rowids: Sequence[int]) -> list[tuple[int, int, int, bytes]]:
+    """(rowid, photo_id, dim, blob) for these rows, in rowid order."""
+    found: list[tuple[int, int, int, bytes]] = []
+    for start in range(0, len(rowids), CHUNK):
+        chunk = list(rowids[start:start + CHUNK])
+        found.extend((row[0], row[1], row[2], bytes(row[3])) for row in db.execute(
+            f"SELECT rowid, photo_id, dim, vector FROM clip_vectors WHERE rowid IN ({','.join('?' * len(chunk))})"
+            f" ORDER BY rowid", chunk))
+    return found
+
+
+def all_vectors(db: Any, model: str) -> list[tuple[int, int, int, bytes]]:
+    """(rowid, photo_id, dim, blob) of every current vector of this model (one query: a full load)."""
+    return [(row[0], row[1], row[2], bytes(row[3])) for row in db.execute(
+        "SELECT v.rowid, v.photo_id, v.dim, v.vector FROM clip_vectors v JOIN photos p ON p.id = v.photo_id"
+        " WHERE v.model = ? AND p.status != 'missing' AND v.content_hash IS p.content_hash"
+        " ORDER BY v.rowid", (model,))]
+
+
+def vector_of_photo(db: Any, photo_id: int, model: str) -> bytes | None:
+    row = db.execute("SELECT vector FROM clip_vectors WHERE photo_id = ? AND model = ?",
+                     (photo_id, model)).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def vector_counts(db: Any) -> dict[str, int]:
+    """Vectors stored per model (for `gallery models list` and status)."""
+    if not has_vector_table(db):
+        return {}
+    return {row[0]: row[1] for row in db.execute("SELECT model, COUNT(*) FROM clip_vectors GROUP BY model")}
+
+
+def newest_vector_time(db: Any, model: str) -> str | None:
+    row = db.execute("SELECT MAX(updated_at) FROM clip_vectors WHERE model = ?", (model,)).fetchone()
+    return row[0] if row else None
+
+
+def nearest_in_sql(db: Any, vector: bytes, model: str, limit: int) -> list[tuple[int, float]]:
+    """Exact nearest photos by sqlite-vec's cosine distance: the reference the in-memory search must match."""
+    return [(row[0], row[1]) for row in db.execute(
+        "SELECT photo_id, vec_distance_cosine(vector, ?) AS distance FROM clip_vectors WHERE model = ?"
+        " ORDER BY distance, photo_id LIMIT ?", (vector, model, limit))]

@@ -1,0 +1,41 @@
+"""The Starlette application: `create_app(settings)` wires the search service to the routes.
+
+Start-up loads the vectors and the text model in a background thread, so the server answers
+/api/health at once and the first search does not pay for loading.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from datetime import date
+from typing import AsyncIterator, Callable
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from gallery_builder.config import Settings
+from search_api.routes import API_ROUTES
+from search_api.service import SearchService
+
+
+def create_app(settings: Settings, *, with_site: bool = False, model_name: str | None = None,
+               hemisphere: str = "auto", today: Callable[[], date] = date.today, threads: int | None = None,
+               warm_up: bool = True) -> Starlette:
+    service = SearchService(settings, model_name=model_name, hemisphere=hemisphere, today=today, threads=threads)
+    routes = list(API_ROUTES)
+    if with_site:
+        from search_api.static_site import site_routes
+
+        routes.extend(site_routes(settings))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if warm_up:
+            threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
+        yield
+        service.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(GZipMiddleware, minimum_size=2048)])
+    app.state.service = service
+    return app

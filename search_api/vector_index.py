@@ -1,0 +1,127 @@
+"""CLIP vectors in memory: exact cosine search by one matrix-vector product over float32 rows.
+
+Loaded from SQLite once, then kept in step cheaply: `refresh` compares (rowid, photo id) lists and
+reads only new rows when the indexer has only added vectors; anything else reloads everything.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable view: searches use one while a refresh builds the next."""
+
+    matrix: np.ndarray      # [N, D] float32, L2-normalised rows
+    photo_ids: np.ndarray   # [N] int64, in row order
+    rowids: np.ndarray      # [N] int64, the clip_vectors rowids (for refresh)
+    order: np.ndarray       # argsort of photo_ids (position lookup by id)
+
+    @classmethod
+    def empty(cls, dim: int = 0) -> "Snapshot":
+        nothing = np.zeros(0, dtype=np.int64)
+        return cls(np.zeros((0, dim), dtype=np.float32), nothing, nothing, nothing)
+
+    @property
+    def count(self) -> int:
+        return int(self.photo_ids.shape[0])
+
+    def rows_of(self, photo_ids: Sequence[int]) -> np.ndarray:
+        """Row numbers of these photos (photos without a vector are left out)."""
+        if not self.count or not len(photo_ids):
+            return np.zeros(0, dtype=np.int64)
+        wanted = np.asarray(photo_ids, dtype=np.int64)
+        sorted_ids = self.photo_ids[self.order]
+        positions = np.searchsorted(sorted_ids, wanted)
+        positions = np.minimum(positions, self.count - 1)
+        hits = sorted_ids[positions] == wanted
+        return self.order[positions[hits]]
+
+
+def _matrix(blobs: Sequence[bytes], dim: int) -> np.ndarray:
+    if not blobs:
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dim).astype(np.float32, copy=True)
+
+
+class VectorIndex:
+    """The vectors of one model, searchable by `top`."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.snapshot = Snapshot.empty()
+        self.loaded_at: float | None = None
+        self.lock = threading.Lock()
+
+    def refresh(self, db: Any) -> bool:
+        """Bring the matrix in step with the database; returns whether anything changed."""
+        from gallery_builder.db import vectors
+
+        with self.lock:
+            if not vectors.has_vector_table(db):
+                changed = self.snapshot.count > 0
+                self.snapshot, self.loaded_at = Snapshot.empty(), time.time()
+                return changed
+            current = vectors.vector_row_ids(db, self.model)
+            old = self.snapshot
+            known = old.rowids.tolist()
+            if [rowid for rowid, _ in current] == known and self.loaded_at is not None:
+                return False
+            if len(current) > len(known) and [rowid for rowid, _ in current[:len(known)]] == known:
+                added = vectors.vectors_by_rowid(db, [rowid for rowid, _ in current[len(known):]])
+                self.snapshot = self._extended(old, added)
+            else:
+                self.snapshot = self._built(vectors.all_vectors(db, self.model))
+            self.loaded_at = time.time()
+            return True
+
+    def _built(self, rows: list[tuple[int, int, int, bytes]]) -> Snapshot:
+        rows = [row for row in rows if len(row[3]) == row[2] * 4]
+        dim = rows[0][2] if rows else 0
+        rows = [row for row in rows if row[2] == dim]
+        ids = np.asarray([row[1] for row in rows], dtype=np.int64)
+        return Snapshot(_matrix([row[3] for row in rows], dim), ids,
+                        np.asarray([row[0] for row in rows], dtype=np.int64), np.argsort(ids, kind="stable"))
+
+    def _extended(self, old: Snapshot, added: list[tuple[int, int, int, bytes]]) -> Snapshot:
+        if old.count == 0 or any(row[2] != old.matrix.shape[1] for row in added):
+            return self._built([(int(r), int(p), old.matrix.shape[1], old.matrix[i].tobytes())
+                                for i, (r, p) in enumerate(zip(old.rowids, old.photo_ids))] + added)
+        matrix = np.concatenate([old.matrix, _matrix([row[3] for row in added], old.matrix.shape[1])])
+        ids = np.concatenate([old.photo_ids, np.asarray([row[1] for row in added], dtype=np.int64)])
+        rowids = np.concatenate([old.rowids, np.asarray([row[0] for row in added], dtype=np.int64)])
+        return Snapshot(matrix, ids, rowids, np.argsort(ids, kind="stable"))
+
+    def vector_of(self, photo_id: int) -> np.ndarray | None:
+        snapshot = self.snapshot
+        rows = snapshot.rows_of([photo_id])
+        return snapshot.matrix[rows[0]] if len(rows) else None
+
+    def top(self, query: np.ndarray, count: int, among: Sequence[int] | None = None,
+            exclude: int | None = None) -> tuple[list[int], list[float], int]:
+        """The `count` best (photo ids, cosine scores) and how many photos were ranked.
+
+        `among` limits the search to these photo ids (filters); ties go to the lower photo id.
+        """
+        snapshot = self.snapshot
+        if snapshot.count == 0 or query.shape[0] != snapshot.matrix.shape[1]:
+            return [], [], 0
+        rows = snapshot.rows_of(among) if among is not None else None
+        scores = snapshot.matrix @ query if rows is None else snapshot.matrix[rows] @ query
+        ids = snapshot.photo_ids if rows is None else snapshot.photo_ids[rows]
+        if exclude is not None:
+            keep = ids != exclude
+            scores, ids = scores[keep], ids[keep]
+        total = int(ids.shape[0])
+        count = min(count, total)
+        if count <= 0:
+            return [], [], total
+        best = np.argpartition(-scores, count - 1)[:count] if count < total else np.arange(total)
+        order = np.lexsort((ids[best], -scores[best]))
+        chosen = best[order]
+        return ids[chosen].tolist(), scores[chosen].astype(float).tolist(), total
