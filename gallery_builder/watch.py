@@ -96,6 +96,25 @@ class Watcher:
         self._next_rescan = now + hours * 3600 if hours > 0 else float("inf")
         self._next_limit_check = now + self.options.limit_check_every
         self.set_status(state="watching")
+        if not self.settings.site_dir.exists():
+            self.publish_empty_site()
+
+    def publish_empty_site(self) -> None:
+        """A first install: publish the site before the first (long) indexing run, so its status
+        page can show that run's progress instead of the browser showing nothing for hours."""
+        from gallery_builder.db.connection import connect
+        from gallery_builder.indexing import export_now
+
+        try:
+            db = connect(self.settings.db_path)
+            try:
+                export_now(db, self.settings)
+            finally:
+                db.close()
+            built = self.rebuild(self.settings, ChangeScope(roots=(), full=True))
+            self.log(f"no site yet: published one before the first scan (site: {built})")
+        except Exception as error:  # the first batch builds it anyway
+            self.log(f"no site yet, and publishing one failed: {type(error).__name__}: {error}")
 
     def run(self, stop: threading.Event) -> None:
         """start(), then tick until `stop` is set; observers are stopped and the state file says so."""

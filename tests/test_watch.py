@@ -96,7 +96,10 @@ def test_start_scans_every_root_and_builds(tmp_path, watcher_and_lines):
     watcher, lines = watcher_and_lines
     drive(watcher, lambda: watcher.batches, what="the first scan")
     assert sorted(rows(tmp_path / "home")) == ["2023/IMG_0.jpg", "2023/IMG_1.jpg", "2023/IMG_2.jpg"]
-    assert watcher.rebuild.scopes[0].full and watcher.rebuild.scopes[0].roots == ("photos",)
+    empty_site, first_scan = watcher.rebuild.scopes
+    assert empty_site.roots == () and empty_site.full       # a fresh home: a site before the long first scan
+    assert first_scan.full and first_scan.roots == ("photos",)
+    assert any("no site yet: published one before the first scan" in line for line in lines)
     [line] = batch_lines(lines)
     assert "batch 1 (full scan" in line and "3 new" in line and "rebuilt" in line
     status = json.loads((tmp_path / "home" / STATUS_FILE).read_text())
@@ -217,6 +220,7 @@ def test_periodic_rescan_catches_what_the_observer_missed(tmp_path, library):
 
 
 def test_a_failed_batch_keeps_the_old_site_and_is_retried(tmp_path, library):
+    (tmp_path / "home" / "site").mkdir(parents=True)   # a site exists: the first rebuild is the batch's
     watcher, lines = make_watcher(tmp_path / "home", library, rebuild=Rebuilds(fail=1))
     watcher.start()
     try:
@@ -225,7 +229,8 @@ def test_a_failed_batch_keeps_the_old_site_and_is_retried(tmp_path, library):
         watcher.pool.stop()
     first, second = watcher.batches[:2]
     assert not first.ok and "No space left on device" in first.line and "retrying in 0.5 s" in first.line
-    assert second.ok and watcher.rebuild.scopes[0].full
+    assert second.ok and len(watcher.rebuild.scopes) == 1 and watcher.rebuild.scopes[0].full
+    assert not any("no site yet" in line for line in lines)
 
 
 def test_a_corrupt_file_is_recorded_and_watching_goes_on(tmp_path, library, corpus):
