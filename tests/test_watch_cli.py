@@ -1,0 +1,56 @@
+"""`gallery watch` and `gallery watch-status` as a user (or a container health check) runs them."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import REPO, run_gallery
+
+
+def test_help_is_complete_with_examples():
+    for command in ("watch", "watch-status"):
+        text = run_gallery(command, "--help").stdout
+        assert "Example" in text and f"gallery {command} " in text
+    assert "--poll SECONDS" in run_gallery("watch", "--help").stdout
+
+
+def test_watch_without_roots_says_what_to_do(tmp_path):
+    result = run_gallery("watch", "--home", str(tmp_path / "home"), check=False)
+    assert result.returncode == 2 and "gallery watch /path/to/photos --home DIR" in result.stderr
+
+
+def test_watch_status_without_a_watcher_is_unhealthy(tmp_path):
+    result = run_gallery("watch-status", "--home", str(tmp_path / "home"), check=False)
+    assert result.returncode == 1 and "no watcher state" in result.stderr
+
+
+def test_watch_indexes_builds_reports_health_and_stops_on_sigterm(tmp_path):
+    root, home = tmp_path / "photos", tmp_path / "home"
+    run_gallery("sample-library", str(root), "--count", "12")
+    process = subprocess.Popen([sys.executable, "-m", "gallery_builder", "watch", str(root), "--home", str(home),
+                                "--settle", "0.5", "--workers", "1"], cwd=REPO, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and process.poll() is None:
+            state = json.loads((home / "watch.json").read_text()) if (home / "watch.json").exists() else {}
+            if state.get("last_batch", {}).get("ok"):
+                break
+            time.sleep(0.5)
+        assert state["last_batch"]["ok"], state
+        assert (home / "site" / "index.html").exists()
+        health = run_gallery("watch-status", "--home", str(home), check=False)
+        assert health.returncode == 0 and "healthy: watching" in health.stdout
+        assert "root photos: watching (inotify)" in health.stdout
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "batch 1 (full scan" in out and "stopped: finished batches are saved" in err
+    after = run_gallery("watch-status", "--home", str(home), check=False)
+    assert after.returncode == 1 and "unhealthy: watcher stopped" in after.stderr
+    assert str(root.resolve()) in (home / "gallery.toml").read_text()
