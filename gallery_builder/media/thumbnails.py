@@ -12,7 +12,7 @@ from typing import Any
 from gallery_builder.media.decode import TRANSPOSE_FOR, exif_orientation, load_pixels, to_srgb
 from gallery_builder.thumb_layout import Slot, slots_for, thumb_relpath
 
-# Encoder settings, chosen by bench/bench_thumbs.py (README "Thumbnails" has the figures).
+# Encoder settings, chosen by bench/bench_thumbs.py (docs/media.md has the figures).
 WEBP_METHOD = 2          # 0 fastest .. 6 smallest; 2 costs a third of the default 4 at 400 px
 RESAMPLE = "HAMMING"     # antialiased like BICUBIC, half its support: ~30% less CPU per resize
 REDUCING_GAP = 2.0       # Image.thumbnail's default: box-reduce first, then filter the last 2x
