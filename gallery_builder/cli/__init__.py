@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.watch_cmd",
     "gallery_builder.cli.serve_cmd",
     "gallery_builder.cli.models_cmd",
+    "gallery_builder.cli.build_cmd",
 )
 
 

@@ -1,0 +1,181 @@
+"""Page models: one frozen record per page kind, the only thing a template sees (as `page`).
+
+A model holds every input of its page, already formatted, so its canonical JSON is the page's
+fingerprint (with the templates and assets). Comments on the fields are their help text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gallery_builder.site.cards import GridData
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output of the build: a page (URL ends with "/") or a data file (URL is a file path)."""
+
+    kind: str        # name in the page-kind registry
+    url: str         # site-relative: "" home, "years/2023/", "search/index/2023.json"
+    model: Any       # the page model (a dataclass below) or plain JSON-able data for data files
+    unit: str = ""   # shared storage unit (photo bucket) or "" for the generation itself
+
+
+@dataclass(frozen=True)
+class Thumb:
+    """A thumbnail reference: key (content hash), slot bitmask, layout size, alt text."""
+
+    key: str
+    slots: int
+    width: int
+    height: int
+    alt: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to another page with a label and an optional thumbnail."""
+
+    url: str
+    label: str
+    thumb: Thumb | None = None
+    detail: str = ""         # a second line, e.g. "124 photos · June 2023"
+
+
+@dataclass(frozen=True)
+class GridSection:
+    """The grid part of a year or folder page."""
+
+    grid: GridData           # every card (the HTML shows the first screen; the rest via JSON)
+    data_url: str            # the page's `_photos.json` (empty when every card is inline)
+    group: str               # "day" groups by capture day under month headings; "none" for a flat grid
+
+
+@dataclass(frozen=True)
+class HomePage:
+    title: str
+    photo_count: int
+    years: tuple[Link, ...]              # newest first, with counts and covers
+    recent_folders: tuple[Link, ...]     # folders with the latest captures
+    roots: tuple[Link, ...]              # the top folder of each root
+    has_map: bool                        # any geotagged photo
+    people: tuple[Link, ...] = ()        # filled by the faces capability
+    collections: tuple[Link, ...] = ()   # filled by the collections capability
+
+
+@dataclass(frozen=True)
+class YearPage:
+    title: str
+    year: str
+    count: int
+    months: tuple[tuple[str, str, int], ...]   # (month "06", label "June", photo count) for the scrubber
+    grid: GridSection
+    previous: Link | None                      # the neighbouring years
+    next: Link | None
+
+
+@dataclass(frozen=True)
+class FolderPage:
+    title: str
+    crumbs: tuple[Link, ...]                   # root first, this folder last
+    count: int                                 # photos directly in this folder
+    total: int                                 # photos here and below
+    date_range: str
+    subfolders: tuple[Link, ...]
+    grid: GridSection
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The large image of a photo page: srcset of the written slots, and the zoom target."""
+
+    src: str                                  # the default image (first slot at least 1000 px wide)
+    sources: tuple[tuple[str, int], ...]      # (URL, pixel width) of every written slot, for srcset
+    width: int                                # the photo's own size (after orientation)
+    height: int
+
+
+@dataclass(frozen=True)
+class PhotoPage:
+    title: str                       # the file name
+    id: int
+    kind: str                        # photo / video / raw
+    folder: Link                     # the folder page (label = display path)
+    year: Link | None                # the year page
+    day: str                         # "Thursday, 1 June 2023"
+    time: str                        # "14:05:09 (UTC+02:00)"
+    date_in_future: bool
+    preview: Preview | None          # None when no thumbnail exists
+    original: str                    # site-relative URL of the original (served by nginx)
+    original_viewable: bool          # a browser can show the original (zoom to full resolution)
+    facts: tuple[tuple[str, str], ...]   # (label, value) rows: camera, lens, exposure, size, ...
+    place: str
+    latitude: float | None
+    longitude: float | None
+    colors: tuple[str, ...]          # "#rrggbb", most dominant first
+    color_names: tuple[str, ...]
+    previous: Link | None            # neighbours in capture order within the same day
+    next: Link | None
+    position: str                    # "3 of 12 on this day"
+    duration: str = ""               # videos: "1:05"
+    faces: tuple[Link, ...] = ()     # people in the photo (faces capability)
+    description: str | None = None   # generated description (describe capability)
+    tags: tuple[str, ...] = ()
+    score: float | None = None       # aesthetic score (quality capability)
+    stack: Link | None = None        # the stack this photo belongs to
+    collections: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class MapPage:
+    title: str
+    count: int                       # geotagged photos
+    points_url: str                  # JSON of [id, lat, lon, key, slots]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    title: str
+    index_url: str                   # the shard manifest
+    years: tuple[str, ...]
+    months: tuple[tuple[str, str], ...]
+    countries: tuple[str, ...]
+    places: tuple[str, ...]
+    cameras: tuple[str, ...]
+    folders: tuple[str, ...]
+    colors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    name: str
+    version: int
+    description: str
+    ok: int
+    errors: int
+    pending: int
+    total: int
+    percent: float
+    last_run: str
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    title: str
+    exported_at: str
+    file_counts: tuple[tuple[str, int], ...]         # status -> files
+    roots: tuple[tuple[str, int, str], ...]          # (label, photo count, last scan)
+    coverage: tuple[CoverageRow, ...]
+    error_counts: tuple[tuple[str, str, int], ...]   # (pass, error code, count)
+    errors: tuple[tuple[str, str, str, str, str], ...]   # (root, path, pass, code, message), capped
+    error_total: int
+    skipped_count: int
+    progress_url: str = "progress.json"
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A JSON data file (and its .gz) that is not a page: index shards, point lists."""
+
+    payload: Any
+    script_global: str = ""          # also write a .js twin assigning it to this global (file://)

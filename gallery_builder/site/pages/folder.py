@@ -1,0 +1,38 @@
+"""One page per folder (a shoot), with breadcrumbs, its subfolders and its photos."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from gallery_builder.site.catalog import Catalog, FolderNode
+from gallery_builder.site.formatting import day_label
+from gallery_builder.site.library import Library
+from gallery_builder.site.models import FolderPage, Link, Page
+from gallery_builder.site.pages import PageKind
+from gallery_builder.site.pages.common import folder_link, grid_data_files, grid_section
+
+
+def date_range(node: FolderNode) -> str:
+    days = [photo.day for photo in node.photos if photo.day]
+    if not days:
+        return ""
+    first, last = min(days), max(days)
+    return day_label(first) if first == last else f"{day_label(first)} – {day_label(last)}"
+
+
+def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
+    folder_urls = {key: node.url for key, node in catalog.folders.items()}
+    for node in catalog.folders.values():
+        multi_day = len({photo.day for photo in node.photos}) > 1
+        model = FolderPage(
+            title=node.name,
+            crumbs=tuple(Link(url=crumb.url, label=crumb.name) for crumb in node.crumbs),
+            count=len(node.photos),
+            total=node.total,
+            date_range=date_range(node),
+            subfolders=tuple(folder_link(child) for child in node.children),
+            grid=grid_section(node.photos, folder_urls, group="day" if multi_day else "none"),
+        )
+        yield Page(kind="folder", url=node.url, model=model)
+
+
+KIND = PageKind(name="folder", gather=gather, template="folder.html", data_files=grid_data_files)

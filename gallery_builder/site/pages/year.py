@@ -1,0 +1,42 @@
+"""One page per year: every photo of the year grouped by month and day, with a month scrubber."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from gallery_builder.site.catalog import Catalog
+from gallery_builder.site.formatting import month_label
+from gallery_builder.site.library import Library
+from gallery_builder.site.models import Link, Page, YearPage
+from gallery_builder.site.pages import PageKind
+from gallery_builder.site.pages.common import grid_data_files, grid_section
+from gallery_builder.site.urls import year_url
+
+
+def _months(photos: list) -> tuple[tuple[str, str, int], ...]:
+    counts: dict[str, int] = {}
+    for photo in photos:
+        month = photo.taken_at[5:7] if photo.taken_at else ""
+        counts[month] = counts.get(month, 0) + 1
+    return tuple((month, month_label(month) if month else "Undated", count) for month, count in counts.items())
+
+
+def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
+    folder_urls = {key: node.url for key, node in catalog.folders.items()}
+    years = sorted(catalog.years)
+    for index, year in enumerate(years):
+        photos = catalog.years[year]
+        previous = years[index - 1] if index else None
+        following = years[index + 1] if index + 1 < len(years) else None
+        model = YearPage(
+            title=year.capitalize(),
+            year=year,
+            count=len(photos),
+            months=_months(photos),
+            grid=grid_section(photos, folder_urls),
+            previous=Link(url=year_url(previous), label=previous) if previous else None,
+            next=Link(url=year_url(following), label=following) if following else None,
+        )
+        yield Page(kind="year", url=year_url(year), model=model)
+
+
+KIND = PageKind(name="year", gather=gather, template="year.html", data_files=grid_data_files)

@@ -1,0 +1,250 @@
+/* The justified photo grid: justified-layout (vendored) computes boxes per day, only the boxes
+   near the viewport are in the DOM (windowing keeps 20,000-photo pages fast), day and month
+   headings, a sticky current-day label, a month scrubber, and the lightbox on click. */
+(function () {
+  "use strict";
+  var G = window.Gallery;
+  var justify = window.require("justified-layout");
+  var MONTH_HEAD = 64, DAY_HEAD = 40, SECTION_GAP = 8, MARGIN = 1200;
+
+  function rowHeight(width) { return width < 600 ? 110 : width < 1100 ? 170 : 220; }
+
+  function sections(rows, group) {
+    if (group !== "day") return [{ day: "", start: 0, end: rows.length }];
+    var list = [];
+    for (var i = 0; i < rows.length; i++) {
+      var day = rows[i][4].slice(0, 10) || "undated";
+      if (!list.length || list[list.length - 1].day !== day) list.push({ day: day, start: i, end: i });
+      list[list.length - 1].end = i + 1;
+    }
+    return list;
+  }
+
+  /* Absolute boxes for every heading and card, in top order, plus the total height. */
+  function computeLayout(rows, group, width) {
+    var entries = [], y = 0, lastMonth = null, target = rowHeight(width);
+    sections(rows, group).forEach(function (section) {
+      if (group === "day") {
+        var month = section.day.slice(0, 7);
+        if (month !== lastMonth) {
+          entries.push({ type: "month", top: y, height: MONTH_HEAD, label: G.monthLabel(month), month: month });
+          y += MONTH_HEAD;
+          lastMonth = month;
+        }
+        entries.push({ type: "day", top: y, height: DAY_HEAD, label: G.dayLabel(section.day) });
+        y += DAY_HEAD;
+      }
+      var ratios = [];
+      for (var i = section.start; i < section.end; i++) ratios.push(rows[i][2] / rows[i][3]);
+      var result = justify(ratios, { containerWidth: width, containerPadding: 0, boxSpacing: 4,
+                                     targetRowHeight: target, targetRowHeightTolerance: 0.3 });
+      result.boxes.forEach(function (box, k) {
+        entries.push({ type: "card", index: section.start + k, top: y + box.top, left: box.left,
+                       width: box.width, height: box.height });
+      });
+      y += result.containerHeight + SECTION_GAP;
+    });
+    return { entries: entries, height: y };
+  }
+
+  function firstVisible(entries, top) {
+    var low = 0, high = entries.length;
+    while (low < high) {
+      var mid = (low + high) >> 1;
+      if (entries[mid].top + entries[mid].height < top) low = mid + 1; else high = mid;
+    }
+    return Math.max(0, low - 40);   // rows of one day are not strictly sorted by bottom
+  }
+
+  function Grid(section, payload) {
+    this.section = section;
+    this.rows = payload.rows;
+    this.folders = payload.folders;
+    this.group = section.getAttribute("data-group") || "day";
+    this.nodes = new Map();
+    this.window = document.createElement("div");
+    this.window.className = "grid-window";
+    this.sticky = document.createElement("div");
+    this.sticky.className = "grid-sticky";
+    this.sticky.innerHTML = "<span></span>";
+    this.lightbox = G.lightbox.create(this.rows, this.folders, { onIndex: this.reveal.bind(this) });
+  }
+
+  Grid.prototype.mount = function () {
+    var staticPart = this.section.querySelector(".grid-static");
+    if (staticPart) staticPart.remove();
+    this.section.appendChild(this.sticky);
+    this.section.appendChild(this.window);
+    this.relayout();
+    var self = this, pending = false;
+    this.onScroll = function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () { pending = false; if (self.layout) self.paint(); });
+    };
+    this.onResize = function () {
+      clearTimeout(self.resizeTimer);
+      self.resizeTimer = setTimeout(function () { self.relayout(); }, 120);
+    };
+    window.addEventListener("scroll", this.onScroll, { passive: true });
+    window.addEventListener("resize", this.onResize);
+    this.window.addEventListener("click", this.onClick.bind(this));
+  };
+
+  Grid.prototype.destroy = function () {
+    window.removeEventListener("scroll", this.onScroll);
+    window.removeEventListener("resize", this.onResize);
+    this.lightbox.destroy();
+    this.window.remove();
+    this.sticky.remove();
+    this.layout = null;
+  };
+
+  Grid.prototype.relayout = function () {
+    var width = Math.floor(this.section.clientWidth);
+    if (width === this.width) return;
+    var anchor = this.topIndex();
+    this.width = width;
+    this.layout = computeLayout(this.rows, this.group, width);
+    this.window.style.height = this.layout.height + "px";
+    this.nodes.forEach(function (node) { node.remove(); });
+    this.nodes.clear();
+    if (anchor > 0) this.reveal(anchor, true);
+    this.paint();
+    this.section.dispatchEvent(new CustomEvent("grid:layout", { detail: this }));
+  };
+
+  Grid.prototype.offset = function () { return this.window.getBoundingClientRect().top + window.scrollY; };
+
+  Grid.prototype.topIndex = function () {
+    if (!this.layout) return 0;
+    var top = window.scrollY - this.offset(), entries = this.layout.entries;
+    for (var i = firstVisible(entries, top); i < entries.length; i++) {
+      if (entries[i].type === "card" && entries[i].top >= top) return entries[i].index;
+    }
+    return 0;
+  };
+
+  Grid.prototype.paint = function () {
+    var entries = this.layout.entries, top = window.scrollY - this.offset();
+    var start = top - MARGIN, end = top + window.innerHeight + MARGIN, alive = new Set();
+    for (var i = firstVisible(entries, start); i < entries.length && entries[i].top <= end; i++) {
+      var entry = entries[i];
+      if (entry.top + entry.height < start) continue;
+      alive.add(i);
+      if (!this.nodes.has(i)) this.nodes.set(i, this.window.appendChild(this.node(entry)));
+    }
+    var nodes = this.nodes;
+    nodes.forEach(function (node, key) { if (!alive.has(key)) { node.remove(); nodes.delete(key); } });
+    this.updateSticky(top);
+  };
+
+  Grid.prototype.node = function (entry) {
+    var style = "top:" + entry.top + "px;";
+    if (entry.type !== "card") {
+      var heading = document.createElement(entry.type === "month" ? "h2" : "h3");
+      heading.className = "grid-heading grid-heading-" + entry.type;
+      heading.style.cssText = style + "height:" + entry.height + "px";
+      if (entry.month) heading.id = "m-" + entry.month.slice(5, 7);
+      heading.textContent = entry.label;
+      return heading;
+    }
+    var row = this.rows[entry.index], link = document.createElement("a");
+    link.className = "card" + (row[8] & G.FLAGS.video ? " card-video" : "");
+    link.href = G.url(G.pageLink(G.photoPath(row[0])));
+    link.setAttribute("data-index", entry.index);
+    link.style.cssText = style + "left:" + entry.left + "px;width:" + entry.width + "px;height:" + entry.height + "px";
+    var want = entry.width * (window.devicePixelRatio || 1);
+    var src = G.pickThumb(row[1], row[7], want > 560 ? 1280 : 400);
+    if (src) {
+      var image = new Image();
+      image.decoding = "async";
+      image.alt = row[5];
+      image.onload = function () { image.classList.add("loaded"); };
+      image.src = src;
+      link.appendChild(image);
+    } else {
+      link.innerHTML = '<span class="card-missing"></span>';
+      link.firstChild.textContent = row[5];
+    }
+    return link;
+  };
+
+  Grid.prototype.updateSticky = function (top) {
+    if (this.group !== "day") return;
+    var label = "", month = "", entries = this.layout.entries, k = firstVisible(entries, top);
+    while (k < entries.length && entries[k].top <= top + 8) k++;
+    for (var i = k - 1; i >= 0; i--) {
+      if (entries[i].type !== "card") { label = label || entries[i].label; }
+      if (entries[i].type === "month") { month = entries[i].month; break; }
+    }
+    this.sticky.firstChild.textContent = label;
+    this.sticky.classList.toggle("show", top > MONTH_HEAD && !!label);
+    this.section.dispatchEvent(new CustomEvent("grid:month", { detail: month }));
+  };
+
+  Grid.prototype.onClick = function (event) {
+    var link = event.target.closest("a.card");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    this.lightbox.loadAndOpen(parseInt(link.getAttribute("data-index"), 10));
+  };
+
+  /* Scroll so that card `index` is visible (used by the lightbox and deep links). */
+  Grid.prototype.reveal = function (index, instant) {
+    var entries = this.layout.entries;
+    for (var i = 0; i < entries.length; i++) {
+      if (entries[i].type === "card" && entries[i].index === index) {
+        var y = this.offset() + entries[i].top - 160;
+        var visible = y > window.scrollY - 100 && y < window.scrollY + window.innerHeight - 300;
+        if (!visible || instant) window.scrollTo(0, Math.max(0, y));
+        return;
+      }
+    }
+  };
+
+  Grid.prototype.scrollToMonth = function (month) {
+    var entries = this.layout.entries;
+    for (var i = 0; i < entries.length; i++) {
+      if (entries[i].type === "month" && entries[i].month.slice(5, 7) === month) {
+        window.scrollTo(0, this.offset() + entries[i].top - 56);
+        return true;
+      }
+    }
+    return false;
+  };
+
+  Grid.prototype.openDeepLink = function () {
+    var id = G.lightbox.deepLinkedId();
+    if (id === null) return;
+    for (var i = 0; i < this.rows.length; i++) {
+      if (this.rows[i][0] === id) { this.reveal(i, true); this.lightbox.loadAndOpen(i); return; }
+    }
+  };
+
+  function payloadOf(section) {
+    var inline = section.querySelector("script.grid-data");
+    if (inline) return Promise.resolve(JSON.parse(inline.textContent));
+    return G.loadData(section.getAttribute("data-src"), "GALLERY_GRID");
+  }
+
+  function start(section) {
+    return payloadOf(section).then(function (payload) {
+      var grid = new Grid(section, payload);
+      grid.mount();
+      G.fixFileLinks(section);
+      if (G.scrubber) G.scrubber.attach(grid);
+      grid.openDeepLink();
+      return grid;
+    }).catch(function (error) {
+      var note = document.createElement("p");
+      note.className = "grid-more";
+      note.textContent = "Could not load the rest of this page (" + error.message + ").";
+      section.appendChild(note);
+    });
+  }
+
+  G.grid = { Grid: Grid, computeLayout: computeLayout, start: start };
+  var sectionsFound = document.querySelectorAll("section[data-grid]");
+  for (var i = 0; i < sectionsFound.length; i++) start(sectionsFound[i]);
+})();

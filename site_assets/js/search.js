@@ -1,0 +1,168 @@
+/* The search page. When the sidecar answers /api/search its results are shown; otherwise the
+   page filters the offline index (one pre-compressed JSON shard per year, loaded only when a
+   query needs it) by text, year, month, place, country, camera, folder and colour. */
+(function () {
+  "use strict";
+  var G = window.Gallery;
+  var form = document.getElementById("search-form");
+  if (!form) return;
+  var statusLine = document.getElementById("search-status"), results = document.getElementById("results");
+  var FILTERS = ["q", "year", "month", "country", "place", "camera", "folder", "color"];
+  var LIMIT = 5000, API_TIMEOUT = 2500;
+  var manifest = null, shards = {}, apiDown = false, grid = null;
+
+  function query() {
+    var data = new FormData(form), params = {};
+    FILTERS.forEach(function (name) { var value = (data.get(name) || "").trim(); if (value) params[name] = value; });
+    return params;
+  }
+
+  function fillFromAddress() {
+    var params = new URLSearchParams(location.search);
+    FILTERS.forEach(function (name) {
+      var value = params.get(name);
+      if (value === null) return;
+      var field = form.elements[name];
+      if (field && field.length !== undefined && !field.tagName) {
+        for (var i = 0; i < field.length; i++) field[i].checked = field[i].value === value;
+      } else if (field) field.value = value;
+    });
+  }
+
+  function loadManifest() {
+    if (!manifest) manifest = G.loadData(form.getAttribute("data-index"));
+    return manifest;
+  }
+
+  function loadShard(entry) {
+    if (!shards[entry.year]) {
+      shards[entry.year] = G.loadData(G.url(entry.url)).then(function (shard) { shard.year = entry.year; return shard; });
+    }
+    return shards[entry.year];
+  }
+
+  function haystack(shard, row) {
+    var tables = shard.tables, folder = shard.folders[row[6]];
+    return [row[5], folder[2], tables.place[row[10]], tables.country[row[11]], tables.camera[row[12]], row[4]]
+      .join(" ").toLowerCase();
+  }
+
+  function matcher(params, colors) {
+    var words = (params.q || "").toLowerCase().split(/\s+/).filter(Boolean);
+    var colorBit = params.color ? 1 << colors.indexOf(params.color) : 0;
+    return function (shard, row) {
+      var tables = shard.tables;
+      if (params.month && row[4].slice(5, 7) !== params.month) return false;
+      if (params.country && tables.country[row[11]] !== params.country) return false;
+      if (params.place && tables.place[row[10]] !== params.place) return false;
+      if (params.camera && tables.camera[row[12]] !== params.camera) return false;
+      if (params.folder && shard.folders[row[6]][2].indexOf(params.folder) !== 0) return false;
+      if (colorBit && !(row[13] & colorBit)) return false;
+      if (!words.length) return true;
+      var text = row.text || (row.text = haystack(shard, row));
+      return words.every(function (word) { return text.indexOf(word) >= 0; });
+    };
+  }
+
+  /* Matching rows of every needed shard, newest first, as grid rows with one merged folder table. */
+  function offline(params) {
+    return loadManifest().then(function (index) {
+      var needed = index.shards.filter(function (entry) { return !params.year || entry.year === params.year; });
+      statusLine.textContent = "Searching " + needed.length + " year" + (needed.length === 1 ? "" : "s") + " offline…";
+      return Promise.all(needed.map(loadShard)).then(function (loaded) {
+        var test = matcher(params, index.colors), folders = [], folderIndex = new Map(), rows = [];
+        loaded.forEach(function (shard) {
+          shard.rows.forEach(function (row) {
+            if (!test(shard, row)) return;
+            var folder = shard.folders[row[6]], key = folder[0];
+            if (!folderIndex.has(key)) { folderIndex.set(key, folders.length); folders.push(folder); }
+            rows.push([row[0], row[1], row[2], row[3], row[4], row[5], folderIndex.get(key), row[7], row[8], row[9]]);
+          });
+        });
+        rows.sort(function (a, b) { return a[4] < b[4] ? 1 : a[4] > b[4] ? -1 : 0; });
+        return { rows: rows, folders: folders, source: "offline index" };
+      });
+    });
+  }
+
+  function fromApi(params) {
+    if (apiDown || G.isFile) return Promise.resolve(null);
+    var controller = new AbortController(), timer = setTimeout(function () { controller.abort(); }, API_TIMEOUT);
+    var search = new URLSearchParams(params);
+    search.set("limit", "500");
+    return fetch(G.url("api/search?" + search.toString()), { signal: controller.signal, headers: { Accept: "application/json" } })
+      .then(function (response) {
+        clearTimeout(timer);
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (body) { if (!body || !Array.isArray(body.results)) throw new Error("not a search answer"); return body; })
+      .catch(function () { apiDown = true; return null; });
+  }
+
+  function apiLink(value, fallback) {
+    if (!value) return fallback;
+    return /^\//.test(value) ? value : G.url(value);
+  }
+
+  function showApi(body) {
+    if (grid) { grid.destroy(); grid = null; }
+    results.innerHTML = "";
+    var flow = document.createElement("div");
+    flow.className = "grid-flow";
+    body.results.forEach(function (item) {
+      var link = document.createElement("a"), ratio = item.width && item.height ? item.width / item.height : 1;
+      link.className = "card";
+      link.style.setProperty("--ratio", ratio.toFixed(4));
+      link.href = apiLink(item.url, G.url(G.photoPath(item.id)));
+      link.title = item.path || "";
+      var image = new Image();
+      image.alt = item.path || "";
+      image.loading = "lazy";
+      image.src = apiLink(item.thumb, "");
+      link.appendChild(image);
+      flow.appendChild(link);
+    });
+    results.appendChild(flow);
+    setStatus(body.results.length, "search server");
+  }
+
+  function setStatus(count, source) {
+    statusLine.textContent = count.toLocaleString() + " result" + (count === 1 ? "" : "s") +
+      (count > LIMIT ? " (showing the newest " + LIMIT.toLocaleString() + ")" : "");
+    var badge = document.createElement("span");
+    badge.className = "source-badge";
+    badge.textContent = source;
+    statusLine.appendChild(badge);
+  }
+
+  function showOffline(found) {
+    if (grid) { grid.destroy(); grid = null; }
+    results.innerHTML = "";
+    setStatus(found.rows.length, found.source);
+    if (!found.rows.length) return;
+    grid = new G.grid.Grid(results, { rows: found.rows.slice(0, LIMIT), folders: found.folders });
+    grid.mount();
+  }
+
+  function run() {
+    var params = query();
+    if (!Object.keys(params).length) { statusLine.textContent = "Type words or choose a filter."; return; }
+    statusLine.textContent = "Searching…";
+    fromApi(params).then(function (body) {
+      if (body) { showApi(body); return null; }
+      return offline(params).then(showOffline);
+    }).catch(function (error) { statusLine.textContent = "Search failed: " + error.message; });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    history.replaceState(null, "", "?" + new URLSearchParams(query()).toString());
+    run();
+  });
+  form.addEventListener("change", function (event) {
+    if (event.target.name !== "q") form.requestSubmit();
+  });
+  fillFromAddress();
+  if (location.search) run();
+})();

@@ -1,0 +1,45 @@
+/* The status page's live progress: polls /progress.json (written by the indexer while a run is
+   going) every two seconds and shows the stage, counts, rate and time left. */
+(function () {
+  "use strict";
+  var G = window.Gallery;
+  var box = document.getElementById("progress");
+  if (!box || G.isFile) return;
+  var bar = box.querySelector(".progress-bar span"), text = box.querySelector(".progress-text");
+
+  function pick(data, names) {
+    for (var i = 0; i < names.length; i++) if (data[names[i]] !== undefined && data[names[i]] !== null) return data[names[i]];
+    return null;
+  }
+
+  function duration(seconds) {
+    seconds = Math.round(seconds);
+    if (seconds < 60) return seconds + " s";
+    if (seconds < 3600) return Math.floor(seconds / 60) + " min " + (seconds % 60) + " s";
+    return Math.floor(seconds / 3600) + " h " + Math.floor(seconds % 3600 / 60) + " min";
+  }
+
+  function show(data) {
+    var state = pick(data, ["state", "status"]);
+    var running = state ? /run|active|working|started/i.test(state) : !pick(data, ["finished", "finished_at", "done_at"]);
+    box.hidden = !running;
+    if (!running) return;
+    var done = pick(data, ["done", "completed", "processed"]) || 0, total = pick(data, ["total"]) || 0;
+    var rate = pick(data, ["rate", "per_second", "items_per_second"]), eta = pick(data, ["eta_seconds", "eta"]);
+    var stage = pick(data, ["pass", "stage", "phase", "step"]) || "indexing";
+    bar.style.width = total ? Math.min(100, 100 * done / total) + "%" : "0";
+    var parts = [stage + ": " + done.toLocaleString() + (total ? " of " + total.toLocaleString() : "")];
+    if (rate) parts.push(Number(rate).toFixed(1) + " per second");
+    if (eta !== null && isFinite(eta)) parts.push("about " + duration(Number(eta)) + " left");
+    text.textContent = parts.join(" · ");
+  }
+
+  function poll() {
+    fetch(box.getAttribute("data-progress"), { cache: "no-store" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) { if (data) show(data); else box.hidden = true; })
+      .catch(function () { box.hidden = true; })
+      .then(function () { setTimeout(poll, document.hidden ? 10000 : 2000); });
+  }
+  poll();
+})();
