@@ -223,3 +223,16 @@ def test_a_file_over_the_size_limit_is_too_large(tmp_path: Path) -> None:
     harness.add("big.png")
     result = next(iter(harness.run("thumbs").values()))
     assert result.error_code == "too_large" and "1 MiB" in result.error
+
+
+def test_a_missing_grid_thumbnail_is_missing_input(tmp_path: Path, corpus: Path) -> None:
+    harness = PassHarness(tmp_path, corpus)
+    harness.add("exif/gps/DSCN0012.jpg")
+    harness.run("thumbs")
+    for thumb in Path(harness.context.thumbs_dir).rglob("*.webp"):
+        thumb.unlink()
+    result = next(iter(harness.run("phash").values()))
+    assert result.error_code == "missing_input" and "--force-thumbs" in result.error
+    assert harness.row("phashes", "exif/gps/DSCN0012.jpg") is None
+    again = harness.run("thumbs", "phash", force=True)
+    assert next(iter(again.values())).ok and harness.row("phashes", "exif/gps/DSCN0012.jpg")
