@@ -8,6 +8,7 @@ guilty file is marked.
 from __future__ import annotations
 
 import multiprocessing
+import time
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +28,7 @@ class PassReport:
     done: int = 0
     errors: int = 0
     skipped_reason: str | None = None
+    seconds: float = 0.0
 
 
 @dataclass
@@ -39,7 +41,8 @@ class RunReport:
             if report.skipped_reason:
                 parts.append(f"{report.name}: skipped ({report.skipped_reason})")
             else:
-                parts.append(f"{report.name}: {report.done} done, {report.errors} errors")
+                rate = f", {report.done / report.seconds:.1f}/s" if report.done and report.seconds else ""
+                parts.append(f"{report.name}: {report.done} done, {report.errors} errors ({report.seconds:.1f} s{rate})")
         return "; ".join(parts)
 
 
@@ -103,6 +106,7 @@ class PassRunner:
             self.log(f"{the_pass.name}: skipped: {not_ready}")
             self.progress.note(f"{the_pass.name} skipped: {not_ready}")
             return report
+        started = time.perf_counter()
         ids = the_pass.pending(self.db, scope, force)
         self.progress.start("pass", len(ids), the_pass.name)
         size = self.batch_size or the_pass.batch_size
@@ -115,6 +119,7 @@ class PassRunner:
         else:
             self._run_in_pool(the_pass, batches, report)
         self.progress.close_bar()
+        report.seconds = time.perf_counter() - started
         return report
 
     def _run_in_pool(self, the_pass: Pass, batches: list[list[int]], report: PassReport) -> None:
