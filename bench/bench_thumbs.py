@@ -62,7 +62,6 @@ def floor_one(path: str) -> tuple[int, int]:
 def passes_one(item, context):
     """exif + thumbs + phash for one photo, as the runner's workers would run them."""
     from gallery_builder.passes import get_pass
-    from gallery_builder.passes.thumb_input import grid_thumbnail  # noqa: F401 (import cost inside timing)
 
     exif = get_pass("exif").run([item], context)[0]
     thumbs = get_pass("thumbs").run([item], context)[0]
