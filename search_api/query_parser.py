@@ -141,6 +141,7 @@ def parse_query(raw: str, vocabulary: Vocabulary, today: date, hemisphere: Hemis
     quoted: list[str] = []
     text = _QUOTED.sub(lambda match: _protect(match.group(1), quoted), text)
     text = FILENAME.sub(lambda match: _filename(match, parsed), text)
+    text = _match_vocabulary(text, Vocabulary(people=vocabulary.people), parsed)  # "June" the person wins
     parsed.dates, text = extract_dates(text, today, hemisphere)
     parsed.notes.extend(parsed.dates.notes)
     text = _match_vocabulary(text, vocabulary, parsed)

@@ -91,7 +91,9 @@ class SearchService:
             if self.hemisphere_setting == "auto":
                 latitude = queries.median_latitude(db)
                 self.hemisphere = "south" if latitude is not None and latitude < 0 else "north"
-            signature = queries.library_signature(db) + f"|{self.index.snapshot.count}:{self.index.snapshot.rowids[-1:].tolist()}"
+            snapshot = self.index.snapshot
+            newest = int(snapshot.rowids.max()) if snapshot.count else 0
+            signature = f"{queries.library_signature(db)}|{self.model_name}:{snapshot.count}:{newest}"
             if signature != self.signature:
                 self.signature, self.changed_at = signature, time.time()
                 self.cache.drop_results_except(signature)

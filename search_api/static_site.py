@@ -23,8 +23,8 @@ def is_servable(relative: str) -> bool:
     """No empty, dot or hidden parts, no system folders or files, no backslashes or NULs."""
     if "\\" in relative or "\x00" in relative:
         return False
-    parts = [part for part in relative.split("/") if part]
-    if any(part in {".", ".."} for part in parts):
+    parts = [part for part in relative.split("/") if part and part != "."]
+    if ".." in parts:
         return False
     folders, name = parts[:-1], parts[-1] if parts else ""
     return all(skip_reason_for_folder(part) is None for part in folders) and (

@@ -1,7 +1,7 @@
 """CLIP vectors in memory: exact cosine search by one matrix-vector product over float32 rows.
 
-Loaded from SQLite once, then kept in step cheaply: `refresh` compares (rowid, photo id) lists and
-reads only new rows when the indexer has only added vectors; anything else reloads everything.
+Loaded from SQLite once, then kept in step cheaply: `refresh` compares the list of vector ids with
+the one in memory, drops rows whose id is gone and reads only the new ones.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Snapshot:
 
     matrix: np.ndarray      # [N, D] float32, L2-normalised rows
     photo_ids: np.ndarray   # [N] int64, in row order
-    rowids: np.ndarray      # [N] int64, the clip_vectors rowids (for refresh)
+    rowids: np.ndarray      # [N] int64, the clip_vectors ids (only ever grow; for refresh)
     order: np.ndarray       # argsort of photo_ids (position lookup by id)
 
     @classmethod
@@ -59,7 +59,11 @@ class VectorIndex:
         self.lock = threading.Lock()
 
     def refresh(self, db: Any) -> bool:
-        """Bring the matrix in step with the database; returns whether anything changed."""
+        """Bring the matrix in step with the database; returns whether anything changed.
+
+        Vector ids only grow (AUTOINCREMENT), so a re-embedded photo shows up as one id gone and one
+        new: rows whose id is gone are dropped and only new ids are read.
+        """
         from gallery_builder.db import vectors
 
         with self.lock:
@@ -67,16 +71,17 @@ class VectorIndex:
                 changed = self.snapshot.count > 0
                 self.snapshot, self.loaded_at = Snapshot.empty(), time.time()
                 return changed
-            current = vectors.vector_row_ids(db, self.model)
+            current = np.asarray([rowid for rowid, _ in vectors.vector_row_ids(db, self.model)], dtype=np.int64)
             old = self.snapshot
-            known = old.rowids.tolist()
-            if [rowid for rowid, _ in current] == known and self.loaded_at is not None:
+            keep = np.isin(old.rowids, current)
+            added = np.setdiff1d(current, old.rowids, assume_unique=True)
+            if self.loaded_at is not None and keep.all() and not added.size:
                 return False
-            if len(current) > len(known) and [rowid for rowid, _ in current[:len(known)]] == known:
-                added = vectors.vectors_by_rowid(db, [rowid for rowid, _ in current[len(known):]])
-                self.snapshot = self._extended(old, added)
-            else:
+            rows = vectors.vectors_by_id(db, added.tolist())
+            if self.loaded_at is None or any(row[2] != old.matrix.shape[1] for row in rows) or not old.count:
                 self.snapshot = self._built(vectors.all_vectors(db, self.model))
+            else:
+                self.snapshot = self._merged(old, keep, rows)
             self.loaded_at = time.time()
             return True
 
@@ -88,13 +93,12 @@ class VectorIndex:
         return Snapshot(_matrix([row[3] for row in rows], dim), ids,
                         np.asarray([row[0] for row in rows], dtype=np.int64), np.argsort(ids, kind="stable"))
 
-    def _extended(self, old: Snapshot, added: list[tuple[int, int, int, bytes]]) -> Snapshot:
-        if old.count == 0 or any(row[2] != old.matrix.shape[1] for row in added):
-            return self._built([(int(r), int(p), old.matrix.shape[1], old.matrix[i].tobytes())
-                                for i, (r, p) in enumerate(zip(old.rowids, old.photo_ids))] + added)
-        matrix = np.concatenate([old.matrix, _matrix([row[3] for row in added], old.matrix.shape[1])])
-        ids = np.concatenate([old.photo_ids, np.asarray([row[1] for row in added], dtype=np.int64)])
-        rowids = np.concatenate([old.rowids, np.asarray([row[0] for row in added], dtype=np.int64)])
+    def _merged(self, old: Snapshot, keep: np.ndarray, added: list[tuple[int, int, int, bytes]]) -> Snapshot:
+        dim = old.matrix.shape[1]
+        added = [row for row in added if len(row[3]) == dim * 4]
+        matrix = np.concatenate([old.matrix[keep], _matrix([row[3] for row in added], dim)])
+        ids = np.concatenate([old.photo_ids[keep], np.asarray([row[1] for row in added], dtype=np.int64)])
+        rowids = np.concatenate([old.rowids[keep], np.asarray([row[0] for row in added], dtype=np.int64)])
         return Snapshot(matrix, ids, rowids, np.argsort(ids, kind="stable"))
 
     def vector_of(self, photo_id: int) -> np.ndarray | None:

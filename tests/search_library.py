@@ -35,7 +35,7 @@ SHOTS = (
          "iPhone 13 Pro", (41.1579, -8.6291)),
     Shot("2023/2023-07-21/IMG_12345.JPG", GREEN_FIELD, (255, 220, 0), dt.datetime(2023, 7, 21, 9), "Apple",
          "iPhone 13 Pro", (41.1579, -8.6291)),
-    Shot("2022/2022-12-25/IMG_0042.JPG", GREEN_FIELD, (20, 40, 220), dt.datetime(2022, 12, 25, 10), "Canon",
+    Shot("2022/2022-12-25/IMG_0042.JPG", GREEN_FIELD, (100, 100, 240), dt.datetime(2022, 12, 25, 10), "Canon",
          "Canon EOS R6", (38.7223, -9.1393)),
     Shot("2021/2021-08-01/PXL_20210801_101010.jpg", GREEN_FIELD, None, dt.datetime(2021, 8, 1, 15), "Google",
          "Pixel 6", (35.6762, 139.6503)),

@@ -1,7 +1,8 @@
 """SQL for CLIP vectors: which photos need one, saving them, and loading them for in-memory search.
 
 Vectors are little-endian float32 blobs (sqlite-vec's format, so `vec_distance_cosine` works on
-them in SQL), one row per (photo, model) in `clip_vectors` (migration 0002).
+them in SQL), one row per (photo, model) in `clip_vectors` (migrations 0002, 0003). Ids only grow
+(AUTOINCREMENT): a saved vector always gets a new id, which is how the sidecar notices changes.
 """
 from __future__ import annotations
 
@@ -78,30 +79,30 @@ def save_clip_vectors(db: Any, rows: Iterable[VectorRow]) -> None:
 
 
 def vector_row_ids(db: Any, model: str) -> list[tuple[int, int]]:
-    """(rowid, photo_id) of every vector of this model whose photo is present: cheap to compare."""
+    """(id, photo_id) of every vector of this model whose photo is present: cheap to compare."""
     return [(row[0], row[1]) for row in db.execute(
-        "SELECT v.rowid, v.photo_id FROM clip_vectors v JOIN photos p ON p.id = v.photo_id"
+        "SELECT v.id, v.photo_id FROM clip_vectors v JOIN photos p ON p.id = v.photo_id"
         " WHERE v.model = ? AND p.status != 'missing' AND v.content_hash IS p.content_hash"
-        " ORDER BY v.rowid", (model,))]
+        " ORDER BY v.id", (model,))]
 
 
-def vectors_by_rowid(db: Any, rowids: Sequence[int]) -> list[tuple[int, int, int, bytes]]:
-    """(rowid, photo_id, dim, blob) for these rows, in rowid order."""
+def vectors_by_id(db: Any, ids: Sequence[int]) -> list[tuple[int, int, int, bytes]]:
+    """(id, photo_id, dim, blob) for these rows, in id order."""
     found: list[tuple[int, int, int, bytes]] = []
-    for start in range(0, len(rowids), CHUNK):
-        chunk = list(rowids[start:start + CHUNK])
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start:start + CHUNK])
         found.extend((row[0], row[1], row[2], bytes(row[3])) for row in db.execute(
-            f"SELECT rowid, photo_id, dim, vector FROM clip_vectors WHERE rowid IN ({','.join('?' * len(chunk))})"
-            f" ORDER BY rowid", chunk))
+            f"SELECT id, photo_id, dim, vector FROM clip_vectors WHERE id IN ({','.join('?' * len(chunk))})"
+            f" ORDER BY id", chunk))
     return found
 
 
 def all_vectors(db: Any, model: str) -> list[tuple[int, int, int, bytes]]:
-    """(rowid, photo_id, dim, blob) of every current vector of this model (one query: a full load)."""
+    """(id, photo_id, dim, blob) of every current vector of this model (one query: a full load)."""
     return [(row[0], row[1], row[2], bytes(row[3])) for row in db.execute(
-        "SELECT v.rowid, v.photo_id, v.dim, v.vector FROM clip_vectors v JOIN photos p ON p.id = v.photo_id"
+        "SELECT v.id, v.photo_id, v.dim, v.vector FROM clip_vectors v JOIN photos p ON p.id = v.photo_id"
         " WHERE v.model = ? AND p.status != 'missing' AND v.content_hash IS p.content_hash"
-        " ORDER BY v.rowid", (model,))]
+        " ORDER BY v.id", (model,))]
 
 
 def vector_of_photo(db: Any, photo_id: int, model: str) -> bytes | None:

@@ -9,6 +9,7 @@ file resumes with an HTTP Range request) and the folder is renamed into place wh
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -101,7 +102,8 @@ def checksum_ok(path: Path, remote: RemoteFile) -> bool:
 
 
 def download(url: str, part: Path, size: int, progress: Callable[[int], None]) -> None:
-    """Fill `part` up to `size` bytes, resuming from what it holds; retries dropped connections."""
+    """Fill `part` up to `size` bytes, resuming from what it holds; retries dropped connections
+    (a transfer that ends early, with or without an error, continues with a Range request)."""
     for attempt in range(ATTEMPTS):
         have = part.stat().st_size if part.exists() else 0
         if have >= size:
@@ -118,10 +120,12 @@ def download(url: str, part: Path, size: int, progress: Callable[[int], None]) -
             if error.code == 416:  # the part is already complete (or longer: the checksum decides)
                 return
             raise FetchError(f"downloading {url} failed: HTTP {error.code}") from error
-        except (urllib.error.URLError, OSError) as error:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
             if attempt == ATTEMPTS - 1:
                 raise FetchError(f"downloading {url} kept failing ({error}); run the command again to resume") from error
             time.sleep(min(2 ** attempt, 10) * 0.2)
+    if (part.stat().st_size if part.exists() else 0) < size:
+        raise FetchError(f"downloading {url} kept stopping early; run the command again to resume")
 
 
 def fetch_bundle(models_dir: str | Path, name: str, base: str = DEFAULT_HUB, org: str = DEFAULT_ORG,
@@ -135,6 +139,10 @@ def fetch_bundle(models_dir: str | Path, name: str, base: str = DEFAULT_HUB, org
         missing.insert(0, CONFIG_FILE)
     if missing:
         raise FetchError(f"{repo} at {base} lacks {', '.join(missing)}: not a CLIP bundle in the expected layout")
+    final = clip_root(models_dir) / name
+    if all((final / remote.path).is_file() and checksum_ok(final / remote.path, remote) for remote in files):
+        log(f"  {name} is already installed and every file matches its checksum")
+        return final
     staging = clip_root(models_dir) / f".partial-{name}"
     for remote in files:
         target = staging / remote.path
@@ -150,7 +158,7 @@ def fetch_bundle(models_dir: str | Path, name: str, base: str = DEFAULT_HUB, org
             part.unlink()
             raise FetchError(f"{remote.path}: checksum mismatch (the download was removed); run the command again")
         os.replace(part, target)
-    return _publish(staging, clip_root(models_dir) / name)
+    return _publish(staging, final)
 
 
 def _publish(staging: Path, final: Path) -> Path:
