@@ -3,8 +3,9 @@
 A photo's thumbnails are `thumbs/<key[:2]>/<key>-<slot width>.<ext>` with `key` the file's content
 hash, so identical files share thumbnails and a rebuild never re-encodes. The slot table below is
 the single source of the sizes and formats (see README "Thumbnails" for why these).
-For a photo `W` pixels wide (after orientation), the file of slot `s` is `min(s, W)` wide; a slot
-is written only if it is the first one or the photo is wider than the previous slot.
+A slot is a bounding box: the file of slot `s` is the upright picture scaled to fit within `s` x `s`
+(never upscaled), so a portrait preview is 1440x1920, not 1920x2560. A slot is written only if it is
+the first one or the picture's long edge exceeds the previous slot.
 """
 from __future__ import annotations
 
@@ -28,15 +29,21 @@ SLOTS: tuple[Slot, ...] = (
 SLOT_BY_WIDTH = {slot.width: slot for slot in SLOTS}
 
 
-def slots_for(width: int) -> list[Slot]:
-    """The slots written for an image `width` pixels wide (after orientation)."""
+def slots_for(width: int, height: int) -> list[Slot]:
+    """The slots written for an upright picture of `width` x `height` pixels."""
     chosen: list[Slot] = []
-    previous = 0
+    previous, long_edge = 0, max(width, height)
     for slot in SLOTS:
-        if not chosen or width > previous:
+        if not chosen or long_edge > previous:
             chosen.append(slot)
         previous = slot.width
     return chosen
+
+
+def thumb_size(slot_width: int, width: int, height: int) -> tuple[int, int]:
+    """Pixel size of the file of a slot for an upright `width` x `height` picture (fit within, no upscale)."""
+    scale = min(1.0, slot_width / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def thumb_relpath(key: str, width: int) -> str:

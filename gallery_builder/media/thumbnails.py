@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gallery_builder.media.decode import TRANSPOSE_FOR, exif_orientation, load_pixels, to_srgb
-from gallery_builder.thumb_layout import Slot, slots_for, thumb_relpath
+from gallery_builder.thumb_layout import Slot, slots_for, thumb_relpath, thumb_size
 
 # Encoder settings, chosen by bench/bench_thumbs.py (docs/media.md has the figures).
 WEBP_METHOD = 2          # 0 fastest .. 6 smallest; 2 costs a third of the default 4 at 400 px
@@ -33,11 +33,7 @@ def upright_size(image: Any, orientation: int) -> tuple[int, int]:
 
 def slot_sizes(width: int, height: int) -> list[tuple[Slot, int, int]]:
     """(slot, width, height) for every slot this picture gets; a slot never upscales."""
-    sizes = []
-    for slot in slots_for(width):
-        target = min(slot.width, width)
-        sizes.append((slot, target, max(1, round(height * target / width))))
-    return sizes
+    return [(slot, *thumb_size(slot.width, width, height)) for slot in slots_for(width, height)]
 
 
 def have_all(thumbs_dir: str, key: str, sizes: list[tuple[Slot, int, int]]) -> bool:
