@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 from gallery_builder.config import Root, Settings
 from gallery_builder.watch_events import Batch, ChangeHandler, ChangeScope, PendingChanges
-from gallery_builder.watch_roots import ObserverPool, root_presence
+from gallery_builder.watch_roots import ObserverPool, OverflowAlarm, root_presence
 
 STATUS_FILE = "watch.json"
 Rebuild = Callable[[Settings, ChangeScope], Any]
@@ -74,9 +74,11 @@ class Watcher:
         self.handler = ChangeHandler(roots, self.pending, settings.values["ignore"])
         self.pool = pool(self.handler) if pool else ObserverPool(self.handler, poll_seconds=options.poll,
                                                                  log=self.log)
+        self.alarm = OverflowAlarm(self.on_overflow)
         self.batches: list[BatchOutcome] = []
         self.status: dict[str, Any] = {"state": "starting", "pid": os.getpid()}
         self._status_lock = threading.Lock()
+        self._write_lock = threading.Lock()   # the heartbeat thread writes the same file
         self._hold_until = 0.0
         self._next_rescan = self._next_limit_check = 0.0
 
@@ -86,6 +88,7 @@ class Watcher:
     def start(self) -> None:
         """Watch every present root and queue a full scan of each (the catch-up after any stop)."""
         now = self.clock()
+        self.alarm.install()
         for state in self.states.values():
             presence = root_presence(state.root.path)
             if presence.identity is None:
@@ -126,8 +129,19 @@ class Watcher:
                 self.tick()
                 stop.wait(self.options.tick)
         finally:
-            self.pool.stop()
-            self.set_status(state="stopped")
+            self.close()
+
+    def close(self) -> None:
+        """Stop every observer and say so in the state file."""
+        self.pool.stop()
+        self.alarm.remove()
+        self.set_status(state="stopped")
+
+    def on_overflow(self) -> None:
+        """The kernel dropped events: only a full rescan of every watched root is sure to see them."""
+        self.log("inotify event queue overflowed (changes were lost): full rescan queued")
+        for state in self.watching():
+            self.pending.mark_full(state.root.label)
 
     def tick(self) -> BatchOutcome | None:
         """One supervisor step: roots, periodic rescan, settle review, at most one batch."""
@@ -226,10 +240,11 @@ class Watcher:
     def write_status(self) -> None:
         from gallery_builder.progress import write_json_atomic
 
-        with self._status_lock:
-            self.status["updated_at"] = time.time()
-            snapshot = dict(self.status)
-        write_json_atomic(self.settings.home / STATUS_FILE, snapshot)
+        with self._write_lock:
+            with self._status_lock:
+                self.status["updated_at"] = time.time()
+                snapshot = dict(self.status)
+            write_json_atomic(self.settings.home / STATUS_FILE, snapshot)
 
     def _heartbeat(self, stop: threading.Event) -> None:
         while not stop.wait(self.options.heartbeat_every):

@@ -8,7 +8,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import logging
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -100,6 +102,29 @@ def limit_advice(problem: str) -> str:
             f"`sysctl fs.inotify.{which}=524288` (see README, Troubleshooting)")
 
 
+class OverflowAlarm(logging.Handler):
+    """watchdog only logs when the kernel's inotify queue overflowed (events were lost): turn that
+    log record into a call, so the watcher can queue a full rescan instead of waiting a day."""
+
+    LOGGERS = ("watchdog.observers.inotify", "watchdog.observers.inotify_c")
+
+    def __init__(self, on_overflow: Callable[[], None]) -> None:
+        super().__init__(logging.WARNING)
+        self.on_overflow = on_overflow
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in record.getMessage().lower():
+            self.on_overflow()
+
+    def install(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).addHandler(self)
+
+    def remove(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeHandler(self)
+
+
 class ObserverPool:
     """One watchdog observer per root, so a root can be dropped and re-added on its own."""
 
@@ -116,6 +141,9 @@ class ObserverPool:
         self.polling_factory = polling_factory or (lambda seconds: PollingObserver(timeout=seconds))
         self.observers: dict[str, Any] = {}
         self.modes: dict[str, str] = {}
+        # watchdog warns when a folder is watched twice during fast copies of folder trees; harmless.
+        warnings.filterwarnings("ignore", message=r"Callback with id .* (already exists|does not exist)",
+                                category=RuntimeWarning)
 
     def watch(self, root: Root) -> str:
         """Start watching a root; returns "inotify" or "polling every N s" (the mode used)."""

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -156,10 +157,14 @@ class Appliance:
 
 
 @pytest.fixture
-def appliance(tmp_path):
+def appliance():
     if not Path(NGINX).exists():
         pytest.skip("Debian nginx is not installed (apt-get install nginx)")
-    box = Appliance(tmp_path)
+    # nginx's workers drop to an unprivileged user when started as root (as in CI), so the files
+    # live where any user may enter, not in pytest's private tmp_path; on the NAS they share PUID.
+    base = Path(tempfile.mkdtemp(prefix="gallery-appliance-"))
+    os.chmod(base, 0o755)
+    box = Appliance(base)
     box.paths = sample_library(box.root, 12, seed=7)
     box.home.mkdir()
     box.start_sidecar()
@@ -168,6 +173,7 @@ def appliance(tmp_path):
     box.wait(lambda: all(box.visible(box.paths).values()), "the first scan on the site")
     yield box
     box.stop()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def test_a_new_folder_appears_on_the_site_and_a_deleted_photo_disappears(appliance, tmp_path):
@@ -200,8 +206,10 @@ def test_a_watcher_killed_mid_batch_catches_up_when_restarted(appliance, tmp_pat
             progress = json.loads((box.home / "progress.json").read_text())
         except (OSError, ValueError):
             return False
-        return (box.watch_state().get("state") == "indexing" and progress.get("stage") == "pass"
-                and 0 < progress.get("done", 0) < progress.get("total", 0))
+        # some passes (or part of one) finished, the rest still to do
+        started = progress.get("pass_index", 0) >= 1 or progress.get("done", 0) > 0
+        return (box.watch_state().get("state") == "indexing" and progress.get("state") == "running"
+                and progress.get("stage") == "pass" and started and progress.get("total", 0) >= 60)
 
     box.wait(mid_batch, "the watcher in the middle of a batch", timeout=120)
     box.kill("watcher")                              # SIGKILL to the whole group: no clean-up runs

@@ -85,7 +85,7 @@ def watcher_and_lines(tmp_path, library):
     watcher, lines = make_watcher(tmp_path / "home", library)
     watcher.start()
     yield watcher, lines
-    watcher.pool.stop()
+    watcher.close()
 
 
 def batch_lines(lines):
@@ -214,7 +214,7 @@ def test_periodic_rescan_catches_what_the_observer_missed(tmp_path, library):
         jpeg(library / "2023" / "unnoticed.jpg", 150)
         drive(watcher, lambda: "2023/unnoticed.jpg" in rows(tmp_path / "home"), what="the periodic rescan")
     finally:
-        watcher.pool.stop()
+        watcher.close()
     assert any("periodic full rescan" in line for line in lines)
     assert watcher.states["photos"].mode == "polling every 3600 s"
 
@@ -226,7 +226,7 @@ def test_a_failed_batch_keeps_the_old_site_and_is_retried(tmp_path, library):
     try:
         drive(watcher, lambda: len(watcher.batches) >= 2, what="the retry")
     finally:
-        watcher.pool.stop()
+        watcher.close()
     first, second = watcher.batches[:2]
     assert not first.ok and "No space left on device" in first.line and "retrying in 0.5 s" in first.line
     assert second.ok and len(watcher.rebuild.scopes) == 1 and watcher.rebuild.scopes[0].full
@@ -243,7 +243,7 @@ def test_a_corrupt_file_is_recorded_and_watching_goes_on(tmp_path, library, corp
         jpeg(library / "2023" / "after.jpg", 33)
         drive(watcher, lambda: "2023/after.jpg" in rows(tmp_path / "home"), what="the next photo")
     finally:
-        watcher.pool.stop()
+        watcher.close()
     assert all(outcome.ok for outcome in watcher.batches)
     assert "1 errors" in watcher.batches[1].line
     db = connect(tmp_path / "home" / "gallery.db")
@@ -269,3 +269,27 @@ def test_run_stops_cleanly_and_says_so(tmp_path, library):
     assert not thread.is_alive() and watcher.batches
     assert json.loads((tmp_path / "home" / STATUS_FILE).read_text())["state"] == "stopped"
     assert watcher.pool.observers == {}
+
+
+def test_an_inotify_overflow_queues_a_full_rescan(tmp_path, library):
+    """watchdog reports a kernel queue overflow only in its log; that record must start a rescan."""
+    import logging
+
+    # Polling once an hour and no periodic rescan: only the overflow alarm can find the new file.
+    options = WatchOptions(settle=0.5, tick=0.1, poll=3600, rescan_hours=0)
+    watcher, lines = make_watcher(tmp_path / "home", library, options=options)
+    watcher.start()
+    try:
+        drive(watcher, lambda: watcher.batches)
+        jpeg(library / "lost.jpg", 77)
+        for _ in range(10):
+            watcher.tick()
+        assert "lost.jpg" not in rows(tmp_path / "home")
+        logging.getLogger("watchdog.observers.inotify_c").warning(
+            "Inotify queue overflowed; filesystem events were lost")
+        drive(watcher, lambda: "lost.jpg" in rows(tmp_path / "home"), what="the rescan after the overflow")
+    finally:
+        watcher.close()
+    assert any("overflowed" in line for line in lines) and watcher.batches[-1].line.startswith("batch 2 (full scan")
+    logging.getLogger("watchdog.observers.inotify_c").warning("Inotify queue overflowed; after close")
+    assert sum("overflowed" in line for line in lines) == 1   # the alarm is removed with the watcher
