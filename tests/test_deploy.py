@@ -194,3 +194,34 @@ def test_compose_services_fit_a_small_nas():
     assert nginx["depends_on"]["setup"]["condition"] == "service_completed_successfully"
     assert services["setup"]["command"][:2] == ["gallery", "nginx-config"]
     assert all("ports" not in service for name, service in services.items() if name != "nginx")
+
+
+def test_compose_setup_renders_the_config_the_nginx_service_runs(tmp_path):
+    """The setup service's exact command, with this machine's paths for /data and /photos and a
+    loopback address for the sidecar's container name, gives a config Debian's nginx accepts."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("Debian nginx is not installed (apt-get install nginx)")
+    services = compose()["services"]
+    command = services["setup"]["command"]
+    out = Path(command[command.index("--out") + 1])
+    assert services["nginx"]["command"][:5] == ["nginx", "-p", str(out.parent), "-c", str(out)]
+    data, photos = tmp_path / "data", tmp_path / "photos"
+    photos.mkdir()
+
+    def local(argument: str) -> str:
+        for container, here in (("/data", str(data)), ("/photos", str(photos)), ("sidecar:", "127.0.0.1:"),
+                                ("0.0.0.0:", "127.0.0.1:")):
+            argument = argument.replace(container, here)
+        return argument
+
+    result = subprocess.run([sys.executable, "-m", "gallery_builder", *map(local, command[1:])],
+                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    config = Path(local(str(out)))
+    text = config.read_text()
+    assert "listen 127.0.0.1:8080;" in text and "proxy_pass http://127.0.0.1:8765" in text
+    assert "/originals/photos/" in text and str(photos) in text
+    check = subprocess.run([nginx, "-t", "-p", str(config.parent), "-c", str(config)], capture_output=True,
+                           text=True, timeout=60)
+    assert check.returncode == 0, check.stderr
