@@ -4,7 +4,8 @@ At start every present root is scanned (this catches up after a crash), then eac
 changes rescans the affected roots, runs the passes, exports Parquet and rebuilds the site (the
 builder renders only pages whose fingerprint changed). A root that vanishes is paused, never
 emptied, and rescanned when it comes back. One log line per batch; `<home>/watch.json` holds the
-live state (state, roots, pending, last_batch, updated_at) for health checks and the status page.
+live state (state, roots, pending, last_batch, updated_at by a heartbeat thread, tick_at by the
+main loop) for health checks and the status page.
 """
 from __future__ import annotations
 
@@ -155,7 +156,7 @@ class Watcher:
             for state in self.watching():
                 self.pending.mark_full(state.root.label)
         self.pending.review({state.root.label: str(state.root.path) for state in self.watching()})
-        self.set_status(pending=self.pending.count())
+        self.set_status(pending=self.pending.count(), tick_at=time.time())
         if now < self._hold_until:
             return None
         batch = self.pending.take_batch(self.options.settle, self.options.max_wait)
@@ -230,7 +231,7 @@ class Watcher:
     def set_status(self, **values: Any) -> None:
         with self._status_lock:
             self.status.update(values)
-        if set(values) - {"pending"}:  # the pending count changes every tick: the heartbeat writes it
+        if set(values) - {"pending", "tick_at"}:  # these change every tick: the heartbeat writes them
             self.write_status()
 
     def _publish_roots(self) -> None:

@@ -54,3 +54,16 @@ def test_watch_indexes_builds_reports_health_and_stops_on_sigterm(tmp_path):
     after = run_gallery("watch-status", "--home", str(home), check=False)
     assert after.returncode == 1 and "unhealthy: watcher stopped" in after.stderr
     assert str(root.resolve()) in (home / "gallery.toml").read_text()
+
+
+def test_watch_status_flags_a_loop_that_stopped_ticking(tmp_path):
+    """The heartbeat thread keeps writing while the main loop hangs: the check must notice."""
+    home = tmp_path / "home"
+    home.mkdir()
+    now = time.time()
+    state = {"state": "watching", "updated_at": now, "tick_at": now - 600, "roots": {}, "pending": 0}
+    (home / "watch.json").write_text(json.dumps(state))
+    result = run_gallery("watch-status", "--home", str(home), "--max-age", "120", check=False)
+    assert result.returncode == 1 and "loop has not run for 600 s" in result.stderr
+    (home / "watch.json").write_text(json.dumps({**state, "state": "indexing"}))  # a long batch is fine
+    assert run_gallery("watch-status", "--home", str(home), check=False).returncode == 0

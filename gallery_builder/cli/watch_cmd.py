@@ -117,6 +117,10 @@ def watch_status_command(home: str, max_age: float, as_json: bool) -> None:
     if status.get("state") == "stopped" or age > max_age:
         click.echo(f"unhealthy: watcher {status.get('state')}, state written {age:.0f} s ago", err=True)
         sys.exit(1)
+    stuck = time.time() - float(status.get("tick_at", time.time()))
+    if status.get("state") == "watching" and stuck > max_age:  # a batch may run for hours; idle must tick
+        click.echo(f"unhealthy: the watcher's loop has not run for {stuck:.0f} s", err=True)
+        sys.exit(1)
     click.echo(f"healthy: {status.get('state')}, {status.get('pending', 0)} change(s) pending, "
                f"state written {age:.0f} s ago")
 
