@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gallery_builder.thumb_layout import SLOT_BY_WIDTH, slots_for, thumb_relpath
+from gallery_builder.thumb_layout import SLOT_BY_WIDTH, slots_for, thumb_relpath, thumb_size
 
 PHOTO_SCHEMA_FIELDS: tuple[tuple[str, str], ...] = (
     ("id", "int64"), ("root", "string"), ("path", "string"), ("path_bytes", "binary"), ("folder", "string"),
@@ -55,7 +55,7 @@ class Row:
             content_hash=key, taken_at=self.taken_at, taken_at_source="exif" if self.taken_at else None,
             date_in_future=False, width=self.width, height=self.height, orientation=1,
             colors=list(self.colors), phash="0" * 16, thumb_key=key if has_thumbs else None,
-            thumb_widths=[slot.width for slot in slots_for(self.width)] if has_thumbs else None,
+            thumb_widths=[slot.width for slot in slots_for(self.width, self.height)] if has_thumbs else None,
             format=self.format, status=self.status)
         record.update(self.extra)
         return record
@@ -87,10 +87,23 @@ def _write_table(path: Path, records: list[dict[str, Any]], fields: list[tuple[s
     temp.replace(path)
 
 
+def _scene(width: int, height: int, color: str) -> Any:
+    """A small landscape-like picture: sky gradient, a sun, hills in the photo's main colour."""
+    from PIL import Image, ImageDraw
+
+    sky = Image.linear_gradient("L").resize((width, height)).point(lambda value: 150 + value // 3)
+    image = Image.merge("RGB", (sky.point(lambda v: v - 60), sky.point(lambda v: v - 20), sky))
+    draw = ImageDraw.Draw(image)
+    radius = max(2, height // 9)
+    draw.ellipse((width * 0.7 - radius, height * 0.25 - radius, width * 0.7 + radius, height * 0.25 + radius),
+                 fill="#fff3b0")
+    draw.polygon([(0, height * 0.65), (width * 0.35, height * 0.45), (width * 0.7, height * 0.62), (width, height * 0.5),
+                  (width, height), (0, height)], fill=color)
+    return image
+
+
 def write_thumbnails(thumbs_dir: Path, record: dict[str, Any]) -> None:
     """Real small image files at the thumb_layout paths, coloured from the row's first colour."""
-    from PIL import Image
-
     if not record["thumb_key"]:
         return
     width, height = record["width"], record["height"]
@@ -99,10 +112,8 @@ def write_thumbnails(thumbs_dir: Path, record: dict[str, Any]) -> None:
         path = thumbs_dir / thumb_relpath(record["thumb_key"], slot_width)
         if path.exists():
             continue
-        out_width = min(slot_width, width)
-        out_height = max(1, round(height * out_width / width))
-        image = Image.new("RGB", (out_width, out_height), color)
-        image.paste(Image.linear_gradient("L").resize((out_width, out_height // 3 + 1)).convert("RGB"), (0, 0))
+        out_width, out_height = thumb_size(slot_width, width, height)
+        image = _scene(out_width, out_height, color)
         path.parent.mkdir(parents=True, exist_ok=True)
         image.save(path, quality=60) if SLOT_BY_WIDTH[slot_width].ext == "jpg" else image.save(path, quality=50)
 
@@ -110,13 +121,18 @@ def write_thumbnails(thumbs_dir: Path, record: dict[str, Any]) -> None:
 def write_library(home: Path, rows: list[Row], *, coverage: list[dict] | None = None,
                   errors: list[dict] | None = None, thumbnails: bool = True) -> None:
     """Write home/parquet/*.parquet (and thumbnails) for `rows`, like `gallery export` would."""
-    records = [row.record() for row in rows]
+    write_records(home, [row.record() for row in rows], coverage=coverage, errors=errors, thumbnails=thumbnails)
+
+
+def write_records(home: Path, records: list[dict[str, Any]], *, coverage: list[dict] | None = None,
+                  errors: list[dict] | None = None, thumbnails: bool = True) -> None:
+    """Like write_library, from photos.parquet records (see Row.record)."""
     parquet = home / "parquet"
     _write_table(parquet / "photos.parquet", records, [(n, _arrow_type(t)) for n, t in PHOTO_SCHEMA_FIELDS])
-    labels = sorted({row.root for row in rows})
+    labels = sorted({record["root"] for record in records})
     _write_table(parquet / "roots.parquet",
-                 [{"label": label, "photo_count": sum(r.root == label for r in rows), "last_scan_at": "2024-01-02T03:04:05"}
-                  for label in labels],
+                 [{"label": label, "photo_count": sum(r["root"] == label for r in records),
+                   "last_scan_at": "2024-01-02T03:04:05"} for label in labels],
                  [("label", _arrow_type("string")), ("photo_count", _arrow_type("int64")),
                   ("last_scan_at", _arrow_type("string"))])
     coverage_fields = [("pass", "string"), ("version", "int64"), ("description", "string"), ("ok", "int64"),
@@ -129,7 +145,7 @@ def write_library(home: Path, rows: list[Row], *, coverage: list[dict] | None = 
     _write_table(parquet / "skipped.parquet", [{"root": "photos", "path": "2021/._IMG_0001.JPG", "reason": "appledouble"}],
                  [(n, _arrow_type("string")) for n in ("root", "path", "reason")])
     (parquet / "export.json").write_text(json.dumps({"exported_at": "2024-01-02T03:04:06", "schema_version": 1,
-                                                     "rows": {"photos": len(rows)}}), encoding="utf-8")
+                                                     "rows": {"photos": len(records)}}), encoding="utf-8")
     if thumbnails:
         for record in records:
             write_thumbnails(home / "thumbs", record)
@@ -192,3 +208,27 @@ GOLDEN_ERRORS = [
 
 def write_golden_library(home: Path) -> None:
     write_library(home, golden_rows(), coverage=GOLDEN_COVERAGE, errors=GOLDEN_ERRORS)
+
+
+def build(home: Path, **options: Any) -> Any:
+    """Run the real builder on `home` (parquet/ and thumbs/), publishing to home/site."""
+    from gallery_builder.site.builder import BuildOptions, build_site
+
+    return build_site(BuildOptions(parquet_dir=home / "parquet", thumbs_dir=home / "thumbs", out=home / "site",
+                                   **options))
+
+
+def site_files(site: Path) -> dict[str, Path]:
+    """Every file of a published site by its site-relative path (following the generation's
+    symlinks, but not into the shared thumbnail store)."""
+    files = {}
+    for path in sorted(site.resolve().rglob("*")):
+        relative = path.relative_to(site.resolve()).as_posix()
+        if relative.startswith(("thumbs", "assets")):
+            continue
+        files[relative] = path
+    for bucket in sorted((site / "photos").iterdir()) if (site / "photos").exists() else []:
+        for path in sorted(bucket.resolve().rglob("*")):
+            if path.is_file():
+                files[f"photos/{bucket.name}/{path.relative_to(bucket.resolve()).as_posix()}"] = path
+    return {name: path for name, path in files.items() if path.is_file()}

@@ -6,6 +6,7 @@ allocation happen in one place (and are deterministic: same export, same URLs).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from gallery_builder.site.library import Library, Photo
 from gallery_builder.site.urls import allocate_segments
@@ -42,16 +43,15 @@ class Catalog:
     days: dict[str, list[Photo]]                  # "2023-06-01" -> photos in capture order
     roots: dict[str, FolderNode]                  # root label -> root folder node
     folders: dict[tuple[str, str], FolderNode]    # (root, folder path) -> node
-    neighbours: dict[int, tuple[Photo | None, Photo | None]]   # previous, next within the day
-    positions: dict[int, tuple[int, int]]                       # (1-based index, count) within the day
+    year_folder_urls: dict[str, tuple[str, ...]]  # year -> URLs of the folders holding its photos
 
 
 def _folder_tree(photos: tuple[Photo, ...]) -> tuple[dict[str, FolderNode], dict[tuple[str, str], FolderNode]]:
     paths: set[tuple[str, str]] = set()
-    for photo in photos:
-        parts = photo.folder.split("/") if photo.folder else []
+    for root, folder in {(photo.root, photo.folder) for photo in photos}:
+        parts = folder.split("/") if folder else []
         for depth in range(len(parts) + 1):
-            paths.add((photo.root, "/".join(parts[:depth])))
+            paths.add((root, "/".join(parts[:depth])))
     children_names: dict[tuple[str, str], set[str]] = {}
     for root, path in paths:
         if path:
@@ -61,12 +61,15 @@ def _folder_tree(photos: tuple[Photo, ...]) -> tuple[dict[str, FolderNode], dict
     nodes: dict[tuple[str, str], FolderNode] = {}
     for root, segment in root_segments.items():
         nodes[(root, "")] = FolderNode(root=root, path="", name=root, url=f"folders/{segment}/")
+    allocated: dict[tuple[str, str], dict[str, str]] = {}
     for root, path in sorted(paths, key=lambda item: (item[0], item[1].count("/"), item[1])):
         if not path:
             continue
         parent_path, _, name = path.rpartition("/")
         parent = nodes[(root, parent_path)]
-        segments = allocate_segments(children_names[(root, parent_path)])
+        segments = allocated.get((root, parent_path))
+        if segments is None:
+            segments = allocated[(root, parent_path)] = allocate_segments(children_names[(root, parent_path)])
         node = FolderNode(root=root, path=path, name=name, url=f"{parent.url}{segments[name]}/", parent=parent)
         parent.children.append(node)
         nodes[(root, path)] = node
@@ -86,25 +89,19 @@ def _summarise(node: FolderNode) -> None:
 
 
 def build_catalog(library: Library) -> Catalog:
-    photos = library.photos
+    photos = library.photos   # sorted by capture time (undated last), so days and years are runs
+    days = {day: list(group) for day, group in groupby(photos, key=lambda photo: (photo.taken_at or "undated")[:10])}
     years: dict[str, list[Photo]] = {}
-    days: dict[str, list[Photo]] = {}
-    for photo in photos:
-        years.setdefault(photo.year, []).append(photo)
-        days.setdefault(photo.day or "undated", []).append(photo)
+    for day, day_photos in days.items():
+        years.setdefault(day[:4] if day != "undated" else day, []).extend(day_photos)
     roots, folders = _folder_tree(photos)
     for photo in photos:
         folders[(photo.root, photo.folder)].photos.append(photo)
+    year_urls: dict[str, set[str]] = {}
+    for node in folders.values():
+        for year in {photo.year for photo in node.photos}:
+            year_urls.setdefault(year, set()).add(node.url)
     for root in roots.values():
         _summarise(root)
-    neighbours: dict[int, tuple[Photo | None, Photo | None]] = {}
-    positions: dict[int, tuple[int, int]] = {}
-    for day_photos in days.values():
-        count = len(day_photos)
-        for index, photo in enumerate(day_photos):
-            previous = day_photos[index - 1] if index else None
-            following = day_photos[index + 1] if index + 1 < count else None
-            neighbours[photo.id] = (previous, following)
-            positions[photo.id] = (index + 1, count)
     return Catalog(photos=photos, years=years, days=days, roots=roots, folders=folders,
-                   neighbours=neighbours, positions=positions)
+                   year_folder_urls={year: tuple(sorted(urls)) for year, urls in year_urls.items()})

@@ -1,6 +1,6 @@
 """Fingerprints: what a page's output depends on, hashed, so a rebuild renders only changed pages.
 
-A page's fingerprint covers its model (canonical JSON, which includes its prev/next neighbours),
+A page's fingerprint covers its inputs (its photos' rows, its prev/next neighbours, ...),
 the templates its kind renders with (followed through extends/include/import), the asset bundle
 its links point to, and the builder's own source code.
 """
@@ -40,8 +40,13 @@ def digest(*parts: str | bytes) -> str:
     return hasher.hexdigest()
 
 
-def page_fingerprint(kind_fingerprint: str, model: Any) -> str:
-    return digest(kind_fingerprint, canonical_json(model))
+def pack(*parts: str) -> str:
+    """Join fingerprint material unambiguously (each part prefixed with its length)."""
+    return "".join(f"{len(part)}:{part}" for part in parts)
+
+
+def page_fingerprint(kind_fingerprint: str, inputs: str) -> str:
+    return hashlib.blake2b(f"{kind_fingerprint}\0{inputs}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def tree_fingerprint(folder: Path, suffixes: tuple[str, ...] = ()) -> str:

@@ -5,6 +5,7 @@ Pure functions of their inputs (no locale, no clock), so a page renders the same
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -41,6 +42,7 @@ def time_label(taken_at: str | None, tz_offset: str | None = None) -> str:
     return taken_at[11:19] + (f" (UTC{tz_offset})" if tz_offset else "")
 
 
+@lru_cache(maxsize=4096)
 def camera_label(make: str | None, model: str | None) -> str:
     """Make and model without the make repeated ("Canon Canon EOS 40D" -> "Canon EOS 40D")."""
     make, model = (make or "").strip(), (model or "").strip()

@@ -6,19 +6,30 @@ fingerprint (with the templates and assets). Comments on the fields are their he
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, NamedTuple
 
 from gallery_builder.site.cards import GridData
 
 
-@dataclass(frozen=True)
-class Page:
-    """One output of the build: a page (URL ends with "/") or a data file (URL is a file path)."""
+class Page(NamedTuple):
+    """One output of the build: a page (URL ends with "/") or a data file (URL is a file path).
 
-    kind: str        # name in the page-kind registry
-    url: str         # site-relative: "" home, "years/2023/", "search/index/2023.json"
-    model: Any       # the page model (a dataclass below) or plain JSON-able data for data files
-    unit: str = ""   # shared storage unit (photo bucket) or "" for the generation itself
+    `inputs` is everything the output depends on (its fingerprint material), cheap to make for
+    100,000 pages; `build()` makes the page model and runs only for pages that must render.
+    """
+
+    kind: str                   # name in the page-kind registry
+    url: str                    # site-relative: "" home, "years/2023/", "search/index/2023.json"
+    inputs: str
+    build: Callable[[], Any]    # -> the page model (a dataclass below) or a DataFile
+    unit: str = ""              # shared storage unit (photo bucket) or "" for the generation itself
+
+
+def eager_page(kind: str, url: str, model: Any, unit: str = "") -> Page:
+    """A page whose model is cheap enough to make on every build: its JSON is its inputs."""
+    from gallery_builder.site.fingerprint import canonical_json
+
+    return Page(kind=kind, url=url, inputs=canonical_json(model), build=lambda: model, unit=unit)
 
 
 @dataclass(frozen=True)

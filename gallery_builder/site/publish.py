@@ -34,10 +34,10 @@ class Plan:
     assets_hash: str
     units: dict[str, list[int]] = field(default_factory=dict)   # unit -> page indices
     root_pages: list[int] = field(default_factory=list)
+    reused: list[bool] = field(default_factory=list)            # same fingerprint as in `previous`
 
     def is_reused(self, index: int) -> bool:
-        entry = self.previous["pages"].get(self.pages[index].url)
-        return entry is not None and entry[0] == self.fingerprints[index]
+        return self.reused[index]
 
     def unit_hash(self, unit: str) -> str:
         return digest(*(f"{self.pages[i].url}={self.fingerprints[i]}" for i in self.units[unit]))[:12]

@@ -72,13 +72,14 @@ class Renderer:
     def render(self, page: Page) -> dict[str, bytes]:
         """Relative file path (from the site root) -> bytes, for every file of `page`."""
         kind = PAGE_KINDS[page.kind]
+        model = page.build()
         if kind.template is None:
-            return {page.url + suffix: body for suffix, body in data_file_bytes(page.model).items()}
+            return {page.url + suffix: body for suffix, body in data_file_bytes(model).items()}
         root = relative_prefix(page.url)
         html = self.env.get_template(kind.template).render(
-            page=page.model, url=page.url, kind=page.kind, root=root, assets=f"{root}assets/{self.assets_hash}/")
+            page=model, url=page.url, kind=page.kind, root=root, assets=f"{root}assets/{self.assets_hash}/")
         files = {page.url + "index.html": html.encode("utf-8")}
-        for name, data in kind.data_files(page).items():
+        for name, data in kind.data_files(model).items():
             for suffix, body in data_file_bytes(data).items():
                 files[page.url + name + suffix] = body
         return files
@@ -87,7 +88,7 @@ class Renderer:
 def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(str(templates_dir)), autoescape=select_autoescape(["html"]),
+    env = Environment(loader=FileSystemLoader(str(templates_dir)), autoescape=select_autoescape(["html"]), auto_reload=False,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["thumb_src"] = thumb_src
     env.filters["card_thumb"] = card_thumb

@@ -10,7 +10,7 @@
     var id = row[0], key = row[1], width = row[2], height = row[3], flags = row[8];
     var folder = folders[row[6]];
     var original = G.url(folder[1] + (row[9] || encodeURIComponent(row[5])));
-    var list = G.sources(key, row[7], width);
+    var list = G.sources(key, row[7], width, height);
     var data = { id: id, alt: row[5], name: row[5], original: original, page: G.url(G.pageLink(G.photoPath(id))),
                  folderName: folder[2], folderUrl: G.url(G.pageLink(folder[0])) };
     if (!list.length) {

@@ -25,12 +25,14 @@
     return "thumbs/" + key.slice(0, 2) + "/" + key + "-" + slot[0] + "." + slot[1];
   }
 
-  /* Every written slot of a photo as {path, width}; a slot file is min(slot, photo width) wide. */
-  function sources(key, slotMask, width) {
+  /* Every written slot of a photo as {path, width}; a slot's file fits within slot x slot pixels
+     (gallery_builder/thumb_layout.py thumb_size). */
+  function sources(key, slotMask, width, height) {
     var list = [];
     if (!key) return list;
     for (var i = 0; i < SLOTS.length; i++) {
-      if (slotMask & (1 << i)) list.push({ path: thumbPath(key, i), width: Math.min(SLOTS[i][0], width) });
+      var scale = Math.min(1, SLOTS[i][0] / Math.max(width, height, 1));
+      if (slotMask & (1 << i)) list.push({ path: thumbPath(key, i), width: Math.max(1, Math.round(width * scale)) });
     }
     return list;
   }

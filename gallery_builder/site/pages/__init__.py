@@ -6,14 +6,14 @@ template and data files. Adding a page kind means adding one module and one line
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.library import Library
 from gallery_builder.site.models import DataFile, Page
 
 
-def no_data_files(page: Page) -> dict[str, DataFile]:
+def no_data_files(model: Any) -> dict[str, DataFile]:
     return {}
 
 
@@ -25,7 +25,7 @@ class PageKind:
     name: str
     gather: Callable[[Catalog, Library], Iterable[Page]]
     template: str | None = None
-    data_files: Callable[[Page], dict[str, DataFile]] = field(default=no_data_files)
+    data_files: Callable[[Any], dict[str, DataFile]] = field(default=no_data_files)
 
 
 def _registry() -> dict[str, PageKind]:

@@ -1,11 +1,13 @@
 """Small helpers shared by the page kinds: thumbnails, links and labels for photos and folders."""
 from __future__ import annotations
 
+from typing import Any
+
 from gallery_builder.site.cards import display_size, grid_data, slot_mask
 from gallery_builder.site.catalog import FolderNode
 from gallery_builder.site.formatting import MONTHS
 from gallery_builder.site.library import Photo
-from gallery_builder.site.models import DataFile, GridSection, Link, Page, Thumb
+from gallery_builder.site.models import DataFile, GridSection, Link, Thumb
 from gallery_builder.site.urls import photo_url
 
 
@@ -54,8 +56,14 @@ def grid_section(photos: list[Photo], folder_urls: dict[tuple[str, str], str], g
     return GridSection(grid=grid, data_url="" if grid.is_inline else GRID_DATA_FILE, group=group)
 
 
-def grid_data_files(page: Page) -> dict[str, DataFile]:
-    section: GridSection = page.model.grid
+def grid_data_files(model: Any) -> dict[str, DataFile]:
+    section: GridSection = model.grid
     if not section.data_url:
         return {}
     return {section.data_url: DataFile(payload=section.grid.payload(), script_global="GALLERY_GRID")}
+
+
+def photos_inputs(photos: list[Photo], urls: tuple[str, ...]) -> str:
+    """Fingerprint material of a list of photos: their row digests in order (fixed length), plus
+    the URLs of their folders (a URL can change when a sibling folder appears)."""
+    return "".join([photo.digest for photo in photos]) + "|" + "|".join(urls)

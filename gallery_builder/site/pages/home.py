@@ -9,7 +9,7 @@ from typing import Iterable
 
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.library import Library
-from gallery_builder.site.models import HomePage, Link, Page
+from gallery_builder.site.models import HomePage, Link, Page, eager_page
 from gallery_builder.site.pages import PageKind
 from gallery_builder.site.pages.common import count_label, folder_link, thumb_of
 from gallery_builder.site.urls import year_url
@@ -40,7 +40,7 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         roots=tuple(folder_link(node) for _, node in sorted(catalog.roots.items())),
         has_map=any(photo.has_location for photo in catalog.photos),
     )
-    yield Page(kind="home", url="", model=model)
+    yield eager_page("home", "", model)
 
 
 KIND = PageKind(name="home", gather=gather, template="home.html")

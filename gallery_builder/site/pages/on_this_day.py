@@ -10,7 +10,7 @@ from typing import Iterable
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.cards import display_size, slot_mask
 from gallery_builder.site.library import Library
-from gallery_builder.site.models import DataFile, Page
+from gallery_builder.site.models import DataFile, Page, eager_page
 from gallery_builder.site.pages import PageKind
 
 PER_YEAR = 3
@@ -35,8 +35,7 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
             width, height = display_size(photo)
             entries.append([int(day[:4]), photo.id, photo.thumb_key, width, height, slot_mask(photo)])
     for month, days in sorted(months.items()):
-        yield Page(kind="on-this-day", url=f"data/on-this-day/{month}.json",
-                   model=DataFile(payload={"days": days}))
+        yield eager_page("on-this-day", f"data/on-this-day/{month}.json", DataFile(payload={"days": days}))
 
 
 KIND = PageKind(name="on-this-day", gather=gather)

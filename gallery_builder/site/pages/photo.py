@@ -5,6 +5,7 @@ bucket with the previous site instead of copying 100,000 files.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Iterable
 
 from gallery_builder.color_names import names_of
@@ -17,11 +18,13 @@ from gallery_builder.site.models import Link, Page, PhotoPage, Preview
 from gallery_builder.site.pages import PageKind
 from gallery_builder.site.pages.common import folder_display, photo_link
 from gallery_builder.site.urls import photo_bucket, photo_url, thumb_url, year_url
-from gallery_builder.thumb_layout import SLOT_BY_WIDTH
+from gallery_builder.thumb_layout import SLOT_BY_WIDTH, thumb_size
+
+NO_PHOTO = "-" * 24   # stands for a missing neighbour in the inputs (digests are 24 characters)
 
 
 def preview_of(photo: Photo) -> Preview | None:
-    """The srcset of the written slots; each file of slot `s` is min(s, width) pixels wide."""
+    """The srcset of the written slots; each file fits within its slot's box (thumb_layout.thumb_size)."""
     if not photo.thumb_key or not photo.thumb_widths:
         return None
     width, height = display_size(photo)
@@ -29,7 +32,7 @@ def preview_of(photo: Photo) -> Preview | None:
     for slot_width in photo.thumb_widths:
         slot = SLOT_BY_WIDTH.get(slot_width)
         if slot is not None:
-            sources.append((thumb_url(photo.thumb_key, slot.width, slot.ext), min(slot.width, width)))
+            sources.append((thumb_url(photo.thumb_key, slot.width, slot.ext), thumb_size(slot.width, width, height)[0]))
     if not sources:
         return None
     large = [source for source in sources if source[1] >= 1000] or sources
@@ -54,10 +57,10 @@ def place_of(photo: Photo) -> str:
     return ", ".join(dict.fromkeys(parts))
 
 
-def photo_page(photo: Photo, catalog: Catalog) -> PhotoPage:
-    previous, following = catalog.neighbours[photo.id]
+def photo_page(photo: Photo, catalog: Catalog, previous: Photo | None, following: Photo | None, index: int,
+               count: int) -> PhotoPage:
+    """The model of one photo page; `index` (1-based) of `count` photos that day, neighbours."""
     folder = catalog.folders[(photo.root, photo.folder)]
-    index, count = catalog.positions[photo.id]
     located = photo.has_location
     return PhotoPage(
         title=photo.name,
@@ -88,9 +91,18 @@ def photo_page(photo: Photo, catalog: Catalog) -> PhotoPage:
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
-    for photo in catalog.photos:
-        yield Page(kind="photo", url=photo_url(photo.id), model=photo_page(photo, catalog),
-                   unit=f"photos/{photo_bucket(photo.id)}")
+    """One page per photo; its inputs: its row, its day neighbours' rows, folder URL, place in the day."""
+    for day_photos in catalog.days.values():
+        count = len(day_photos)
+        for index, photo in enumerate(day_photos):
+            previous = day_photos[index - 1] if index else None
+            following = day_photos[index + 1] if index + 1 < count else None
+            folder_url = catalog.folders[(photo.root, photo.folder)].url
+            inputs = (f"{photo.digest}{previous.digest if previous else NO_PHOTO}{following.digest if following else NO_PHOTO}"
+                      f"{folder_url}|{index + 1}/{count}")
+            yield Page(kind="photo", url=photo_url(photo.id), inputs=inputs,
+                       build=partial(photo_page, photo, catalog, previous, following, index + 1, count),
+                       unit=f"photos/{photo_bucket(photo.id)}")
 
 
 KIND = PageKind(name="photo", gather=gather, template="photo.html")

@@ -12,9 +12,9 @@ from gallery_builder.site.catalog import Catalog
 from gallery_builder.color_names import COLOR_NAMES, names_of
 from gallery_builder.site.formatting import MONTHS, camera_label
 from gallery_builder.site.library import Library, Photo
-from gallery_builder.site.models import DataFile, Page, SearchPage
+from gallery_builder.site.models import DataFile, Page, SearchPage, eager_page
 from gallery_builder.site.pages import PageKind
-from gallery_builder.site.pages.common import folder_display
+from gallery_builder.site.pages.common import folder_display, photos_inputs
 
 INDEX_DIR = "search/index/"
 MANIFEST_URL = INDEX_DIR + "manifest.json"
@@ -61,7 +61,9 @@ def shard_payload(photos: list[Photo], catalog: Catalog) -> dict:
 
 def gather_shards(catalog: Catalog, library: Library) -> Iterable[Page]:
     for year, photos in sorted(catalog.years.items()):
-        yield Page(kind="search-shard", url=f"{INDEX_DIR}{year}.json", model=DataFile(payload=shard_payload(photos, catalog)))
+        yield Page(kind="search-shard", url=f"{INDEX_DIR}{year}.json",
+                   inputs=photos_inputs(photos, catalog.year_folder_urls[year]),
+                   build=lambda photos=photos: DataFile(payload=shard_payload(photos, catalog)))
 
 
 def _distinct(values: Iterable[str]) -> tuple[str, ...]:
@@ -69,31 +71,31 @@ def _distinct(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def search_model(catalog: Catalog) -> SearchPage:
-    facets = [_facets(photo, catalog) for photo in catalog.photos]
-    months = sorted({photo.taken_at[5:7] for photo in catalog.photos if photo.taken_at})
+    photos = catalog.photos
+    cameras = {(photo.camera_make, photo.camera_model) for photo in photos}
+    months = sorted({photo.taken_at[5:7] for photo in photos if photo.taken_at})
     return SearchPage(
         title="Search",
         index_url=MANIFEST_URL,
         years=tuple(sorted(catalog.years, reverse=True)),
         months=tuple((month, MONTHS[int(month) - 1]) for month in months),
-        countries=_distinct(item[2] for item in facets),
-        places=_distinct(item[1] for item in facets),
-        cameras=_distinct(item[3] for item in facets),
-        folders=_distinct(item[0] for item in facets),
+        countries=_distinct({photo.country for photo in photos}),
+        places=_distinct({photo.place for photo in photos}),
+        cameras=_distinct(camera_label(make, model) for make, model in cameras),
+        folders=_distinct(folder_display(node) for node in catalog.folders.values() if node.photos),
         colors=COLOR_NAMES,
     )
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
-    yield Page(kind="search", url="search/", model=search_model(catalog))
+    yield eager_page("search", "search/", search_model(catalog))
 
 
 def gather_manifest(catalog: Catalog, library: Library) -> Iterable[Page]:
     shards = [{"year": year, "count": len(photos), "url": f"{INDEX_DIR}{year}.json"}
               for year, photos in sorted(catalog.years.items(), reverse=True)]
-    yield Page(kind="search-manifest", url=MANIFEST_URL,
-               model=DataFile(payload={"version": 1, "total": len(catalog.photos), "colors": COLOR_NAMES,
-                                       "shards": shards}))
+    payload = {"version": 1, "total": len(catalog.photos), "colors": COLOR_NAMES, "shards": shards}
+    yield eager_page("search-manifest", MANIFEST_URL, DataFile(payload=payload))
 
 
 KIND = PageKind(name="search", gather=gather, template="search.html")

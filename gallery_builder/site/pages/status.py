@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.library import Library
-from gallery_builder.site.models import CoverageRow, Page, StatusPage
+from gallery_builder.site.models import CoverageRow, Page, StatusPage, eager_page
 from gallery_builder.site.pages import PageKind
 
 ERRORS_SHOWN = 500
@@ -44,7 +44,7 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         error_total=len(library.errors),
         skipped_count=library.skipped_count,
     )
-    yield Page(kind="status", url="status/", model=model)
+    yield eager_page("status", "status/", model)
 
 
 KIND = PageKind(name="status", gather=gather, template="status.html")

@@ -1,14 +1,16 @@
 """One page per year: every photo of the year grouped by month and day, with a month scrubber."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Iterable
 
 from gallery_builder.site.catalog import Catalog
+from gallery_builder.site.fingerprint import pack
 from gallery_builder.site.formatting import month_label
 from gallery_builder.site.library import Library
 from gallery_builder.site.models import Link, Page, YearPage
 from gallery_builder.site.pages import PageKind
-from gallery_builder.site.pages.common import grid_data_files, grid_section
+from gallery_builder.site.pages.common import grid_data_files, grid_section, photos_inputs
 from gallery_builder.site.urls import year_url
 
 
@@ -20,6 +22,19 @@ def _months(photos: list) -> tuple[tuple[str, str, int], ...]:
     return tuple((month, month_label(month) if month else "Undated", count) for month, count in counts.items())
 
 
+def year_page(year: str, previous: str | None, following: str | None, photos: list,
+              folder_urls: dict[tuple[str, str], str]) -> YearPage:
+    return YearPage(
+        title=year.capitalize(),
+        year=year,
+        count=len(photos),
+        months=_months(photos),
+        grid=grid_section(photos, folder_urls),
+        previous=Link(url=year_url(previous), label=previous) if previous else None,
+        next=Link(url=year_url(following), label=following) if following else None,
+    )
+
+
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
     folder_urls = {key: node.url for key, node in catalog.folders.items()}
     years = sorted(catalog.years)
@@ -27,16 +42,9 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         photos = catalog.years[year]
         previous = years[index - 1] if index else None
         following = years[index + 1] if index + 1 < len(years) else None
-        model = YearPage(
-            title=year.capitalize(),
-            year=year,
-            count=len(photos),
-            months=_months(photos),
-            grid=grid_section(photos, folder_urls),
-            previous=Link(url=year_url(previous), label=previous) if previous else None,
-            next=Link(url=year_url(following), label=following) if following else None,
-        )
-        yield Page(kind="year", url=year_url(year), model=model)
+        inputs = pack(str(previous), str(following), photos_inputs(photos, catalog.year_folder_urls[year]))
+        yield Page(kind="year", url=year_url(year), inputs=inputs,
+                   build=partial(year_page, year, previous, following, photos, folder_urls))
 
 
 KIND = PageKind(name="year", gather=gather, template="year.html", data_files=grid_data_files)
