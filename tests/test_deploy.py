@@ -6,9 +6,13 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -181,7 +185,7 @@ def test_compose_services_fit_a_small_nas():
         assert "/data" in mounts(service), name
         assert service["restart"] == ("no" if name == "setup" else "unless-stopped"), name
         if name != "setup":
-            assert service["healthcheck"]["test"][0] == "CMD", name
+            assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL"), name
     watcher, sidecar, nginx = services["watcher"], services["sidecar"], services["nginx"]
     assert watcher["command"][:2] == ["nice", "-n"] and "ionice" in watcher["command"]
     assert watcher["command"][watcher["command"].index("gallery"):][:3] == ["gallery", "watch", "/photos"]
@@ -205,7 +209,8 @@ def test_compose_setup_renders_the_config_the_nginx_service_runs(tmp_path):
     services = compose()["services"]
     command = services["setup"]["command"]
     out = Path(command[command.index("--out") + 1])
-    assert services["nginx"]["command"][:5] == ["nginx", "-p", str(out.parent), "-c", str(out)]
+    assert services["nginx"]["entrypoint"] == ["nginx"]
+    assert services["nginx"]["command"][:4] == ["-p", str(out.parent), "-c", str(out)]
     data, photos = tmp_path / "data", tmp_path / "photos"
     photos.mkdir()
 
@@ -225,3 +230,43 @@ def test_compose_setup_renders_the_config_the_nginx_service_runs(tmp_path):
     check = subprocess.run([nginx, "-t", "-p", str(config.parent), "-c", str(config)], capture_output=True,
                            text=True, timeout=60)
     assert check.returncode == 0, check.stderr
+
+
+def test_readme_password_recipe_and_the_nginx_healthcheck(shared_dir):
+    """The README's basic-auth recipe (openssl passwd -apr1 + --basic-auth) locks the site; the
+    compose health check counts nginx as healthy with or without a password and not when down."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists() or shutil.which("openssl") is None or shutil.which("wget") is None:
+        pytest.skip("needs Debian nginx, openssl and wget")
+    home = shared_dir / "data"
+    (home / "site").mkdir(parents=True)
+    (home / "site" / "index.html").write_text("<html>photos</html>")
+    hashed = subprocess.run(["openssl", "passwd", "-apr1", "s3cret"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    (home / "htpasswd").write_text(f"anna:{hashed}\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = home / "nginx" / "nginx.conf"
+    subprocess.run([sys.executable, "-m", "gallery_builder", "nginx-config", "--home", str(home), "--out",
+                    str(config), "--listen", f"127.0.0.1:{port}", "--basic-auth", str(home / "htpasswd")],
+                   check=True, capture_output=True, cwd=REPO)
+    check = compose()["services"]["nginx"]["healthcheck"]["test"][1].replace("8080", str(port))
+    healthy = lambda: subprocess.run(["sh", "-c", check], timeout=30).returncode == 0  # noqa: E731
+    subprocess.run([nginx, "-p", str(config.parent), "-c", str(config)], check=True, capture_output=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=10)
+        assert refused.value.code == 401
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, url, "anna", "s3cret")
+        opener = urllib.request.build_opener(urllib.request.HTTPBasicAuthHandler(passwords))
+        assert opener.open(url, timeout=10).read() == b"<html>photos</html>"
+        assert healthy()
+    finally:
+        subprocess.run([nginx, "-p", str(config.parent), "-c", str(config), "-s", "quit"], capture_output=True)
+    deadline = time.monotonic() + 20
+    while healthy() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not healthy()
