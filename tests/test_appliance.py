@@ -167,13 +167,15 @@ def appliance():
     box = Appliance(base)
     box.paths = sample_library(box.root, 12, seed=7)
     box.home.mkdir()
-    box.start_sidecar()
-    box.start_watcher()
-    box.start_nginx()
-    box.wait(lambda: all(box.visible(box.paths).values()), "the first scan on the site")
-    yield box
-    box.stop()
-    shutil.rmtree(base, ignore_errors=True)
+    try:
+        box.start_sidecar()
+        box.start_watcher()
+        box.start_nginx()
+        box.wait(lambda: all(box.visible(box.paths).values()), "the first scan on the site")
+        yield box
+    finally:
+        box.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_a_new_folder_appears_on_the_site_and_a_deleted_photo_disappears(appliance, tmp_path):
