@@ -192,7 +192,13 @@ class Watcher:
         self._publish_roots()
 
     def _resume(self, state: RootState, identity: tuple[int, int], why: str) -> None:
-        state.mode = self.pool.watch(state.root)
+        try:
+            state.mode = self.pool.watch(state.root)
+        except OSError as error:  # e.g. permission denied on the root: retried on the next tick
+            if state.reason != f"cannot watch it: {error}":
+                self._pause(state, f"cannot watch it: {error}")
+            state.state = "paused"
+            return
         state.state, state.identity, state.reason = "watching", identity, ""
         self.pending.mark_full(state.root.label)
         self.log(f"root {state.root.label!r} ({state.root.path}): watching ({state.mode}); "

@@ -293,3 +293,30 @@ def test_an_inotify_overflow_queues_a_full_rescan(tmp_path, library):
     assert any("overflowed" in line for line in lines) and watcher.batches[-1].line.startswith("batch 2 (full scan")
     logging.getLogger("watchdog.observers.inotify_c").warning("Inotify queue overflowed; after close")
     assert sum("overflowed" in line for line in lines) == 1   # the alarm is removed with the watcher
+
+
+def test_a_root_that_cannot_be_watched_yet_is_retried(tmp_path, library):
+    """watch() failing (e.g. EACCES from the kernel) pauses the root instead of ending the watcher."""
+    from gallery_builder.watch_roots import ObserverPool
+
+    class FirstWatchFails(ObserverPool):
+        failures = 3
+
+        def watch(self, root):
+            if self.failures:
+                self.failures -= 1
+                raise PermissionError(13, "Permission denied", str(root.path))
+            return super().watch(root)
+
+    settings, roots = resolve_roots(load_settings(tmp_path / "home"), [library])
+    lines: list[str] = []
+    watcher = Watcher(settings, roots, [], Rebuilds(), FAST, log=lines.append,
+                      pool=lambda handler: FirstWatchFails(handler, poll_seconds=None, log=lines.append))
+    watcher.start()
+    try:
+        assert watcher.states["photos"].state == "paused"
+        drive(watcher, lambda: watcher.batches, what="the scan once watching works")
+    finally:
+        watcher.close()
+    assert sum("cannot watch it: [Errno 13] Permission denied" in line for line in lines) == 1
+    assert watcher.states["photos"].state == "watching" and len(rows(tmp_path / "home")) == 3
