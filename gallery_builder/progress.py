@@ -60,7 +60,7 @@ class Progress:
             if name in self.state["passes"]:
                 self.state["pass_index"] = self.state["passes"].index(name)
         self._stage_started = time.monotonic()
-        if self.show_bar or os.environ.get("GALLERY_PROGRESS") == "1":
+        if total > 0 and stage != "export" and (self.show_bar or os.environ.get("GALLERY_PROGRESS") == "1"):
             from tqdm import tqdm
 
             self._bar = tqdm(total=total, desc=name or stage, unit="photo", file=sys.stderr,
