@@ -10,32 +10,16 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable, Literal
+from typing import Callable
 
-Hemisphere = Literal["north", "south"]
+from search_api.calendar_words import (
+    AMBIGUOUS_MONTHS, FIRST_YEAR, HOLIDAYS, MONTH_ABBREVIATIONS, MONTHS, SEASONS, AnnualWindow, DateContext,
+    DateFilter, DateRange, Hemisphere, count_of, easter_range, month_number, month_range, season_range, shift_back,
+    unit_period, week_start, year_range)
 
-MONTHS = {name: index for index, name in enumerate(calendar.month_name) if name}
-MONTHS = {name.lower(): index for name, index in MONTHS.items()}
-MONTH_ABBREVIATIONS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-                       "sept": 9, "oct": 10, "nov": 11, "dec": 12}
-AMBIGUOUS_MONTHS = {"may", "march"}   # also common words: need a year, a day or a preposition
-SEASONS: dict[str, dict[str, tuple[int, int]]] = {
-    "north": {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)},
-    "south": {"spring": (9, 11), "summer": (12, 2), "autumn": (3, 5), "fall": (3, 5), "winter": (6, 8)},
-}
-HOLIDAYS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
-    "christmas eve": ((12, 24), (12, 24)), "christmas day": ((12, 25), (12, 25)),
-    "christmas": ((12, 24), (12, 26)), "xmas": ((12, 24), (12, 26)), "boxing day": ((12, 26), (12, 26)),
-    "new year's eve": ((12, 31), (12, 31)), "new years eve": ((12, 31), (12, 31)), "nye": ((12, 31), (12, 31)),
-    "new year's day": ((1, 1), (1, 1)), "new years day": ((1, 1), (1, 1)), "new year": ((1, 1), (1, 1)),
-    "halloween": ((10, 31), (10, 31)), "valentine's day": ((2, 14), (2, 14)), "valentines day": ((2, 14), (2, 14)),
-    "valentine's": ((2, 14), (2, 14)), "valentines": ((2, 14), (2, 14)),
-}
-NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
-FIRST_YEAR = 1826  # the oldest surviving photograph
+__all__ = ["AnnualWindow", "DateFilter", "DateRange", "FIRST_YEAR", "Hemisphere", "MONTHS", "MONTH_ABBREVIATIONS",
+           "extract_dates"]
 
 _MONTH_RE = "|".join(sorted(list(MONTHS) + list(MONTH_ABBREVIATIONS), key=len, reverse=True))
 _FULL_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -44,122 +28,17 @@ _HOLIDAY_RE = "|".join(re.escape(name).replace("'", "['’]?") for name in sorte
 _HOLIDAY_ANY = "|".join([_HOLIDAY_RE, "easter"])
 _YEAR = r"(1[89]\d\d|20\d\d)"
 _COUNT = r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
-_UNIT = r"(day|week|month|year)s?"
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?(?!\d)"
 
 
-@dataclass(frozen=True)
-class DateRange:
-    """Inclusive calendar days."""
-
-    start: date
-    end: date
-
-
-@dataclass(frozen=True)
-class AnnualWindow:
-    """(month, day) to (month, day), inclusive, every year; wraps over New Year when end < start."""
-
-    start: tuple[int, int]
-    end: tuple[int, int]
-
-
-@dataclass
-class DateFilter:
-    ranges: list[DateRange] = field(default_factory=list)
-    annual: list[AnnualWindow] = field(default_factory=list)
-    phrases: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.ranges and not self.annual
-
-    def to_json(self) -> dict[str, object]:
-        return {"ranges": [[item.start.isoformat(), item.end.isoformat()] for item in self.ranges],
-                "annual": [[f"{w.start[0]:02d}-{w.start[1]:02d}", f"{w.end[0]:02d}-{w.end[1]:02d}"]
-                           for w in self.annual],
-                "phrases": list(self.phrases)}
-
-
-def month_range(year: int, month: int) -> DateRange:
-    return DateRange(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
-
-
-def year_range(first: int, last: int | None = None) -> DateRange:
-    return DateRange(date(first, 1, 1), date(last or first, 12, 31))
-
-
-def season_range(months: tuple[int, int], start_year: int) -> DateRange:
-    first, last = months
-    end_year = start_year + (1 if last < first else 0)
-    return DateRange(date(start_year, first, 1), month_range(end_year, last).end)
-
-
-def easter_range(year: int) -> DateRange:
-    """Good Friday to Easter Monday (western Easter, dateutil's algorithm)."""
-    from dateutil.easter import easter
-
-    sunday = easter(year)
-    return DateRange(sunday - timedelta(days=2), sunday + timedelta(days=1))
-
-
-def _month_number(word: str) -> int:
-    word = word.lower()
-    return MONTHS.get(word) or MONTH_ABBREVIATIONS[word]
-
-
-def _count(word: str) -> int:
-    return int(word) if word.isdigit() else NUMBER_WORDS[word.lower()]
-
-
-def _week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-class _Context:
-    """What handlers need: today, the hemisphere and where to put results."""
-
-    def __init__(self, today: date, hemisphere: Hemisphere, found: DateFilter) -> None:
-        self.today, self.hemisphere, self.found = today, hemisphere, found
-
-    def valid_year(self, text: str) -> int | None:
-        year = int(text)
-        return year if FIRST_YEAR <= year <= self.today.year + 1 else None
-
-    def add(self, *ranges: DateRange) -> bool:
-        self.found.ranges.extend(ranges)
-        return True
-
-    def add_annual(self, start: tuple[int, int], end: tuple[int, int]) -> bool:
-        self.found.annual.append(AnnualWindow(start, end))
-        return True
-
-    def latest_before_today(self, make: Callable[[int], DateRange]) -> DateRange:
-        """The most recent occurrence that ended before today (e.g. "last summer")."""
-        for year in range(self.today.year, self.today.year - 3, -1):
-            candidate = make(year)
-            if candidate.end < self.today:
-                return candidate
-        return make(self.today.year - 3)
-
-    def current(self, make: Callable[[int], DateRange]) -> DateRange:
-        """The occurrence containing today, else the one starting this year ("this summer")."""
-        for year in (self.today.year - 1, self.today.year):
-            candidate = make(year)
-            if candidate.start <= self.today <= candidate.end:
-                return candidate
-        return make(self.today.year)
-
-
-def _year_span(match: re.Match[str], ctx: _Context) -> bool:
+def _year_span(match: re.Match[str], ctx: DateContext) -> bool:
     first, last = ctx.valid_year(match["a"]), ctx.valid_year(match["b"])
     if not first or not last:
         return False
     return ctx.add(year_range(*sorted((first, last))))
 
 
-def _day(ctx: _Context, year: int | None, month: int, day: int) -> bool:
+def _day(ctx: DateContext, year: int | None, month: int, day: int) -> bool:
     try:
         date(year or 2000, month, day)  # 2000 is a leap year: "29 february" alone is fine
     except ValueError:
@@ -169,12 +48,12 @@ def _day(ctx: _Context, year: int | None, month: int, day: int) -> bool:
     return ctx.add_annual((month, day), (month, day))
 
 
-def _iso_day(match: re.Match[str], ctx: _Context) -> bool:
+def _iso_day(match: re.Match[str], ctx: DateContext) -> bool:
     year = ctx.valid_year(match["y"])
     return bool(year) and _day(ctx, year, int(match["m"]), int(match["d"]))
 
 
-def _numeric_day(match: re.Match[str], ctx: _Context) -> bool:
+def _numeric_day(match: re.Match[str], ctx: DateContext) -> bool:
     first, second, raw_year = int(match["a"]), int(match["b"]), match["y"]
     year = int(raw_year) if len(raw_year) == 4 else 2000 + int(raw_year)
     if len(raw_year) == 2 and year > ctx.today.year:
@@ -188,26 +67,26 @@ def _numeric_day(match: re.Match[str], ctx: _Context) -> bool:
     return _day(ctx, year, month, day)
 
 
-def _iso_month(match: re.Match[str], ctx: _Context) -> bool:
+def _iso_month(match: re.Match[str], ctx: DateContext) -> bool:
     year, month = ctx.valid_year(match["y"]), int(match["m"])
     return bool(year) and 1 <= month <= 12 and ctx.add(month_range(year, month))
 
 
-def _month_year(match: re.Match[str], ctx: _Context) -> bool:
+def _month_year(match: re.Match[str], ctx: DateContext) -> bool:
     year = ctx.valid_year(match["y"])
-    return bool(year) and ctx.add(month_range(year, _month_number(match["month"])))
+    return bool(year) and ctx.add(month_range(year, month_number(match["month"])))
 
 
-def _numeric_month_year(match: re.Match[str], ctx: _Context) -> bool:
+def _numeric_month_year(match: re.Match[str], ctx: DateContext) -> bool:
     year, month = ctx.valid_year(match["y"]), int(match["m"])
     return bool(year) and 1 <= month <= 12 and ctx.add(month_range(year, month))
 
 
-def _day_month(match: re.Match[str], ctx: _Context) -> bool:
+def _day_month(match: re.Match[str], ctx: DateContext) -> bool:
     year = ctx.valid_year(match["y"]) if match["y"] else None
     if match["y"] and not year:
         return False
-    return _day(ctx, year, _month_number(match["month"]), int(match["d"]))
+    return _day(ctx, year, month_number(match["month"]), int(match["d"]))
 
 
 def _holiday_maker(name: str) -> Callable[[int], DateRange]:
@@ -222,18 +101,18 @@ def _holiday_key(text: str) -> str:
     return key if key in HOLIDAYS or key == "easter" else key.replace("'", "")
 
 
-def _holiday_year(match: re.Match[str], ctx: _Context) -> bool:
+def _holiday_year(match: re.Match[str], ctx: DateContext) -> bool:
     year = ctx.valid_year(match["y"])
     return bool(year) and ctx.add(_holiday_maker(_holiday_key(match["h"]))(year))
 
 
-def _relative_holiday(match: re.Match[str], ctx: _Context) -> bool:
+def _relative_holiday(match: re.Match[str], ctx: DateContext) -> bool:
     make = _holiday_maker(_holiday_key(match["h"]))
     return ctx.add(ctx.latest_before_today(make) if match["rel"].lower() in {"last", "previous"}
                    else make(ctx.today.year))
 
 
-def _holiday(match: re.Match[str], ctx: _Context) -> bool:
+def _holiday(match: re.Match[str], ctx: DateContext) -> bool:
     key = _holiday_key(match["h"])
     if key == "easter":
         return ctx.add(*(easter_range(year) for year in range(1900, ctx.today.year + 1)))
@@ -241,11 +120,11 @@ def _holiday(match: re.Match[str], ctx: _Context) -> bool:
     return ctx.add_annual(start, end)
 
 
-def _season_months(match: re.Match[str], ctx: _Context) -> tuple[int, int]:
+def _season_months(match: re.Match[str], ctx: DateContext) -> tuple[int, int]:
     return SEASONS[ctx.hemisphere][match["s"].lower()]
 
 
-def _season_year(match: re.Match[str], ctx: _Context) -> bool:
+def _season_year(match: re.Match[str], ctx: DateContext) -> bool:
     year = ctx.valid_year(match["y"])
     if not year:
         return False
@@ -256,14 +135,14 @@ def _season_year(match: re.Match[str], ctx: _Context) -> bool:
     return ctx.add(season_range(months, year))
 
 
-def _relative_season(match: re.Match[str], ctx: _Context) -> bool:
+def _relative_season(match: re.Match[str], ctx: DateContext) -> bool:
     months = _season_months(match, ctx)
     make = lambda year: season_range(months, year)  # noqa: E731 - a one-line factory
     return ctx.add(ctx.latest_before_today(make) if match["rel"].lower() in {"last", "previous"}
                    else ctx.current(make))
 
 
-def _season(match: re.Match[str], ctx: _Context) -> bool:
+def _season(match: re.Match[str], ctx: DateContext) -> bool:
     word = match["s"].lower()
     has_context = match.group(0).strip().lower() != word or match.string.strip().lower() == word
     if word == "fall" and not has_context:  # "fall" alone is also a verb: needs "in", a year or "last"
@@ -272,11 +151,11 @@ def _season(match: re.Match[str], ctx: _Context) -> bool:
     return ctx.add_annual((first, 1), (last, calendar.monthrange(2000, last)[1]))
 
 
-def _since(match: re.Match[str], ctx: _Context) -> bool:
+def _since(match: re.Match[str], ctx: DateContext) -> bool:
     year = ctx.valid_year(match["y"])
     if not year:
         return False
-    period = month_range(year, _month_number(match["month"])) if match["month"] else year_range(year)
+    period = month_range(year, month_number(match["month"])) if match["month"] else year_range(year)
     word = match["word"].lower()
     if word == "since":
         return ctx.add(DateRange(period.start, max(ctx.today, period.start)))
@@ -287,73 +166,50 @@ def _since(match: re.Match[str], ctx: _Context) -> bool:
     return ctx.add(DateRange(date(FIRST_YEAR, 1, 1), period.end))  # until / till / up to
 
 
-def _unit_period(unit: str, anchor: date) -> DateRange:
-    """The calendar day/week/month/year containing `anchor`."""
-    if unit == "day":
-        return DateRange(anchor, anchor)
-    if unit == "week":
-        return DateRange(_week_start(anchor), _week_start(anchor) + timedelta(days=6))
-    if unit == "month":
-        return month_range(anchor.year, anchor.month)
-    return year_range(anchor.year)
-
-
-def _shift(today: date, unit: str, count: int) -> date:
-    """`today` moved back by `count` units (months and years land on the 1st)."""
-    if unit == "day":
-        return today - timedelta(days=count)
-    if unit == "week":
-        return today - timedelta(weeks=count)
-    if unit == "month":
-        months = today.year * 12 + today.month - 1 - count
-        return date(months // 12, months % 12 + 1, 1)
-    return date(today.year - count, 1, 1)
-
-
-def _ago(match: re.Match[str], ctx: _Context) -> bool:
+def _ago(match: re.Match[str], ctx: DateContext) -> bool:
     unit = match["unit"].lower()
-    return ctx.add(_unit_period(unit, _shift(ctx.today, unit, _count(match["n"]))))
+    return ctx.add(unit_period(unit, shift_back(ctx.today, unit, count_of(match["n"]))))
 
 
-def _last_n(match: re.Match[str], ctx: _Context) -> bool:
+def _last_n(match: re.Match[str], ctx: DateContext) -> bool:
     """Rolling: "the last 3 days" ends today; months and years start on the 1st of their month."""
-    unit, count = match["unit"].lower(), _count(match["n"])
+    unit, count = match["unit"].lower(), count_of(match["n"])
     if count < 1:
         return False
     if unit in {"day", "week"}:
         return _last_n_days(ctx, count * (7 if unit == "week" else 1))
     months = count * (12 if unit == "year" else 1)
-    return ctx.add(DateRange(_shift(ctx.today, "month", months), ctx.today))
+    return ctx.add(DateRange(shift_back(ctx.today, "month", months), ctx.today))
 
 
-def _relative_unit(match: re.Match[str], ctx: _Context) -> bool:
+def _relative_unit(match: re.Match[str], ctx: DateContext) -> bool:
     relation, unit = match["rel"].lower(), match["unit"].lower()
     if relation == "past":  # rolling: the past week = the last 7 days
         if unit != "weekend":
             return _last_n_days(ctx, {"week": 7, "month": 30, "year": 365}[unit])
     back = 0 if relation == "this" else 1
     if unit == "weekend":
-        monday = _week_start(ctx.today) - timedelta(weeks=back)
+        monday = week_start(ctx.today) - timedelta(weeks=back)
         return ctx.add(DateRange(monday + timedelta(days=5), monday + timedelta(days=6)))
-    return ctx.add(_unit_period(unit, _shift(ctx.today, unit, back)))
+    return ctx.add(unit_period(unit, shift_back(ctx.today, unit, back)))
 
 
-def _last_n_days(ctx: _Context, days: int) -> bool:
+def _last_n_days(ctx: DateContext, days: int) -> bool:
     return ctx.add(DateRange(ctx.today - timedelta(days=days - 1), ctx.today))
 
 
-def _simple_day(match: re.Match[str], ctx: _Context) -> bool:
+def _simple_day(match: re.Match[str], ctx: DateContext) -> bool:
     words = re.sub(r"\s+", " ", match["word"].lower())
     back = {"today": 0, "yesterday": 1, "the day before yesterday": 2, "day before yesterday": 2}[words]
     day = ctx.today - timedelta(days=back)
     return ctx.add(DateRange(day, day))
 
 
-def _recent(match: re.Match[str], ctx: _Context) -> bool:
+def _recent(match: re.Match[str], ctx: DateContext) -> bool:
     return _last_n_days(ctx, 30)
 
 
-def _decade(match: re.Match[str], ctx: _Context) -> bool:
+def _decade(match: re.Match[str], ctx: DateContext) -> bool:
     digits = match["full"] or match["short"]
     start = int(digits) if len(digits) == 4 else (2000 + int(digits) if int(digits) <= ctx.today.year % 100
                                                   else 1900 + int(digits))
@@ -362,19 +218,19 @@ def _decade(match: re.Match[str], ctx: _Context) -> bool:
     return ctx.add(DateRange(date(max(start, FIRST_YEAR), 1, 1), date(start + 9, 12, 31)))
 
 
-def _relative_month(match: re.Match[str], ctx: _Context) -> bool:
-    month = _month_number(match["month"])
+def _relative_month(match: re.Match[str], ctx: DateContext) -> bool:
+    month = month_number(match["month"])
     if match["rel"].lower() in {"last", "previous"}:
         return ctx.add(ctx.latest_before_today(lambda year: month_range(year, month)))
     return ctx.add(month_range(ctx.today.year, month))
 
 
-def _any_year_month(match: re.Match[str], ctx: _Context) -> bool:
-    month = _month_number(match["month"])
+def _any_year_month(match: re.Match[str], ctx: DateContext) -> bool:
+    month = month_number(match["month"])
     return ctx.add_annual((month, 1), (month, calendar.monthrange(2000, month)[1]))
 
 
-def _bare_month(match: re.Match[str], ctx: _Context) -> bool:
+def _bare_month(match: re.Match[str], ctx: DateContext) -> bool:
     word = match["month"].lower()
     whole_query = match.string.strip().lower() == word
     if word not in MONTHS or (word in AMBIGUOUS_MONTHS and not whole_query):
@@ -382,13 +238,13 @@ def _bare_month(match: re.Match[str], ctx: _Context) -> bool:
     return _any_year_month(match, ctx)
 
 
-def _year(match: re.Match[str], ctx: _Context) -> bool:
+def _year(match: re.Match[str], ctx: DateContext) -> bool:
     year = ctx.valid_year(match["y"])
     return bool(year) and ctx.add(year_range(year))
 
 
 _PREFIX = r"(?:\b(?:in|during|from|on|at|of|for|around)\s+)?"
-_RULES: tuple[tuple[str, Callable[[re.Match[str], _Context], bool]], ...] = (
+_RULES: tuple[tuple[str, Callable[[re.Match[str], DateContext], bool]], ...] = (
     (rf"\b(?:between|from)\s+(?P<a>{_YEAR[1:-1]})\s*(?:-|–|—|\bto\b|\band\b|\buntil\b|\bthrough\b|\bthru\b)"
      rf"\s*(?P<b>{_YEAR[1:-1]})\b", _year_span),
     (rf"{_PREFIX}\b(?P<a>{_YEAR[1:-1]})\s*(?:-|–|—|\bto\b|\buntil\b|\bthrough\b|\bthru\b)\s*(?P<b>{_YEAR[1:-1]})\b",
@@ -411,9 +267,9 @@ _RULES: tuple[tuple[str, Callable[[re.Match[str], _Context], bool]], ...] = (
     (rf"\b(?P<word>since|after|before|until|till|up to)\s+(?:(?P<month>{_MONTH_RE})\.?\s+)?(?P<y>\d{{4}})\b",
      _since),
     (rf"\b(?P<n>{_COUNT[1:-1]})\s+(?P<unit>day|week|month|year)s?\s+ago\b", _ago),
-    (rf"\b(?:in\s+|over\s+|during\s+)?(?:the\s+)?(?:last|past)\s+(?P<n>\d{{1,3}}|two|three|four|five|six|seven"
-     rf"|eight|nine|ten|twelve)\s+(?P<unit>day|week|month|year)s?\b", _last_n),
-    (rf"\b(?:in\s+|during\s+|from\s+)?(?P<rel>this|last|previous|past)\s+(?P<unit>weekend|week|month|year)\b",
+    (r"\b(?:in\s+|over\s+|during\s+)?(?:the\s+)?(?:last|past)\s+(?P<n>\d{1,3}|two|three|four|five|six|seven"
+     r"|eight|nine|ten|twelve)\s+(?P<unit>day|week|month|year)s?\b", _last_n),
+    (r"\b(?:in\s+|during\s+|from\s+)?(?P<rel>this|last|previous|past)\s+(?P<unit>weekend|week|month|year)\b",
      _relative_unit),
     (r"\b(?:from\s+|on\s+)?(?P<word>today|yesterday|(?:the\s+)?day\s+before\s+yesterday)\b", _simple_day),
     (r"\b(?:taken\s+)?(?:recently|recent)\b", _recent),
@@ -431,13 +287,13 @@ _COMPILED = tuple((re.compile(pattern, re.IGNORECASE), handler) for pattern, han
 def extract_dates(text: str, today: date, hemisphere: Hemisphere = "north") -> tuple[DateFilter, str]:
     """Every date phrase in `text` -> (what they mean, the text without them)."""
     found = DateFilter()
-    context = _Context(today, hemisphere, found)
+    context = DateContext(today, hemisphere, found)
     for pattern, handler in _COMPILED:
         text = pattern.sub(lambda match: _apply(match, handler, context), text)
     return found, re.sub(r"\s+", " ", text).strip()
 
 
-def _apply(match: re.Match[str], handler: Callable[[re.Match[str], _Context], bool], context: _Context) -> str:
+def _apply(match: re.Match[str], handler: Callable[[re.Match[str], DateContext], bool], context: DateContext) -> str:
     if handler(match, context):
         context.found.phrases.append(re.sub(r"\s+", " ", match.group(0).strip()))
         return " "

@@ -90,5 +90,8 @@ def site_routes(settings: Settings) -> list[Route | Mount]:
         _progress(settings),
         _originals(settings),
         Mount("/thumbs", app=GuardedStaticFiles(directory=settings.thumbs_dir, check_dir=False), name="thumbs"),
-        Mount("/", app=GuardedStaticFiles(directory=settings.site_dir, html=True, check_dir=False), name="site"),
+        # The builder shares assets between generations through symlinks it makes itself; following
+        # them is safe (nothing user-supplied lives in the site) and matches what nginx does.
+        Mount("/", app=GuardedStaticFiles(directory=settings.site_dir, html=True, check_dir=False,
+                                          follow_symlink=True), name="site"),
     ]

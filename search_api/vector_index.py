@@ -77,21 +77,35 @@ class VectorIndex:
             added = np.setdiff1d(current, old.rowids, assume_unique=True)
             if self.loaded_at is not None and keep.all() and not added.size:
                 return False
-            rows = vectors.vectors_by_id(db, added.tolist())
-            if self.loaded_at is None or any(row[2] != old.matrix.shape[1] for row in rows) or not old.count:
-                self.snapshot = self._built(vectors.all_vectors(db, self.model))
+            rows = vectors.vectors_by_id(db, added.tolist()) if old.count and added.size < 50_000 else None
+            if rows is None or any(row[2] != old.matrix.shape[1] for row in rows):
+                self.snapshot = self._loaded(db)
             else:
                 self.snapshot = self._merged(old, keep, rows)
             self.loaded_at = time.time()
             return True
 
-    def _built(self, rows: list[tuple[int, int, int, bytes]]) -> Snapshot:
-        rows = [row for row in rows if len(row[3]) == row[2] * 4]
-        dim = rows[0][2] if rows else 0
-        rows = [row for row in rows if row[2] == dim]
-        ids = np.asarray([row[1] for row in rows], dtype=np.int64)
-        return Snapshot(_matrix([row[3] for row in rows], dim), ids,
-                        np.asarray([row[0] for row in rows], dtype=np.int64), np.argsort(ids, kind="stable"))
+    def _loaded(self, db: Any) -> Snapshot:
+        """Read every vector straight into a preallocated matrix (one copy, no list of 2 KB blobs:
+        those would leave the heap hundreds of MB larger for good)."""
+        from gallery_builder.db import vectors
+
+        db.execute("BEGIN")  # the count and the rows come from one snapshot of the database
+        try:
+            count, dim = vectors.vector_shape(db, self.model)
+            matrix = np.empty((count, dim), dtype=np.float32)
+            ids, rowids = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.int64)
+            filled = 0
+            for rowid, photo_id, row_dim, blob in vectors.iter_vectors(db, self.model):
+                if row_dim == dim and len(blob) == dim * 4 and filled < count:
+                    matrix[filled] = np.frombuffer(blob, dtype="<f4")
+                    ids[filled], rowids[filled] = photo_id, rowid
+                    filled += 1
+        finally:
+            db.execute("COMMIT")
+        if filled < count:
+            matrix, ids, rowids = matrix[:filled].copy(), ids[:filled], rowids[:filled]
+        return Snapshot(matrix, ids, rowids, np.argsort(ids, kind="stable"))
 
     def _merged(self, old: Snapshot, keep: np.ndarray, added: list[tuple[int, int, int, bytes]]) -> Snapshot:
         dim = old.matrix.shape[1]

@@ -150,3 +150,18 @@ def test_models_list_shows_bundles_vectors_and_passes(home):
     assert "  clip       ready" in out
     other = run_gallery("models", "list", "--home", str(home), "--clip-model", "ViT-B-16__openai").stdout
     assert "clip       cannot run: CLIP model 'ViT-B-16__openai' is not installed" in other
+
+
+def test_the_listening_socket_is_tcp_with_nodelay():
+    """Accepted sockets get TCP_NODELAY only if the listener says IPPROTO_TCP; without it every
+    keep-alive response waited for a delayed ACK (~40 ms)."""
+    from search_api.server import PortInUse, bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        with pytest.raises(PortInUse, match="cannot listen on 127.0.0.1"):
+            bind("127.0.0.1", sock.getsockname()[1])
+    finally:
+        sock.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from gallery_builder.db.pass_queries import now_iso
 from gallery_builder.passes.base import Scope
@@ -97,12 +97,21 @@ def vectors_by_id(db: Any, ids: Sequence[int]) -> list[tuple[int, int, int, byte
     return found
 
 
-def all_vectors(db: Any, model: str) -> list[tuple[int, int, int, bytes]]:
-    """(id, photo_id, dim, blob) of every current vector of this model (one query: a full load)."""
-    return [(row[0], row[1], row[2], bytes(row[3])) for row in db.execute(
+def vector_shape(db: Any, model: str) -> tuple[int, int]:
+    """(rows, dimension) of this model's current vectors, for allocating the matrix before loading."""
+    row = db.execute(
+        "SELECT COUNT(*), MAX(v.dim) FROM clip_vectors v JOIN photos p ON p.id = v.photo_id"
+        " WHERE v.model = ? AND p.status != 'missing' AND v.content_hash IS p.content_hash", (model,)).fetchone()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def iter_vectors(db: Any, model: str) -> Iterator[tuple[int, int, int, bytes]]:
+    """(id, photo_id, dim, blob) of every current vector of this model, streamed from the cursor."""
+    cursor = db.execute(
         "SELECT v.id, v.photo_id, v.dim, v.vector FROM clip_vectors v JOIN photos p ON p.id = v.photo_id"
-        " WHERE v.model = ? AND p.status != 'missing' AND v.content_hash IS p.content_hash"
-        " ORDER BY v.id", (model,))]
+        " WHERE v.model = ? AND p.status != 'missing' AND v.content_hash IS p.content_hash ORDER BY v.id", (model,))
+    for row in cursor:
+        yield row[0], row[1], row[2], row[3]
 
 
 def vector_of_photo(db: Any, photo_id: int, model: str) -> bytes | None:
