@@ -36,14 +36,16 @@ def run_context(settings: Settings) -> RunContext:
 def index_roots(settings: Settings, roots: Sequence[Root], pass_names: Sequence[str],
                 force: frozenset[str] = frozenset(), *, accept_empty: bool = False, export: bool = True,
                 show_bar: bool | None = None, log: Callable[[str], None] = print,
-                db: Any = None) -> IndexReport:
-    """Scan each root, run the passes over those roots, then export. Refused roots are reported."""
+                db: Any = None, hold: dict[str, frozenset[str]] | None = None) -> IndexReport:
+    """Scan each root, run the passes over those roots, then export. Refused roots are reported.
+
+    `hold` maps a root label to relative paths still being written: left alone by this scan."""
     own_db = db is None
     db = db if db is not None else connect(settings.db_path)
     progress = Progress(settings.progress_path, show_bar=show_bar, passes=list(pass_names))
     report = IndexReport()
     try:
-        root_ids = _scan_all(db, settings, roots, accept_empty, progress, report, log)
+        root_ids = _scan_all(db, settings, roots, accept_empty, progress, report, log, hold or {})
         if root_ids:
             runner = PassRunner(db, run_context(settings), workers=settings.worker_count(),
                                 batch_size=settings.values["batch_size"], progress=progress, log=log)
@@ -65,13 +67,13 @@ def index_roots(settings: Settings, roots: Sequence[Root], pass_names: Sequence[
 
 
 def _scan_all(db: Any, settings: Settings, roots: Sequence[Root], accept_empty: bool, progress: Progress,
-              report: IndexReport, log: Callable[[str], None]) -> list[int]:
+              report: IndexReport, log: Callable[[str], None], hold: dict[str, frozenset[str]]) -> list[int]:
     from gallery_builder.db.photos import root_ids_by_label
 
     for root in roots:
         progress.start("scan", 0, f"scan {root.label}")
         scanner = Scanner(db, root, settings.values["ignore"], accept_empty=accept_empty,
-                          progress=_ScanProgress(progress, root.label))
+                          progress=_ScanProgress(progress, root.label), hold=hold.get(root.label, frozenset()))
         try:
             scan = scanner.scan()
         except RootUnavailable as error:

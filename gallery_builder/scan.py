@@ -79,9 +79,9 @@ def _error_for(error: OSError) -> tuple[str, str]:
 class Walker:
     """Yields media files under a root and collects what it skipped and why."""
 
-    def __init__(self, root: Path, ignore: list[str]) -> None:
+    def __init__(self, root: Path, ignore: list[str], hold: frozenset[str] = frozenset()) -> None:
         self.root = os.fsencode(root)
-        self.ignore = ignore
+        self.ignore, self.hold = ignore, hold
         self.skipped: list[tuple[str, str]] = []
         self._visited: set[tuple[int, int]] = set()
 
@@ -114,6 +114,9 @@ class Walker:
             name = os.fsdecode(entry.name)
             if media_types.matches_ignore(display_path(child), display_path(entry.name), self.ignore):
                 self.skip(child, "ignored")
+                continue
+            if self.hold and display_path(child) in self.hold:
+                self.skip(child, "in_progress")
                 continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
@@ -187,8 +190,10 @@ class Scanner:
 
     def __init__(self, db: Any, root: Root, ignore: list[str], *, accept_empty: bool = False,
                  hasher: Callable[[bytes], str] = hash_file, threads: int = 4,
-                 progress: Callable[[str, int, int], None] | None = None) -> None:
+                 progress: Callable[[str, int, int], None] | None = None, hold: frozenset[str] = frozenset()) -> None:
+        """`hold`: relative paths still being written (watch mode): neither indexed nor marked missing."""
         self.db, self.root, self.ignore, self.accept_empty = db, root, ignore, accept_empty
+        self.hold = hold
         self.hasher, self.threads = hasher, threads
         self.progress = progress or (lambda stage, done, total: None)
         self.root_bytes = os.fsencode(root.path)
@@ -196,7 +201,7 @@ class Scanner:
     def scan(self) -> ScanReport:
         started = now_iso()
         self._check_root_present()
-        walker = Walker(self.root.path, self.ignore)
+        walker = Walker(self.root.path, self.ignore, self.hold)
         found = list(walker.walk())
         root_id = photo_db.ensure_root(self.db, self.root.label, str(self.root.path))
         known = photo_db.known_files(self.db, root_id)
@@ -224,7 +229,8 @@ class Scanner:
         if not path.is_dir():
             raise RootUnavailable(f"root {self.root.label!r}: {path} is not a folder; nothing was changed")
         try:
-            empty = not any(os.scandir(path))
+            with os.scandir(path) as entries:
+                empty = not any(entries)
         except OSError as error:
             raise RootUnavailable(f"root {self.root.label!r}: cannot list {path} ({error.strerror})") from error
         if empty and not self.accept_empty:
@@ -263,7 +269,8 @@ class Scanner:
                 report.counts["unchanged"] += 1
             else:
                 to_hash.append(item)
-        gone = {key: row for key, row in known.items() if key not in touched and row.status != "missing"}
+        gone = {key: row for key, row in known.items() if key not in touched and row.status != "missing"
+                and display_path(key) not in self.hold}
         gone_by_hash: dict[str, photo_db.KnownFile] = {}
         for row in list(gone.values()) + [row for row in known.values() if row.status == "missing"]:
             if row.content_hash:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from gallery_builder.config import Root, Settings
@@ -262,23 +262,13 @@ def index_batch(settings: Settings, roots: Sequence[Root], pass_names: Sequence[
                 excluded: dict[str, tuple[str, ...]], log: Callable[[str], None]) -> Any:
     """Scan + passes for each root (paths still changing left out), then one Parquet export."""
     from gallery_builder.db.connection import connect
-    from gallery_builder.indexing import IndexReport, export_now, index_roots
-    from gallery_builder.watch_events import exclusion_pattern
+    from gallery_builder.indexing import export_now, index_roots
+    from gallery_builder.scan import display_path
 
-    total = IndexReport()
     db = connect(settings.db_path)
     try:
-        plain = [root for root in roots if not excluded.get(root.label)]
-        groups = [(settings, plain)] if plain else []
-        for root in roots:
-            if excluded.get(root.label):
-                ignore = list(settings.values["ignore"]) + [exclusion_pattern(path) for path in excluded[root.label]]
-                groups.append((replace(settings, values={**settings.values, "ignore": ignore}), [root]))
-        for group_settings, group in groups:
-            report = index_roots(group_settings, group, pass_names, export=False, show_bar=False, log=log, db=db)
-            total.scans += report.scans
-            total.refused += report.refused
-            total.passes = _merge_passes(total.passes, report.passes)
+        hold = {label: frozenset(display_path(os.fsencode(path)) for path in paths) for label, paths in excluded.items()}
+        total = index_roots(settings, roots, pass_names, export=False, show_bar=False, log=log, db=db, hold=hold)
         total.exported = export_now(db, settings)
     finally:
         db.close()
@@ -293,13 +283,6 @@ def needs_rebuild(report: Any, batch: Batch) -> bool:
                   for key in ("new", "changed", "moved", "returned", "missing", "errors"))
     worked = report.passes is not None and any(item.done or item.errors for item in report.passes.passes)
     return changed or worked
-
-
-def _merge_passes(first: Any, second: Any) -> Any:
-    if first is None or second is None:
-        return first or second
-    first.passes.extend(second.passes)
-    return first
 
 
 def describe_batch(number: int, batch: Batch, report: Any, built: Any, seconds: float) -> str:

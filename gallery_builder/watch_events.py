@@ -7,7 +7,6 @@ dropped here so a NAS's own thumbnailer does not trigger rescans.
 """
 from __future__ import annotations
 
-import glob
 import os
 import threading
 import time
@@ -94,11 +93,6 @@ def is_relevant(relative: str, ignore: Iterable[str] = ()) -> bool:
         return False
     shown = display_path(os.fsencode(relative))
     return not media_types.matches_ignore(shown, display_path(os.fsencode(name)), list(ignore))
-
-
-def exclusion_pattern(relative: str) -> str:
-    """An ignore pattern (fnmatch, as the scan applies it) matching exactly this relative path."""
-    return glob.escape(display_path(os.fsencode(relative)))
 
 
 class PendingChanges:

@@ -192,3 +192,15 @@ def test_odd_names_symlinks_and_unreadable_files(db, tmp_path):
     assert report.counts["errors"] == 0
     rows = dict(db.execute("SELECT path, status FROM photos"))
     assert rows["blocked.jpg"] == "ok" and rows["empty.jpg"] == "error"
+
+
+def test_files_still_being_written_are_held_not_marked_missing(db, tmp_path):
+    root = tmp_path / "lib"
+    jpeg(root / "a.jpg")
+    jpeg(root / "b.jpg", (5, 5, 5))
+    scan(db, root)
+    jpeg(root / "new.jpg", (7, 7, 7))
+    report = scan(db, root, hold=frozenset({"b.jpg", "new.jpg"}))  # e.g. a copy over b.jpg in progress
+    assert report.counts["missing"] == 0 and report.counts["new"] == 0
+    assert photos(db)["b.jpg"][1] == "ok" and "new.jpg" not in photos(db)
+    assert dict(db.execute("SELECT path, reason FROM skipped_files"))["new.jpg"] == "in_progress"
