@@ -69,6 +69,12 @@
     });
   }
 
+  /* <html data-lightbox="open"> once the opening animation ended (keys work from then on). */
+  function markState(lightbox) {
+    lightbox.on("openingAnimationEnd", function () { document.documentElement.setAttribute("data-lightbox", "open"); });
+    lightbox.on("close", function () { document.documentElement.removeAttribute("data-lightbox"); });
+  }
+
   function homeEnd(lightbox) {
     lightbox.on("keydown", function (event) {
       var key = event.originalEvent.key, pswp = lightbox.pswp;
@@ -91,6 +97,7 @@
     keepDeepLink(lightbox);
     pauseVideos(lightbox);
     homeEnd(lightbox);
+    markState(lightbox);
     if (options && options.onIndex) {
       lightbox.on("change", function () { options.onIndex(lightbox.pswp.currIndex); });
     }
@@ -103,5 +110,5 @@
     return match ? parseInt(match[1], 10) : null;
   }
 
-  G.lightbox = { create: create, slideData: slideData, deepLinkedId: deepLinkedId };
+  G.lightbox = { create: create, slideData: slideData, deepLinkedId: deepLinkedId, markState: markState };
 })();

@@ -65,17 +65,21 @@
 
   function big(element) {
     var map = baseMap(element, {}).setView([25, 10], 2);
-    fetch(element.getAttribute("data-world")).then(function (r) { return r.json(); })
-      .then(function (topology) { worldLayer(topology).addTo(map).bringToBack(); })
-      .catch(function () { /* the markers still work without the basemap */ });
-    G.loadData(element.getAttribute("data-points")).then(function (data) {
-      var points = data.points, layer = window.L.layerGroup().addTo(map);
+    G.map.current = map;
+    var world = fetch(element.getAttribute("data-world"))
+      .then(function (response) { return response.json(); })
+      .catch(function () { return null; });            // the markers still work without the basemap
+    Promise.all([world, G.loadData(element.getAttribute("data-points"))]).then(function (loaded) {
+      // both first, then one view change without animation: layers added mid-animation drift
+      if (loaded[0]) worldLayer(loaded[0]).addTo(map);
+      var points = loaded[1].points, layer = window.L.layerGroup().addTo(map);
       var index = new window.Supercluster({ radius: 60, maxZoom: 17 });
       index.load(points.map(function (point, i) {
         return { type: "Feature", properties: { i: i }, geometry: { type: "Point", coordinates: [point[2], point[1]] } };
       }));
       if (points.length) {
-        map.fitBounds(window.L.latLngBounds(points.map(function (p) { return [p[1], p[2]]; })).pad(0.2), { maxZoom: 12 });
+        map.fitBounds(window.L.latLngBounds(points.map(function (p) { return [p[1], p[2]]; })).pad(0.2),
+                      { maxZoom: 12, animate: false });
       }
       map.on("moveend", function () { showClusters(map, index, layer, points); });
       showClusters(map, index, layer, points);

@@ -31,6 +31,7 @@
       event.preventDefault();
       var lightbox = new window.PhotoSwipeLightbox({ dataSource: [slide(zoom)], pswpModule: window.PhotoSwipe,
                                                      secondaryZoomLevel: 1, maxZoomLevel: 2, bgOpacity: 0.96 });
+      if (G.lightbox) G.lightbox.markState(lightbox);
       lightbox.init();
       lightbox.loadAndOpen(0);
     });

@@ -67,6 +67,7 @@
       thumb.style.top = Math.min(1, Math.max(0, value)) * rail.clientHeight + "px";
     }, { passive: true });
     grid.section.addEventListener("grid:layout", function () { placeTicks(rail, grid); });
+    grid.relayout();     // the rail took some width from the page
     placeTicks(rail, grid);
   }
 

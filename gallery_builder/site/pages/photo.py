@@ -5,6 +5,7 @@ bucket with the previous site instead of copying 100,000 files.
 """
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Iterable
 
@@ -20,6 +21,7 @@ from gallery_builder.site.pages.common import folder_display, photo_link
 from gallery_builder.site.urls import photo_bucket, photo_url, thumb_url, year_url
 from gallery_builder.thumb_layout import SLOT_BY_WIDTH, thumb_size
 
+HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 NO_PHOTO = "-" * 24   # stands for a missing neighbour in the inputs (digests are 24 characters)
 
 
@@ -78,7 +80,7 @@ def photo_page(photo: Photo, catalog: Catalog, previous: Photo | None, following
         place=place_of(photo),
         latitude=round(photo.gps_lat, 6) if located else None,
         longitude=round(photo.gps_lon, 6) if located else None,
-        colors=photo.colors,
+        colors=tuple(color for color in photo.colors if HEX_COLOR.fullmatch(color)),   # goes into a style attribute
         color_names=tuple(names_of(list(photo.colors))),
         previous=photo_link(previous),
         next=photo_link(following),

@@ -1,0 +1,264 @@
+"""The built site in real headless Chromium (Debian's, via Playwright) through real nginx: home,
+a year page, a photo page, the lightbox with its keys, the map, offline search, the sidecar's
+results taking over, deep links, a 3,000-photo page (windowing), file:// copies. Screenshots are
+saved in test-output/screenshots/ for a human to look at."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.site_fixtures import (GOLDEN_COVERAGE, GOLDEN_ERRORS, Row, build, golden_rows, write_records,
+                                 write_thumbnails)
+from tests.site_servers import Nginx, Upstream, browser_context, collect_errors, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.nginx, pytest.mark.slow]
+BIG = 3000
+POOL = 24
+
+
+def big_rows() -> list[Row]:
+    palette = ("#3366cc", "#f0c040", "#30a050", "#c03030", "#a040c0", "#e07020")
+    return [Row(1000 + index, "photos", f"2019/2019-05 Big trip/IMG_{index:05d}.JPG",
+                f"2019-{5 + index // 1000:02d}-{1 + index // 40 % 25:02d}T{8 + index % 12:02d}:{index % 60:02d}:00",
+                width=640 if index % 3 else 480, height=480 if index % 3 else 640, colors=(palette[index % 6],))
+            for index in range(BIG)]
+
+
+@pytest.fixture(scope="module")
+def home() -> Path:
+    base = Path(tempfile.mkdtemp(prefix="gallery-site-browser-"))
+    os.chmod(base, 0o755)
+    home = base / "home"
+    records = [row.record() for row in golden_rows()]
+    big = [row.record() for row in big_rows()]
+    for index, record in enumerate(big):       # identical content shares thumbnails: a pool of real files
+        source = big[index % POOL]
+        record.update(thumb_key=source["thumb_key"], width=source["width"], height=source["height"],
+                      thumb_widths=source["thumb_widths"])
+    write_records(home, records + big, coverage=GOLDEN_COVERAGE, errors=GOLDEN_ERRORS, thumbnails=False)
+    for record in records + big[:POOL]:
+        write_thumbnails(home / "thumbs", record)
+    (home / "gallery.toml").write_text(f'[[roots]]\nlabel = "photos"\npath = "{base / "photos"}"\n')
+    video = base / "photos" / "2021" / "2021-12-24" / "VID_0006.mp4"        # the one original the pages play
+    video.parent.mkdir(parents=True)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=10",
+                    "-t", "2", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(video)], check=True)
+    build(home)
+    (home / "progress.json").write_text('{"state": "running", "stage": "pass", "pass": "thumbs", "done": 300, '
+                                        '"total": 1000, "rate": 12.5, "eta_seconds": 56}')
+    yield home
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def nginx(home):
+    server = Nginx(home)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def context():
+    yield from browser_context()
+
+
+@pytest.fixture
+def page(context):
+    tab = context.new_page()
+    tab.errors = collect_errors(tab)
+    yield tab
+    tab.close()
+
+
+def images_loaded(page, selector: str) -> int:
+    return page.eval_on_selector_all(selector, "els => els.filter(e => e.complete && e.naturalWidth > 0).length")
+
+
+def test_home_shows_years_recent_folders_and_on_this_day(page, nginx):
+    page.goto(nginx.base + "/?today=07-14")
+    page.wait_for_selector(".memory img")
+    assert page.locator(".memory").count() == 6                      # 3 from 14 July 2021, 3 from 14 July 2019
+    assert page.locator(".memory").first.get_attribute("href").endswith("photos/0/1/")   # newest year first
+    assert page.locator(".memory span").first.inner_text().endswith("years ago")
+    years = page.locator(".tiles-years .tile-label").all_inner_texts()
+    assert years == ["undated", "2031", "2023", "2022", "2021", "2019"]
+    page.wait_for_function("[...document.querySelectorAll('.tile img')].every(i => i.complete && i.naturalWidth)")
+    screenshot(page, "home")
+    assert page.errors == []
+
+
+def test_year_page_grid_headings_and_lightbox_keys(page, nginx):
+    page.goto(nginx.base + "/years/2021/")
+    page.wait_for_selector(".grid-window .card img.loaded")
+    assert page.locator(".grid-window .card").count() == 6
+    headings = page.locator(".grid-heading").all_inner_texts()
+    assert headings[:2] == ["July 2021", "Wednesday, 14 July 2021"] and "December 2021" in headings
+    screenshot(page, "year-2021")
+    page.locator(".grid-window .card").first.click()
+    page.wait_for_selector("html[data-lightbox=open] .pswp__img")
+    assert page.evaluate("location.hash") == "#photo=1"
+    assert "IMG_0001.JPG" in page.locator(".pswp__custom-caption").inner_text()
+    screenshot(page, "lightbox")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("location.hash === '#photo=2'")
+    page.keyboard.press("End")
+    page.wait_for_function("location.hash === '#photo=6'")
+    page.wait_for_function("[...document.querySelectorAll('.pswp--open video')].some(v => v.readyState >= 1 && v.duration > 1)")
+    page.keyboard.press("Home")
+    page.wait_for_function("location.hash === '#photo=1'")
+    page.keyboard.press("Escape")
+    page.wait_for_function("!document.querySelector('.pswp--open') && location.hash === ''")
+    assert page.errors == []
+
+
+def test_deep_link_opens_the_lightbox_on_that_photo(page, nginx):
+    page.goto(nginx.base + "/years/2021/#photo=3")
+    page.wait_for_selector("html[data-lightbox=open] .pswp__img")
+    assert "IMG_0003.JPG" in page.locator(".pswp__custom-caption").inner_text()
+    assert page.errors == []
+
+
+def test_photo_page_preview_map_and_keyboard_neighbours(page, nginx):
+    page.goto(nginx.base + "/photos/2/")                   # the short form redirects to the permalink
+    assert page.url.endswith("/photos/0/2/")
+    page.wait_for_function("document.querySelector('.stage img').naturalWidth > 0")
+    page.wait_for_function("document.querySelectorAll('.minimap svg path').length > 100")   # offline countries
+    assert page.locator(".facts").inner_text().count("Canon EOS R6") == 1
+    screenshot(page, "photo")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(r".*/photos/0/3/$"))
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(re.compile(r".*/photos/0/2/$"))
+    page.locator("a.zoom").click()
+    page.wait_for_selector("html[data-lightbox=open] .pswp__img")
+    page.keyboard.press("Escape")
+    assert page.errors == []
+
+
+def test_hostile_names_are_text_in_the_browser(page, nginx):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(nginx.base + "/photos/0/7/")
+    assert page.locator("h1.filename").inner_text() == "<img src=x onerror=alert(1)>.jpg"
+    page.goto(nginx.base + "/years/2022/")
+    page.wait_for_selector(".grid-window .card")
+    page.locator(".grid-window .card").first.click()
+    page.wait_for_selector(".pswp--open")
+    page.wait_for_timeout(300)
+    assert dialogs == []
+
+
+def test_map_clusters_markers_offline(page, nginx):
+    page.goto(nginx.base + "/map/")
+    page.wait_for_selector("#map[data-ready='8']")
+    page.wait_for_selector(".cluster")
+    assert page.locator("#map path").count() > 100                  # the vendored world basemap, no tiles
+    screenshot(page, "map")
+    page.locator(".cluster").first.click()
+    page.wait_for_selector(".pin img")
+    assert page.errors == []
+
+
+def test_search_falls_back_to_the_offline_index(page, nginx):
+    page.goto(nginx.base + "/search/?q=nice")
+    page.wait_for_selector(".source-badge")
+    assert page.locator(".source-badge").inner_text() == "offline index"
+    assert page.locator("#search-status").inner_text().startswith("4 results")
+    page.wait_for_selector("#results .card img.loaded")
+    screenshot(page, "search-offline")
+    page.fill("#q", "")
+    page.select_option("select[name=country]", "Japan")
+    page.wait_for_function("document.querySelector('#search-status').innerText.startsWith('4 results')")
+    page.check("input[name=color][value=orange]", force=True)
+    page.wait_for_function("document.querySelector('#search-status').innerText.startsWith('1 result')")
+    assert page.locator("#results .card").count() == 1
+    assert "color=orange" in page.url and "country=Japan" in page.url
+
+
+def test_sidecar_results_take_over_when_it_answers(page, nginx):
+    results = [{"id": 11, "path": "2023/06/IMG_0011.JPG", "score": 0.31, "thumb": None,
+                "url": "/photos/0/11/", "width": 640, "height": 480}]
+    thumb = next((nginx.home / "thumbs").rglob("*-400.webp")).relative_to(nginx.home / "thumbs").as_posix()
+    results[0]["thumb"] = f"/thumbs/{thumb}"
+    upstream = Upstream(nginx.sidecar_port, results)
+    try:
+        page.goto(nginx.base + "/search/?q=sunset+in+tokyo&year=2023")
+        page.wait_for_selector(".source-badge")
+        assert page.locator(".source-badge").inner_text() == "search server"
+        assert page.locator("#results a.card").get_attribute("href") == "/photos/0/11/"
+        assert any(path.startswith("/api/search?") and "year=2023" in path for path in upstream.paths)
+    finally:
+        upstream.stop()
+
+
+def test_status_page_shows_coverage_errors_and_live_progress(page, nginx):
+    page.goto(nginx.base + "/status/")
+    page.wait_for_selector("#progress:not([hidden])")
+    text = page.locator("#progress").inner_text()
+    assert "thumbs: 300 of 1,000" in text and "12.5 per second" in text and "56 s left" in text
+    assert "image file is truncated <script>x</script>" in page.locator("table.errors").inner_text()
+    screenshot(page, "status")
+
+
+def test_a_3000_photo_page_stays_windowed_and_scrolls_to_the_end(page, nginx):
+    page.goto(nginx.base + "/folders/photos/2019/" + _big_folder_segment() + "/")
+    assert page.locator(".grid-static .card").count() in (0, 48)       # first screen before the script ran
+    page.wait_for_selector(".grid-window .card img.loaded")
+    in_dom = page.locator(".grid-window .card").count()
+    assert 0 < in_dom < 400, in_dom
+    page.wait_for_selector(".scrubber")
+    screenshot(page, "big-folder")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_selector(f".grid-window .card[data-index='{BIG - 1}']")
+    assert page.locator(".grid-window .card").count() < 400
+    page.wait_for_function("(document.querySelector('.grid-sticky.show span') || {}).textContent > ''")
+    assert page.errors == []
+
+
+def test_dark_theme_and_phone_layout(context, nginx):
+    tab = context.new_page()
+    tab.emulate_media(color_scheme="dark")
+    tab.set_viewport_size({"width": 390, "height": 844})
+    tab.goto(nginx.base + "/years/2019/")
+    tab.wait_for_selector(".grid-window .card img.loaded")
+    background = tab.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(19, 19, 20)"
+    screenshot(tab, "year-2019-dark-phone")
+    tab.goto(nginx.base + "/photos/0/1/")
+    tab.wait_for_function("document.querySelector('.stage img').naturalWidth > 0")
+    screenshot(tab, "photo-dark-phone")
+    tab.close()
+
+
+def test_a_file_copy_browses_years_folders_and_photos(page, home, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(home / "site", copy, symlinks=False)       # what `cp -rL site/ /media/usb/` makes
+    page.goto((copy / "years" / "2021" / "index.html").as_uri())
+    page.wait_for_selector(".grid-window .card img.loaded")
+    assert images_loaded(page, ".grid-window .card img") == 6
+    href = page.locator(".grid-window .card").first.get_attribute("href")
+    assert href.endswith("photos/0/1/index.html")
+    page.locator(".grid-window .card").first.click()
+    page.wait_for_selector("html[data-lightbox=open] .pswp__img")
+    page.keyboard.press("Escape")
+    page.goto((copy / "folders" / "photos" / "2019" / _big_folder_segment() / "index.html").as_uri())
+    page.wait_for_selector(".grid-window .card img.loaded")          # its cards come from _photos.json.js
+    page.goto((copy / "photos" / "0" / "2" / "index.html").as_uri())
+    page.wait_for_function("document.querySelector('.stage img').naturalWidth > 0")
+    assert page.locator(".needs-server").first.is_visible()
+    page.locator(".neighbours a[rel=next]").click()
+    page.wait_for_url(re.compile(r".*/photos/0/3/index\.html$"))
+    screenshot(page, "file-copy-photo")
+    assert [error for error in page.errors if "file:" not in error] == []
+
+
+def _big_folder_segment() -> str:
+    from gallery_builder.site.urls import segment
+
+    return segment("2019-05 Big trip")
