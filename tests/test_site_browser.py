@@ -191,7 +191,7 @@ def test_sidecar_results_take_over_when_it_answers(page, nginx):
         page.goto(nginx.base + "/search/?q=sunset+in+tokyo&year=2023")
         page.wait_for_selector(".source-badge")
         assert page.locator(".source-badge").inner_text() == "search server"
-        assert page.locator("#results a.card").get_attribute("href") == "/photos/0/11/"
+        assert page.locator("#results a.card").evaluate("a => a.href") == nginx.base + "/photos/0/11/"
         assert any(path.startswith("/api/search?") and "year=2023" in path for path in upstream.paths)
     finally:
         upstream.stop()

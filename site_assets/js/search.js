@@ -114,7 +114,8 @@
       var link = document.createElement("a"), ratio = item.width && item.height ? item.width / item.height : 1;
       link.className = "card";
       link.style.setProperty("--ratio", ratio.toFixed(4));
-      link.href = apiLink(item.url, G.url(G.photoPath(item.id)));
+      // the site owns its URLs: the permalink comes from the id (the answer's `url` only without one)
+      link.href = item.id !== undefined ? G.url(G.photoPath(item.id)) : apiLink(item.url, "");
       link.title = item.path || "";
       var image = new Image();
       image.alt = item.path || "";
