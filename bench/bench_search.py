@@ -275,7 +275,8 @@ def main() -> None:
         (home / "models").symlink_to(args.work / "models")  # exported models are shared by every size
     matrix = make_library(home, args.vectors)
     skipped = export_models(home)
-    report = [f"search benchmark: {args.vectors} vectors x {DIM}-d, {os.cpu_count()} cores, threads {args.threads}"]
+    report = [f"search benchmark: {args.vectors} vectors x {DIM}-d, {os.cpu_count()} cores, threads {args.threads},"
+              f" load average at start {os.getloadavg()[0]:.1f}"]
     report.append(f"baseline numpy matmul + top 50 (in process): {percentiles(baseline(matrix, args.queries))}")
     if "http" in parts:
         report.extend(http_report(home, args, skipped is None))
@@ -289,6 +290,7 @@ def main() -> None:
         if "images" in parts:
             report.append(f"clip pass image throughput ({args.images} lightbox thumbnails, batches of 32):")
             report.extend(image_throughput(home, make_thumbnails(args.work / "thumbs", args.images), args.threads))
+    report.append(f"load average at the end {os.getloadavg()[0]:.1f}")
     print("\n".join(report))
     (args.work / "results.json").write_text(json.dumps(report, indent=1))
 

@@ -36,6 +36,7 @@ class QueryCache:
     @staticmethod
     def _prepare(db: sqlite3.Connection) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=OFF")  # a cache: losing the last entries in a power cut is fine
         db.execute("PRAGMA busy_timeout=5000")
         db.execute("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, text TEXT NOT NULL,"
                    " vector BLOB NOT NULL, used_at REAL NOT NULL, PRIMARY KEY (model, text))")

@@ -72,6 +72,7 @@ class SearchService:
         self.data_version: int | None = None
         self.vocabulary = Vocabulary()
         self.signature = ""
+        self.present_count = 0
         self.changed_at = time.time()
         self.started_at = time.time()
         self.encoder: Any = None
@@ -107,6 +108,7 @@ class SearchService:
             signature = f"{queries.library_signature(db)}|{self.model_name}:{snapshot.count}:{newest}"
             if signature != self.signature:
                 self.signature, self.changed_at = signature, time.time()
+                self.present_count = queries.present_photo_count(db)
                 self.cache.drop_results_except(signature)
             self.data_version = version
             return True
@@ -179,7 +181,7 @@ class SearchService:
             return self._clip_answer(parsed, request, encoder, notes)
         words = plain_words(parsed.text) if parsed.text and not parsed.filenames else ()
         if words:
-            notes.append(f"matched words literally: {self.model_message}")
+            notes.append("no CLIP model: the words were matched literally in file paths, places and cameras")
         with self.db_lock:
             ids = queries.matching_photo_ids(self.db, photo_filter(parsed, words))
         mode = "filename" if parsed.filenames else "words" if words else "filters"
@@ -201,17 +203,14 @@ class SearchService:
                        for photo_id, score in zip(ids, scores)]
             boosted.sort(key=lambda item: (-item[0], item[1]))
             ids, scores = [item[1] for item in boosted], [item[0] for item in boosted]
-        waiting = (len(among) if among is not None else self._photo_count()) - total
+        waiting = (len(among) if among is not None else self.present_count) - total
         if waiting > 0:
-            notes.append(f"{waiting} matching photos have no CLIP embedding yet (run `gallery index --clip`)")
+            notes.append(f"{waiting} matching photos have no CLIP embedding (not indexed with `gallery index --clip`"
+                         f" yet, or without a thumbnail) and are left out")
         body = self._page(parsed, request, ids[request.offset:window], scores[request.offset:window], total, "clip",
                           notes)
         body["unembedded"] = max(waiting, 0)
         return body
-
-    def _photo_count(self) -> int:
-        with self.db_lock:
-            return self.db.execute("SELECT COUNT(*) FROM photos WHERE status != 'missing'").fetchone()[0]
 
     def similar(self, photo_id: int, request: SearchRequest) -> dict[str, Any]:
         started = time.perf_counter()

@@ -204,6 +204,10 @@ def median_latitude(db: Any) -> float | None:
     return float(row[0])
 
 
+def present_photo_count(db: Any) -> int:
+    return int(db.execute("SELECT COUNT(*) FROM photos WHERE status != 'missing'").fetchone()[0])
+
+
 def photo_is_present(db: Any, photo_id: int) -> bool:
     return db.execute("SELECT 1 FROM photos WHERE id = ? AND status != 'missing'", (photo_id,)).fetchone() is not None
 
