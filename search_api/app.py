@@ -13,6 +13,8 @@ from typing import AsyncIterator, Callable
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from gallery_builder.config import Settings
 from search_api.routes import API_ROUTES
@@ -36,6 +38,11 @@ def create_app(settings: Settings, *, with_site: bool = False, model_name: str |
         yield
         service.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(GZipMiddleware, minimum_size=2048)])
+    async def internal_error(request: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"error": f"internal error: {type(error).__name__}: {error}"}, status_code=500,
+                            headers={"Cache-Control": "no-store"})
+
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(GZipMiddleware, minimum_size=2048)],
+                    exception_handlers={Exception: internal_error})
     app.state.service = service
     return app

@@ -173,7 +173,7 @@ class SearchService:
         return self._page(parsed, request, [], [], 0, "none", notes)
 
     def _answer(self, parsed: ParsedQuery, request: SearchRequest, encoder: Any) -> dict[str, Any]:
-        notes = list(parsed.notes)
+        notes = list(parsed.notes) + ([self.index.problem] if self.index.problem else [])
         if parsed.people:
             notes.append("person: no faces have been indexed in this library yet, so nothing matches")
         window = request.offset + request.limit
@@ -252,7 +252,7 @@ class SearchService:
         snapshot = self.index.snapshot
         return {
             "status": "ok", "db": {"path": str(self.settings.db_path), "exists": has_db},
-            "model": self.model_status(), "vectors": snapshot.count,
+            "model": self.model_status(), "vectors": snapshot.count, "vectors_problem": self.index.problem,
             "vector_dim": int(snapshot.matrix.shape[1]) if snapshot.count else None,
             "index_changed_at": datetime.fromtimestamp(self.changed_at, timezone.utc).isoformat(timespec="seconds"),
             "index_age_seconds": round(time.time() - self.changed_at, 1),

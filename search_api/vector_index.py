@@ -56,6 +56,7 @@ class VectorIndex:
         self.model = model
         self.snapshot = Snapshot.empty()
         self.loaded_at: float | None = None
+        self.problem: str | None = None   # why the vectors could not be read (e.g. an older schema)
         self.lock = threading.Lock()
 
     def refresh(self, db: Any) -> bool:
@@ -65,25 +66,37 @@ class VectorIndex:
         new: rows whose id is gone are dropped and only new ids are read.
         """
         from gallery_builder.db import vectors
+        from gallery_builder.db.connection import DatabaseError
 
         with self.lock:
-            if not vectors.has_vector_table(db):
+            try:
+                return self._refresh(db, vectors)
+            except DatabaseError as error:  # e.g. a database not yet upgraded by `gallery index`
+                self.problem = f"cannot read CLIP vectors: {error} (run `gallery index` once to upgrade the database)"
                 changed = self.snapshot.count > 0
                 self.snapshot, self.loaded_at = Snapshot.empty(), time.time()
                 return changed
-            current = np.asarray([rowid for rowid, _ in vectors.vector_row_ids(db, self.model)], dtype=np.int64)
-            old = self.snapshot
-            keep = np.isin(old.rowids, current)
-            added = np.setdiff1d(current, old.rowids, assume_unique=True)
-            if self.loaded_at is not None and keep.all() and not added.size:
-                return False
-            rows = vectors.vectors_by_id(db, added.tolist()) if old.count and added.size < 50_000 else None
-            if rows is None or any(row[2] != old.matrix.shape[1] for row in rows):
-                self.snapshot = self._loaded(db)
-            else:
-                self.snapshot = self._merged(old, keep, rows)
-            self.loaded_at = time.time()
-            return True
+
+    def _refresh(self, db: Any, vectors: Any) -> bool:
+        """One refresh, under the lock."""
+        self.problem = None
+        if not vectors.has_vector_table(db):
+            changed = self.snapshot.count > 0
+            self.snapshot, self.loaded_at = Snapshot.empty(), time.time()
+            return changed
+        current = np.asarray([rowid for rowid, _ in vectors.vector_row_ids(db, self.model)], dtype=np.int64)
+        old = self.snapshot
+        keep = np.isin(old.rowids, current)
+        added = np.setdiff1d(current, old.rowids, assume_unique=True)
+        if self.loaded_at is not None and keep.all() and not added.size:
+            return False
+        rows = vectors.vectors_by_id(db, added.tolist()) if old.count and added.size < 50_000 else None
+        if rows is None or any(row[2] != old.matrix.shape[1] for row in rows):
+            self.snapshot = self._loaded(db)
+        else:
+            self.snapshot = self._merged(old, keep, rows)
+        self.loaded_at = time.time()
+        return True
 
     def _loaded(self, db: Any) -> Snapshot:
         """Read every vector straight into a preallocated matrix (one copy, no list of 2 KB blobs:

@@ -315,3 +315,18 @@ def test_search_keeps_answering_while_the_indexer_writes(home, tmp_path):
         assert names(client.get("/api/search", params={"q": "DSC09999"})) == ["DSC09999.JPG"]
         assert "DSC09999.JPG" in names(client.get("/api/search", params={"q": "blue car", "limit": 10}))
         assert client.get("/api/health").json()["vectors"] == len(SHOTS) + 1
+
+
+def test_a_database_at_an_older_schema_still_answers(home, tmp_path):
+    """The sidecar never migrates (read-only): vectors it cannot read are reported, filters still work."""
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    writer = connect(copy / "gallery.db")
+    writer.execute("ALTER TABLE clip_vectors RENAME COLUMN id TO old_id")  # what migration 0003 changed
+    writer.close()
+    with running_sidecar(copy) as client:
+        body = client.get("/api/search", params={"q": "red car in Lisbon"}).json()
+        assert body["results"] == [] and any("run `gallery index` once" in note for note in body["notes"])
+        assert names(client.get("/api/search", params={"q": "in Lisbon"})) == ["DSC06241.JPG", "IMG_0042.JPG"]
+        health = client.get("/api/health").json()
+        assert health["vectors"] == 0 and "cannot read CLIP vectors" in health["vectors_problem"]
