@@ -219,16 +219,16 @@ def build(home: Path, **options: Any) -> Any:
 
 
 def site_files(site: Path) -> dict[str, Path]:
-    """Every file of a published site by its site-relative path (following the generation's
-    symlinks, but not into the shared thumbnail store)."""
+    """Every file of a published site by its site-relative path, following the generation's
+    symlinks into the shared store (but not into the thumbnail store or the asset bundle)."""
+    import os
+
     files = {}
-    for path in sorted(site.resolve().rglob("*")):
-        relative = path.relative_to(site.resolve()).as_posix()
-        if relative.startswith(("thumbs", "assets")):
-            continue
-        files[relative] = path
-    for bucket in sorted((site / "photos").iterdir()) if (site / "photos").exists() else []:
-        for path in sorted(bucket.resolve().rglob("*")):
-            if path.is_file():
-                files[f"photos/{bucket.name}/{path.relative_to(bucket.resolve()).as_posix()}"] = path
-    return {name: path for name, path in files.items() if path.is_file()}
+    for folder, subfolders, names in os.walk(site, followlinks=True):
+        relative = Path(folder).relative_to(site).as_posix()
+        if relative == ".":
+            subfolders[:] = [name for name in subfolders if name not in ("thumbs", "assets")]
+        for name in names:
+            if relative != "." or name not in ("thumbs", "assets"):     # a dangling link without thumbnails
+                files[name if relative == "." else f"{relative}/{name}"] = Path(folder) / name
+    return dict(sorted(files.items()))

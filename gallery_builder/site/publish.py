@@ -74,6 +74,11 @@ def _link(source: Path, path: Path, made: set[Path]) -> None:
         shutil.copyfile(source, path)
 
 
+def page_files(entry: list, url: str) -> list[str]:
+    """The files of a page from its manifest entry [fingerprint, unit, files?]."""
+    return entry[2] if len(entry) > 2 else [url + "index.html"]
+
+
 def run_job(job: Job) -> dict[str, list[str]]:
     """Write one job's pages; returns page URL -> its files (site-relative)."""
     plan: Plan = _STATE["plan"]
@@ -84,7 +89,7 @@ def run_job(job: Job) -> dict[str, list[str]]:
     for index in job.indices:
         page = plan.pages[index]
         if job.source is not None and plan.is_reused(index):
-            files = plan.previous["pages"][page.url][2]
+            files = page_files(plan.previous["pages"][page.url], page.url)
             for name in files:
                 _link(job.source / name[len(job.prefix):], job.target / name[len(job.prefix):], made)
         else:
@@ -111,11 +116,18 @@ def _run_jobs(jobs: list[Job], render_count: int, workers: int) -> dict[str, lis
     return results
 
 
+def store_name(unit: str, unit_hash: str) -> str:
+    """Where a unit lives in the store: `photos/12` -> `photos/12.<hash>`,
+    `folders/photos/2019` -> `folders/photos+2019.<hash>` (URL segments never contain '+')."""
+    group, _, rest = unit.partition("/")
+    return f"{group}/{rest.replace('/', '+')}.{unit_hash}"
+
+
 def _unit_jobs(plan: Plan, layout: SiteLayout) -> tuple[list[Job], dict[str, str], list[tuple[Path, Path]]]:
     """Jobs for units that must be written; every unit's store name; (temp, final) renames."""
     jobs, names, renames = [], {}, []
     for unit, indices in sorted(plan.units.items()):
-        name = f"{unit}.{plan.unit_hash(unit)}"
+        name = store_name(unit, plan.unit_hash(unit))
         names[unit] = name
         final = layout.store / name
         old = plan.previous["units"].get(unit)
@@ -167,7 +179,11 @@ def write_generation(plan: Plan, renderer: Renderer, layout: SiteLayout, number:
     _symlink(thumbs_dir, generation / "thumbs")
     pages = {}
     for page, fingerprint in zip(plan.pages, plan.fingerprints):
-        pages[page.url] = [fingerprint, page.unit, files.get(page.url) or plan.previous["pages"][page.url][2]]
+        written = files.get(page.url) or page_files(plan.previous["pages"][page.url], page.url)
+        entry = [fingerprint, page.unit]
+        if written != [page.url + "index.html"]:
+            entry.append(written)                        # omitted for the common case, a lone index.html
+        pages[page.url] = entry
     write_manifest(layout, number, {"version": 1, "generation": number, "pages": pages, "units": unit_names,
                                     "assets": plan.assets_hash})
     os.replace(generation, layout.generation_dir(number))

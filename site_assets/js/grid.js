@@ -162,6 +162,7 @@
       image.alt = row[5];
       image.onload = function () { image.classList.add("loaded"); };
       image.src = src;
+      if (image.complete) image.classList.add("loaded");     // from the cache: no fade (no flash)
       link.appendChild(image);
     } else {
       link.innerHTML = '<span class="card-missing"></span>';
@@ -222,10 +223,22 @@
     }
   };
 
+  /* Resolves once the first screen's thumbnails have loaded or the user scrolls, whichever
+     comes first: the rest of a big page must not compete with what is on screen. */
+  function firstScreenDone() {
+    return new Promise(function (resolve) {
+      if (document.readyState === "complete") { resolve(); return; }
+      window.addEventListener("load", resolve, { once: true });
+      window.addEventListener("scroll", resolve, { once: true, passive: true });
+    });
+  }
+
   function payloadOf(section) {
     var inline = section.querySelector("script.grid-data");
     if (inline) return Promise.resolve(JSON.parse(inline.textContent));
-    return G.loadData(section.getAttribute("data-src"), "GALLERY_GRID");
+    return firstScreenDone().then(function () {
+      return G.loadData(section.getAttribute("data-src"), "GALLERY_GRID");
+    });
   }
 
   function start(section) {

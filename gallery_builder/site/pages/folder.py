@@ -41,11 +41,18 @@ def folder_inputs(node: FolderNode) -> str:
     return pack(*crumbs, "|", *children, "|", str(node.total), photos_inputs(node.photos, (node.url,)))
 
 
+def folder_unit(url: str) -> str:
+    """Folder pages are stored per top-level folder of a root ("folders/photos/2019" holds the
+    page of 2019 and every page below it), so a rebuild shares every untouched top-level folder."""
+    parts = url.split("/")
+    return "/".join(parts[:3]) if len(parts) > 3 else ""
+
+
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
     folder_urls = {key: node.url for key, node in catalog.folders.items()}
     for node in catalog.folders.values():
         yield Page(kind="folder", url=node.url, inputs=folder_inputs(node),
-                   build=partial(folder_page, node, folder_urls))
+                   build=partial(folder_page, node, folder_urls), unit=folder_unit(node.url))
 
 
 KIND = PageKind(name="folder", gather=gather, template="folder.html", data_files=grid_data_files)
