@@ -48,6 +48,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("webp_quality", 80, "int", "GALLERY_WEBP_QUALITY", "WebP quality of the grid thumbnails."),
     Option("clip_model", "ViT-B-32__laion2b-s34b-b79k", "str", "GALLERY_CLIP_MODEL",
            "CLIP model bundle under <home>/models/clip/ used by the clip pass and the search sidecar."),
+    Option("hemisphere", "auto", "str", "GALLERY_HEMISPHERE",
+           "What 'summer' or 'winter' mean in searches: north, south, or auto (the library's median GPS latitude)."),
     Option("sidecar_host", "127.0.0.1", "str", "GALLERY_HOST", "Address the search sidecar binds to."),
     Option("sidecar_port", 8765, "int", "GALLERY_PORT", "Port of the search sidecar."),
     Option("site_port", 8080, "int", "GALLERY_SITE_PORT", "Port nginx (or `serve --with-site`) listens on."),

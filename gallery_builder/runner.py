@@ -107,7 +107,7 @@ class PassRunner:
             self.progress.note(f"{the_pass.name} skipped: {not_ready}")
             return report
         started = time.perf_counter()
-        ids = the_pass.pending(self.db, scope, force)
+        ids = the_pass.pending(self.db, scope, self.context, force)
         self.progress.start("pass", len(ids), the_pass.name)
         size = self.batch_size or the_pass.batch_size
         batches = [ids[start:start + size] for start in range(0, len(ids), size)]

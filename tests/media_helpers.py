@@ -42,7 +42,7 @@ class PassHarness:
         results: dict[int, PhotoResult] = {}
         for the_pass in in_dependency_order(list(names)):
             results = {}
-            ids = the_pass.pending(self.db, Scope(), force)
+            ids = the_pass.pending(self.db, Scope(), self.context, force)
             for start in range(0, len(ids), the_pass.batch_size):
                 batch = the_pass.inputs(self.db, ids[start:start + the_pass.batch_size], self.context)
                 done = the_pass.run(batch, self.context)

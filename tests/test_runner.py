@@ -24,7 +24,7 @@ class SizePass:
     def check_ready(self, context):
         return None
 
-    def pending(self, db, scope, force=False):
+    def pending(self, db, scope, context, force=False):
         return photos_pending(db, self.name, self.version, self.requires, scope, force)
 
     def inputs(self, db, photo_ids, context):

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import click
 
-from gallery_builder.cli.options import home_option
+from gallery_builder.cli.options import clip_model_option, home_option
 from gallery_builder.passes import registry
 
 
@@ -48,9 +48,11 @@ def chosen_passes(defaults: list[str], flags: dict[str, Any]) -> tuple[list[str]
 @click.option("--export/--no-export", default=True, show_default=True, help="Write Parquet at the end.")
 @click.option("--progress/--no-progress", "show_bar", default=None,
               help="Show progress bars (default: when stderr is a terminal).")
+@clip_model_option
 @_pass_flags
 def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch_size: int | None,
-                  accept_empty: bool, export: bool, show_bar: bool | None, **flags: Any) -> None:
+                  accept_empty: bool, export: bool, show_bar: bool | None, clip_model: str | None,
+                  **flags: Any) -> None:
     """Index photo folders into <home>/gallery.db, make thumbnails, export Parquet.
 
     Each PATH becomes a root (remembered in <home>/gallery.toml with a short label); with no PATH,
@@ -62,12 +64,13 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
       gallery index /volume1/photo --home /data
       gallery index ~/Pictures --home ./gallery-data --no-geocode
       gallery index --home ./gallery-data --force-thumbs
+      gallery index ~/Pictures --home ./gallery-data --clip --clip-model ViT-B-16__laion400m-e32
     """
     from gallery_builder.config import SettingsError, load_settings, resolve_roots, save_settings
     from gallery_builder.indexing import index_roots
 
     try:
-        settings = load_settings(home, {"workers": workers, "batch_size": batch_size})
+        settings = load_settings(home, {"workers": workers, "batch_size": batch_size, "clip_model": clip_model})
     except SettingsError as error:
         raise click.ClickException(str(error)) from error
     if paths:

@@ -10,22 +10,19 @@ from typing import Any
 
 import click
 
-from gallery_builder.cli.options import home_option
+from gallery_builder.cli.options import clip_model_option, home_option
 
-clip_model_option = click.option(
-    "--clip-model", "clip_model", envvar="GALLERY_CLIP_MODEL", default=None,
-    help="CLIP bundle under <home>/models/clip/ (default from settings: ViT-B-32__laion2b-s34b-b79k). "
-         "Env: GALLERY_CLIP_MODEL.")
 hemisphere_option = click.option(
-    "--hemisphere", type=click.Choice(["auto", "north", "south"]), default="auto", show_default=True,
-    help="Which months 'summer', 'winter' etc. mean; auto: from the library's median GPS latitude.")
+    "--hemisphere", type=click.Choice(["auto", "north", "south"]), default=None,
+    help="Which months 'summer', 'winter' etc. mean; auto: from the library's median GPS latitude "
+         "(default from settings: hemisphere, env GALLERY_HEMISPHERE).")
 
 
-def _settings(home: str, clip_model: str | None) -> Any:
+def _settings(home: str, clip_model: str | None, hemisphere: str | None) -> Any:
     from gallery_builder.config import SettingsError, load_settings
 
     try:
-        return load_settings(home, {"clip_model": clip_model})
+        return load_settings(home, {"clip_model": clip_model, "hemisphere": hemisphere})
     except SettingsError as error:
         raise click.ClickException(str(error)) from error
 
@@ -55,11 +52,11 @@ def serve_command(home: str, host: str | None, port: int | None, with_site: bool
     """
     from search_api.server import PortInUse, serve
 
-    settings = _settings(home, clip_model)
+    settings = _settings(home, clip_model, hemisphere)
     try:
         serve(settings, host or settings.values["sidecar_host"],
               settings.values["sidecar_port"] if port is None else port, with_site=with_site,
-              hemisphere=hemisphere, announce=lambda line: click.echo(line))
+              hemisphere=settings.values["hemisphere"], announce=lambda line: click.echo(line))
     except PortInUse as error:
         raise click.ClickException(f"{error} (is another `gallery serve` running? try --port)") from error
 
@@ -88,12 +85,12 @@ def search_command(query: tuple[str, ...], home: str, limit: int, offset: int, a
     from search_api.params import BadParameter, parse_search
     from search_api.service import SearchService
 
-    settings = _settings(home, clip_model)
+    settings = _settings(home, clip_model, hemisphere)
     try:
         request = parse_search({"q": [" ".join(query)], "limit": [str(limit)], "offset": [str(offset)]})
     except BadParameter as error:
         raise click.UsageError(error.message) from error
-    service = SearchService(settings, hemisphere=hemisphere)
+    service = SearchService(settings, hemisphere=settings.values["hemisphere"])
     try:
         body = service.search(request)
     finally:

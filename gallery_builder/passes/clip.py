@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar, Sequence
 
-from gallery_builder.config import OPTIONS_BY_NAME
 from gallery_builder.passes.base import PhotoInput, PhotoResult, RunContext, Scope
 
 LIGHTBOX_WIDTH = 1280
@@ -35,24 +34,19 @@ class ClipPass:
     batch_size: ClassVar[int] = 32
     default: ClassVar[bool] = False
 
-    def __init__(self) -> None:
-        # `pending` has no context; the runner calls check_ready(context) first, which sets this.
-        self.model = str(OPTIONS_BY_NAME["clip_model"].default)
-
     def check_ready(self, context: RunContext) -> str | None:
         from gallery_builder.models.clip_bundle import ModelMissing, find_bundle
 
-        self.model = context.clip_model
         try:
             find_bundle(context.models_dir, context.clip_model, parts=("visual",))
         except (ModelMissing, ValueError) as error:
             return str(error)
         return None
 
-    def pending(self, db: Any, scope: Scope, force: bool = False) -> list[int]:
+    def pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> list[int]:
         from gallery_builder.db.vectors import photos_needing_clip
 
-        return photos_needing_clip(db, self.model, self.version, scope, force)
+        return photos_needing_clip(db, context.clip_model, self.version, scope, force)
 
     def inputs(self, db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:
         from gallery_builder.db.pass_queries import photo_inputs

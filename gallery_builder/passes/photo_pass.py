@@ -25,7 +25,7 @@ class PhotoPass(ABC):
     default: ClassVar[bool] = True
     kinds: ClassVar[tuple[str, ...]] = ("photo", "video", "raw")
 
-    def pending(self, db: Any, scope: Scope, force: bool = False) -> list[int]:
+    def pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> list[int]:
         return photos_pending(db, self.name, self.version, self.requires, scope, force, self.kinds)
 
     def inputs(self, db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:
