@@ -201,7 +201,7 @@ def test_status_page_shows_coverage_errors_and_live_progress(page, nginx):
     page.goto(nginx.base + "/status/")
     page.wait_for_selector("#progress:not([hidden])")
     text = page.locator("#progress").inner_text()
-    assert "thumbs: 300 of 1,000" in text and "12.5 per second" in text and "56 s left" in text
+    assert "pass thumbs: 300 of 1,000" in text and "12.5 per second" in text and "56 s left" in text
     assert "image file is truncated <script>x</script>" in page.locator("table.errors").inner_text()
     screenshot(page, "status")
 

@@ -162,3 +162,15 @@ def test_an_empty_export_still_publishes_home_search_map_and_status(tmp_path):
     assert report.published
     assert "No photos yet" in read(site, "")
     assert (site / "status/index.html").exists() and (site / "search/index.html").exists()
+
+
+def test_a_photo_without_thumbnails_gets_no_broken_image(tmp_path):
+    rows = [Row(1, "photos", "2020/a/ok.jpg", "2020-01-01T10:00:00"),
+            Row(2, "photos", "2020/a/no-thumbs.jpg", "2020-01-01T11:00:00", extra={"thumb_widths": []})]
+    write_library(tmp_path, rows, thumbnails=False)
+    build(tmp_path)
+    site = tmp_path / "site"
+    folder = read(site, "folders/photos/2020/a/")
+    assert folder.count("<img src=") == 1 and '<span class="card-missing">no-thumbs.jpg</span>' in folder
+    assert "No preview for this file yet" in read(site, "photos/0/2/")
+    assert 'rel="prev"' in read(site, "photos/0/2/") and "<img src" not in read(site, "photos/0/1/").split('rel="next"')[1].split("</a>")[0]

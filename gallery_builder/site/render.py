@@ -26,7 +26,7 @@ ASSETS_DIR = REPOSITORY / "site_assets"
 
 def thumb_src(thumb: Thumb | None, width: int = 400) -> str:
     """Site-relative URL of a thumbnail slot (the largest written slot up to `width`)."""
-    if thumb is None:
+    if thumb is None or not thumb.slots:
         return ""
     chosen = SLOTS[0]
     for index, slot in enumerate(SLOTS):
@@ -36,8 +36,8 @@ def thumb_src(thumb: Thumb | None, width: int = 400) -> str:
 
 
 def card_thumb(row: tuple) -> str:
-    """Grid thumbnail URL of a card row (see cards.CARD_FIELDS): always the first (grid) slot."""
-    return thumb_url(row[1], SLOTS[0].width, SLOTS[0].ext) if row[1] else ""
+    """Grid thumbnail URL of a card row (see cards.CARD_FIELDS): the first (grid) slot, if written."""
+    return thumb_url(row[1], SLOTS[0].width, SLOTS[0].ext) if row[1] and row[7] & 1 else ""
 
 
 def first_screen(rows: tuple, group: str) -> list[tuple[str, str, list]]:

@@ -165,5 +165,7 @@
     if (event.target.name !== "q") form.requestSubmit();
   });
   fillFromAddress();
+  var headerBox = document.querySelector(".searchbar input[name=q]");
+  if (headerBox) headerBox.value = new URLSearchParams(location.search).get("q") || "";
   if (location.search) run();
 })();

@@ -26,7 +26,10 @@
     if (!running) return;
     var done = pick(data, ["done", "completed", "processed"]) || 0, total = pick(data, ["total"]) || 0;
     var rate = pick(data, ["rate", "per_second", "items_per_second"]), eta = pick(data, ["eta_seconds", "eta"]);
-    var stage = pick(data, ["pass", "stage", "phase", "step"]) || "indexing";
+    var stage = data.stage === "pass" && data.pass ? "pass " + data.pass : pick(data, ["label", "stage"]) || "indexing";
+    if (data.stage === "pass" && data.passes && data.passes.length > 1 && data.pass_index !== undefined) {
+      stage += " (" + (data.pass_index + 1) + " of " + data.passes.length + ")";
+    }
     bar.style.width = total ? Math.min(100, 100 * done / total) + "%" : "0";
     var parts = [stage + ": " + done.toLocaleString() + (total ? " of " + total.toLocaleString() : "")];
     if (rate) parts.push(Number(rate).toFixed(1) + " per second");

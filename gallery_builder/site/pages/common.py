@@ -12,10 +12,11 @@ from gallery_builder.site.urls import photo_url
 
 
 def thumb_of(photo: Photo | None) -> Thumb | None:
-    if photo is None or not photo.thumb_key:
+    slots = slot_mask(photo) if photo is not None else 0
+    if not slots:
         return None
     width, height = display_size(photo)
-    return Thumb(key=photo.thumb_key, slots=slot_mask(photo), width=width, height=height, alt=photo.name)
+    return Thumb(key=photo.thumb_key, slots=slots, width=width, height=height, alt=photo.name)
 
 
 def photo_link(photo: Photo | None) -> Link | None:

@@ -18,7 +18,7 @@ PER_YEAR = 3
 
 def _spread(photos: list, count: int) -> list:
     """`count` photos spread over the day (first, middle, last ...), only those with thumbnails."""
-    usable = [photo for photo in photos if photo.thumb_key]
+    usable = [photo for photo in photos if slot_mask(photo)]
     if len(usable) <= count:
         return usable
     step = (len(usable) - 1) / (count - 1)
