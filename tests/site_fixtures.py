@@ -125,10 +125,13 @@ def write_library(home: Path, rows: list[Row], *, coverage: list[dict] | None = 
 
 
 def write_records(home: Path, records: list[dict[str, Any]], *, coverage: list[dict] | None = None,
-                  errors: list[dict] | None = None, thumbnails: bool = True) -> None:
-    """Like write_library, from photos.parquet records (see Row.record)."""
+                  errors: list[dict] | None = None, thumbnails: bool = True,
+                  extra_fields: list[tuple[str, str]] = ()) -> None:
+    """Like write_library, from photos.parquet records (see Row.record); `extra_fields` adds
+    columns of later capabilities (e.g. ("description", "string"))."""
     parquet = home / "parquet"
-    _write_table(parquet / "photos.parquet", records, [(n, _arrow_type(t)) for n, t in PHOTO_SCHEMA_FIELDS])
+    fields = list(PHOTO_SCHEMA_FIELDS) + list(extra_fields)
+    _write_table(parquet / "photos.parquet", records, [(n, _arrow_type(t)) for n, t in fields])
     labels = sorted({record["root"] for record in records})
     _write_table(parquet / "roots.parquet",
                  [{"label": label, "photo_count": sum(r["root"] == label for r in records),

@@ -174,3 +174,17 @@ def test_a_photo_without_thumbnails_gets_no_broken_image(tmp_path):
     assert folder.count("<img src=") == 1 and '<span class="card-missing">no-thumbs.jpg</span>' in folder
     assert "No preview for this file yet" in read(site, "photos/0/2/")
     assert 'rel="prev"' in read(site, "photos/0/2/") and "<img src" not in read(site, "photos/0/1/").split('rel="next"')[1].split("</a>")[0]
+
+
+def test_descriptions_and_tags_reach_the_photo_page_and_the_search_index(tmp_path):
+    from tests.site_fixtures import write_records
+
+    record = Row(1, "photos", "2020/a/beach.jpg", "2020-01-01T10:00:00").record()
+    record.update(description="Two dogs <b>running</b> on a beach", tags=["dog", "beach"], score=6.25)
+    write_records(tmp_path, [record], thumbnails=False, extra_fields=[("description", "string"), ("tags", "list<string>"),
+                                                                      ("score", "float64")])
+    build(tmp_path)
+    page = read(tmp_path / "site", "photos/0/1/")
+    assert "Two dogs &lt;b&gt;running&lt;/b&gt; on a beach" in page and "<li>dog</li>" in page and "6.2" in page
+    shard = json.loads((tmp_path / "site" / "search/index/2020.json").read_text())
+    assert shard["rows"][0][shard["fields"].index("text")] == "Two dogs <b>running</b> on a beach dog beach"

@@ -42,9 +42,9 @@
   }
 
   function haystack(shard, row) {
-    var tables = shard.tables, folder = shard.folders[row[6]];
-    return [row[5], folder[2], tables.place[row[10]], tables.country[row[11]], tables.camera[row[12]], row[4]]
-      .join(" ").toLowerCase();
+    var tables = shard.tables, folder = shard.folders[row[6]], month = parseInt(row[4].slice(5, 7), 10);
+    return [row[5], folder[2], tables.place[row[10]], tables.country[row[11]], tables.camera[row[12]], row[4],
+            month ? G.MONTHS[month - 1] : "", row[14] || ""].join(" ").toLowerCase();
   }
 
   function matcher(params, colors) {

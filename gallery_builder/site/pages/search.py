@@ -19,7 +19,7 @@ from gallery_builder.site.pages.common import folder_display, photos_inputs
 INDEX_DIR = "search/index/"
 MANIFEST_URL = INDEX_DIR + "manifest.json"
 # the grid card fields (cards.CARD_FIELDS, "q" always present) then the facets, as table indices
-SHARD_FIELDS = CARD_FIELDS + ("place", "country", "camera", "colors")
+SHARD_FIELDS = CARD_FIELDS + ("place", "country", "camera", "colors", "text")   # text: description and tags
 COLOR_BITS = {name: 1 << index for index, name in enumerate(COLOR_NAMES)}
 
 
@@ -53,8 +53,9 @@ def shard_payload(photos: list[Photo], catalog: Catalog) -> dict:
     for photo, card in zip(photos, grid.rows):
         _, place, country, camera = _facets(photo, catalog)
         colors = sum(COLOR_BITS[name] for name in names_of(list(photo.colors)))
+        text = " ".join(filter(None, (photo.description, *photo.tags))) or None
         rows.append([*card[:9], card[9] if len(card) > 9 else None, tables["place"].ref(place),
-                     tables["country"].ref(country), tables["camera"].ref(camera), colors])
+                     tables["country"].ref(country), tables["camera"].ref(camera), colors, text])
     return {"fields": SHARD_FIELDS, "folders": grid.folders,
             "tables": {name: table.values for name, table in tables.items()}, "rows": rows}
 
