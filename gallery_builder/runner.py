@@ -8,6 +8,7 @@ guilty file is marked.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -79,12 +80,33 @@ class PassRunner:
 
     def run(self, names: Sequence[str], scope: Scope, force: frozenset[str] = frozenset()) -> RunReport:
         report = RunReport()
+        ordered = in_dependency_order(list(names), self.passes)
+        self._start_warm_ups(ordered, scope)
         try:
-            for the_pass in in_dependency_order(list(names), self.passes):
+            for the_pass in ordered:
                 report.passes.append(self._run_pass(the_pass, scope, the_pass.name in force))
         finally:
             self.close()
         return report
+
+    def _start_warm_ups(self, passes: list[Pass], scope: Scope) -> None:
+        """Let later passes load their tables/models while earlier ones keep the workers busy
+        (only when some photo in scope lacks them: a run with nothing to do loads nothing)."""
+        from gallery_builder.db.pass_queries import photos_pending
+
+        for the_pass in passes[1:]:
+            warm_up = getattr(the_pass, "warm_up", None)
+            if warm_up is None or the_pass.check_ready(self.context) is not None:
+                continue
+            if photos_pending(self.db, the_pass.name, the_pass.version, (), scope):
+                threading.Thread(target=self._quietly, args=(warm_up,), daemon=True,
+                                 name=f"warm-up-{the_pass.name}").start()
+
+    def _quietly(self, warm_up: Callable[[RunContext], None]) -> None:
+        try:
+            warm_up(self.context)
+        except Exception:  # the pass itself will meet (and record) the same problem when it runs
+            pass
 
     def close(self) -> None:
         if self._pool is not None:

@@ -115,3 +115,23 @@ def test_interrupted_run_keeps_finished_batches(tmp_path):
     fresh = SizePass()
     PassRunner(db, context, workers=1, passes={"size": fresh}).run(["size"], Scope())
     assert len(fresh.ran) == 3
+
+
+def test_later_passes_warm_up_in_the_background_only_when_they_have_work(tmp_path):
+    import threading
+
+    db, context = setup(tmp_path, [f"ok{i}.jpg" for i in range(4)])
+    warmed: list[str] = []
+
+    class Warming(NeedsSize):
+        def warm_up(self, context):
+            warmed.append(threading.current_thread().name)
+
+    passes = {"size": SizePass(), "after": Warming()}
+    PassRunner(db, context, workers=1, passes=passes).run(["after"], Scope())
+    for thread in threading.enumerate():
+        if thread.name.startswith("warm-up-"):
+            thread.join(timeout=10)
+    assert warmed == ["warm-up-after"]  # in its own thread, started before `size` ran
+    PassRunner(db, context, workers=1, passes=passes).run(["after"], Scope())
+    assert warmed == ["warm-up-after"]  # nothing left to do: nothing loaded

@@ -3,8 +3,7 @@ GeoNames cities1000 table), one process (mode=1), stdout kept clean; country nam
 """
 from __future__ import annotations
 
-import contextlib
-import io
+import threading
 from functools import cache
 from typing import Sequence, TypedDict
 
@@ -16,13 +15,22 @@ class Place(TypedDict):
     country_code: str | None
 
 
+_LOAD_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Import reverse_geocoder and load its table (~2 s) now, e.g. in a thread while thumbnails run."""
+    nearest_places([(0.0, 0.0)])
+
+
 def nearest_places(coordinates: Sequence[tuple[float, float]]) -> list[Place]:
     """One place per (lat, lon), in order; one k-d tree query for the whole batch."""
     if not coordinates:
         return []
-    import reverse_geocoder
+    with _LOAD_LOCK:  # reverse_geocoder's singleton is not thread-safe while it loads
+        import reverse_geocoder
 
-    with contextlib.redirect_stdout(io.StringIO()):  # it announces its table loading on stdout
+        # verbose=False keeps its "Loading formatted geocoded file..." off our stdout
         found = reverse_geocoder.search([(float(lat), float(lon)) for lat, lon in coordinates],
                                         mode=1, verbose=False)
     return [Place(place=row.get("name") or None, admin=row.get("admin1") or None,

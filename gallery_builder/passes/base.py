@@ -106,3 +106,6 @@ class Pass(Protocol):
     def check_ready(self, context: RunContext) -> str | None:
         """None when the pass can run; else a message saying what is missing and how to add it."""
         ...
+
+    # Optional: `warm_up(context) -> None` loads tables or models in a background thread while the
+    # passes before this one run (the runner starts it; it must be thread-safe with `run`).

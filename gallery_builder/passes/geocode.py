@@ -19,6 +19,11 @@ class GeocodePass(PhotoPass):
     cpu_bound: ClassVar[bool] = False
     batch_size: ClassVar[int] = 2000
 
+    def warm_up(self, context: RunContext) -> None:
+        from gallery_builder.media.geocoding import warm_up
+
+        warm_up()
+
     def inputs(self, db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:
         from gallery_builder.db.facts import gps_positions
 
