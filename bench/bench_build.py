@@ -120,6 +120,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
     args = parser.parse_args()
     home = args.keep or Path(tempfile.mkdtemp(prefix="bench-build-"))
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o755)             # nginx's workers (user nobody) serve it in --browser
     try:
         rows = make_rows(args.count)
         write(home, rows)

@@ -84,7 +84,7 @@ def test_home_shows_years_recent_folders_and_on_this_day(page, nginx):
     page.goto(nginx.base + "/?today=07-14")
     page.wait_for_selector(".memory img")
     assert page.locator(".memory").count() == 6                      # 3 from 14 July 2021, 3 from 14 July 2019
-    assert page.locator(".memory").first.get_attribute("href").endswith("photos/0/1/")   # newest year first
+    assert page.locator(".memory").first.get_attribute("href").endswith("photos/0/1.html")   # newest year first
     assert page.locator(".memory span").first.inner_text().endswith("years ago")
     years = page.locator(".tiles-years .tile-label").all_inner_texts()
     assert years == ["undated", "2031", "2023", "2022", "2021", "2019"]
@@ -126,15 +126,15 @@ def test_deep_link_opens_the_lightbox_on_that_photo(page, nginx):
 
 def test_photo_page_preview_map_and_keyboard_neighbours(page, nginx):
     page.goto(nginx.base + "/photos/2/")                   # the short form redirects to the permalink
-    assert page.url.endswith("/photos/0/2/")
+    assert page.url.endswith("/photos/0/2.html")
     page.wait_for_function("document.querySelector('.stage img').naturalWidth > 0")
     page.wait_for_function("document.querySelectorAll('.minimap svg path').length > 100")   # offline countries
     assert page.locator(".facts").inner_text().count("Canon EOS R6") == 1
     screenshot(page, "photo")
     page.keyboard.press("ArrowRight")
-    page.wait_for_url(re.compile(r".*/photos/0/3/$"))
+    page.wait_for_url(re.compile(r".*/photos/0/3.html$"))
     page.keyboard.press("ArrowLeft")
-    page.wait_for_url(re.compile(r".*/photos/0/2/$"))
+    page.wait_for_url(re.compile(r".*/photos/0/2.html$"))
     page.locator("a.zoom").click()
     page.wait_for_selector("html[data-lightbox=open] .pswp__img")
     page.keyboard.press("Escape")
@@ -144,7 +144,7 @@ def test_photo_page_preview_map_and_keyboard_neighbours(page, nginx):
 def test_hostile_names_are_text_in_the_browser(page, nginx):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(nginx.base + "/photos/0/7/")
+    page.goto(nginx.base + "/photos/0/7.html")
     assert page.locator("h1.filename").inner_text() == "<img src=x onerror=alert(1)>.jpg"
     page.goto(nginx.base + "/years/2022/")
     page.wait_for_selector(".grid-window .card")
@@ -183,7 +183,7 @@ def test_search_falls_back_to_the_offline_index(page, nginx):
 
 def test_sidecar_results_take_over_when_it_answers(page, nginx):
     results = [{"id": 11, "path": "2023/06/IMG_0011.JPG", "score": 0.31, "thumb": None,
-                "url": "/photos/0/11/", "width": 640, "height": 480}]
+                "url": "/photos/0/11.html", "width": 640, "height": 480}]
     thumb = next((nginx.home / "thumbs").rglob("*-400.webp")).relative_to(nginx.home / "thumbs").as_posix()
     results[0]["thumb"] = f"/thumbs/{thumb}"
     upstream = Upstream(nginx.sidecar_port, results)
@@ -191,7 +191,7 @@ def test_sidecar_results_take_over_when_it_answers(page, nginx):
         page.goto(nginx.base + "/search/?q=sunset+in+tokyo&year=2023")
         page.wait_for_selector(".source-badge")
         assert page.locator(".source-badge").inner_text() == "search server"
-        assert page.locator("#results a.card").evaluate("a => a.href") == nginx.base + "/photos/0/11/"
+        assert page.locator("#results a.card").evaluate("a => a.href") == nginx.base + "/photos/0/11.html"
         assert any(path.startswith("/api/search?") and "year=2023" in path for path in upstream.paths)
     finally:
         upstream.stop()
@@ -230,7 +230,7 @@ def test_dark_theme_and_phone_layout(context, nginx):
     background = tab.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(19, 19, 20)"
     screenshot(tab, "year-2019-dark-phone")
-    tab.goto(nginx.base + "/photos/0/1/")
+    tab.goto(nginx.base + "/photos/0/1.html")
     tab.wait_for_function("document.querySelector('.stage img').naturalWidth > 0")
     screenshot(tab, "photo-dark-phone")
     tab.close()
@@ -243,17 +243,17 @@ def test_a_file_copy_browses_years_folders_and_photos(page, home, tmp_path):
     page.wait_for_selector(".grid-window .card img.loaded")
     assert images_loaded(page, ".grid-window .card img") == 6
     href = page.locator(".grid-window .card").first.get_attribute("href")
-    assert href.endswith("photos/0/1/index.html")
+    assert href.endswith("photos/0/1.html")
     page.locator(".grid-window .card").first.click()
     page.wait_for_selector("html[data-lightbox=open] .pswp__img")
     page.keyboard.press("Escape")
     page.goto((copy / "folders" / "photos" / "2019" / _big_folder_segment() / "index.html").as_uri())
     page.wait_for_selector(".grid-window .card img.loaded")          # its cards come from _photos.json.js
-    page.goto((copy / "photos" / "0" / "2" / "index.html").as_uri())
+    page.goto((copy / "photos" / "0" / "2.html").as_uri())
     page.wait_for_function("document.querySelector('.stage img').naturalWidth > 0")
     assert page.locator(".needs-server").first.is_visible()
     page.locator(".neighbours a[rel=next]").click()
-    page.wait_for_url(re.compile(r".*/photos/0/3/index\.html$"))
+    page.wait_for_url(re.compile(r".*/photos/0/3\.html$"))
     screenshot(page, "file-copy-photo")
     assert [error for error in page.errors if "file:" not in error] == []
 

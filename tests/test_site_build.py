@@ -36,15 +36,15 @@ def test_every_page_kind_is_published(golden_site):
                 "years/undated/index.html", "folders/photos/index.html", "folders/photos/2021/index.html",
                 f"folders/photos/2021/{segment('2021-07-14 Beach')}/index.html", "map/index.html",
                 "map/points.json", "search/index.html", "search/index/manifest.json", "search/index/2021.json",
-                "status/index.html", "data/on-this-day/07.json", "photos/0/1/index.html", "photos/0/16/index.html"]:
+                "status/index.html", "data/on-this-day/07.json", "photos/0/1.html", "photos/0/16.html"]:
         assert url in files, url
     photo_pages = sorted(name for name in files if name.startswith("photos/"))
     assert len(photo_pages) == 16          # the 16 `ok` rows; the missing and the failed file get none
-    assert "photos/0/17/index.html" not in files and "photos/0/18/index.html" not in files
+    assert "photos/0/17.html" not in files and "photos/0/18.html" not in files
 
 
 def test_hostile_names_and_exif_strings_are_shown_as_text(golden_site):
-    page = read(golden_site, "photos/0/7/")
+    page = read(golden_site, "photos/0/7.html")
     assert "<img src=x onerror=alert(1)>" not in page and "onerror=alert(2)>" not in page
     assert html.escape("<img src=x onerror=alert(1)>.jpg", quote=False) in page
     assert "&lt;b&gt;Evil&lt;/b&gt;" in page
@@ -57,31 +57,31 @@ def test_hostile_names_and_exif_strings_are_shown_as_text(golden_site):
 
 
 def test_photo_page_facts_links_and_neighbours(golden_site):
-    page = read(golden_site, "photos/0/2/")
+    page = read(golden_site, "photos/0/2.html")
     assert "IMG_0002.JPG" in page and "Wednesday, 14 July 2021" in page and "10:05:00" in page
     assert "Canon EOS R6" in page and "RF24-105mm F4 L IS USM" in page and "1/250 s · f/4 · 35 mm · ISO 100" in page
     assert "Nice, Provence-Alpes-Cote d&#39;Azur, France" in page and 'data-lat="43.7031"' in page
-    assert 'rel="prev" href="../../../photos/0/1/"' in page and 'rel="next" href="../../../photos/0/3/"' in page
+    assert 'rel="prev" href="../../photos/0/1.html"' in page and 'rel="next" href="../../photos/0/3.html"' in page
     assert "2 of 3 on this day" in page
-    assert 'href="../../../originals/photos/2021/2021-07-14%20Beach/IMG_0002.JPG" download' in page
-    assert 'href="../../../folders/photos/2021/' + segment("2021-07-14 Beach") + '/"' in page
+    assert 'href="../../originals/photos/2021/2021-07-14%20Beach/IMG_0002.JPG" download' in page
+    assert 'href="../../folders/photos/2021/' + segment("2021-07-14 Beach") + '/"' in page
     srcset = re.search(r'srcset="([^"]+)"', page).group(1)
     assert srcset.count("w,") == 1 and "-400.webp 300w" in srcset and "-1280.jpg 480w" in srcset
-    last_of_day = read(golden_site, "photos/0/3/")
+    last_of_day = read(golden_site, "photos/0/3.html")
     assert 'rel="next"' not in last_of_day          # prev/next stay within the capture day
 
 
 def test_video_raw_heic_and_odd_paths(golden_site):
-    video = read(golden_site, "photos/0/6/")
-    assert "<video controls" in video and 'src="../../../originals/photos/2021/2021-12-24/VID_0006.mp4"' in video
+    video = read(golden_site, "photos/0/6.html")
+    assert "<video controls" in video and 'src="../../originals/photos/2021/2021-12-24/VID_0006.mp4"' in video
     assert "1:05" in video
-    assert 'data-viewable="0"' in read(golden_site, "photos/0/8/")      # HEIC: zoom stops at the preview
-    assert 'data-viewable="0"' in read(golden_site, "photos/0/9/")      # RAW
-    assert 'data-viewable="1"' in read(golden_site, "photos/0/1/")
-    assert "originals/photos/caf%E9/menu.jpg" in read(golden_site, "photos/0/13/")
-    assert "originals/photos/scans/old%20photo%20%231%3F.png" in read(golden_site, "photos/0/14/")
-    assert "Date unknown" in read(golden_site, "photos/0/14/")
-    assert "camera clock was probably wrong" in read(golden_site, "photos/0/16/")
+    assert 'data-viewable="0"' in read(golden_site, "photos/0/8.html")      # HEIC: zoom stops at the preview
+    assert 'data-viewable="0"' in read(golden_site, "photos/0/9.html")      # RAW
+    assert 'data-viewable="1"' in read(golden_site, "photos/0/1.html")
+    assert "originals/photos/caf%E9/menu.jpg" in read(golden_site, "photos/0/13.html")
+    assert "originals/photos/scans/old%20photo%20%231%3F.png" in read(golden_site, "photos/0/14.html")
+    assert "Date unknown" in read(golden_site, "photos/0/14.html")
+    assert "camera clock was probably wrong" in read(golden_site, "photos/0/16.html")
 
 
 def test_links_are_relative_so_a_file_copy_works(golden_site):
@@ -172,8 +172,8 @@ def test_a_photo_without_thumbnails_gets_no_broken_image(tmp_path):
     site = tmp_path / "site"
     folder = read(site, "folders/photos/2020/a/")
     assert folder.count("<img src=") == 1 and '<span class="card-missing">no-thumbs.jpg</span>' in folder
-    assert "No preview for this file yet" in read(site, "photos/0/2/")
-    assert 'rel="prev"' in read(site, "photos/0/2/") and "<img src" not in read(site, "photos/0/1/").split('rel="next"')[1].split("</a>")[0]
+    assert "No preview for this file yet" in read(site, "photos/0/2.html")
+    assert 'rel="prev"' in read(site, "photos/0/2.html") and "<img src" not in read(site, "photos/0/1.html").split('rel="next"')[1].split("</a>")[0]
 
 
 def test_descriptions_and_tags_reach_the_photo_page_and_the_search_index(tmp_path):
@@ -184,7 +184,7 @@ def test_descriptions_and_tags_reach_the_photo_page_and_the_search_index(tmp_pat
     write_records(tmp_path, [record], thumbnails=False, extra_fields=[("description", "string"), ("tags", "list<string>"),
                                                                       ("score", "float64")])
     build(tmp_path)
-    page = read(tmp_path / "site", "photos/0/1/")
+    page = read(tmp_path / "site", "photos/0/1.html")
     assert "Two dogs &lt;b&gt;running&lt;/b&gt; on a beach" in page and "<li>dog</li>" in page and "6.2" in page
     shard = json.loads((tmp_path / "site" / "search/index/2020.json").read_text())
     assert shard["rows"][0][shard["fields"].index("text")] == "Two dogs <b>running</b> on a beach dog beach"

@@ -55,7 +55,7 @@ def test_adding_a_folder_renders_exactly_the_affected_pages(home):
     write(home, golden_rows() + added)
     report = build(home)
     changed, removed = changes(home, 1, 2)
-    assert changed == {"photos/0/100/", "photos/0/101/", f"folders/photos/2023/{HIKE}/", "folders/photos/2023/",
+    assert changed == {"photos/0/100.html", "photos/0/101.html", f"folders/photos/2023/{HIKE}/", "folders/photos/2023/",
                        "folders/photos/", "years/2023/", "", "search/", "search/index/2023.json",
                        "search/index/manifest.json", "data/on-this-day/08.json", "status/"}
     assert removed == set()
@@ -68,16 +68,16 @@ def test_changing_a_capture_date_moves_the_photo_and_updates_both_days(home):
     write(home, rows)
     build(home)
     changed, removed = changes(home, 1, 2)
-    assert changed == {"photos/0/11/",                                   # the photo itself
-                       "photos/0/10/", "photos/0/15/",                   # its old day neighbours
-                       "photos/0/7/", "photos/0/8/", "photos/0/9/",      # its new day ("n of 4 on this day")
+    assert changed == {"photos/0/11.html",                                   # the photo itself
+                       "photos/0/10.html", "photos/0/15.html",                   # its old day neighbours
+                       "photos/0/7.html", "photos/0/8.html", "photos/0/9.html",      # its new day ("n of 4 on this day")
                        "years/2022/", "years/2023/", "folders/photos/2023/06/",
                        "folders/photos/2023/", "folders/photos/", "",     # folder covers (first photo) and counts
                        "search/index/2022.json", "search/index/2023.json", "search/index/manifest.json",
                        "data/on-this-day/06.json", "data/on-this-day/03.json"}
     assert removed == set()
-    page = (home / "site/photos/0/9/index.html").read_text()
-    assert 'rel="next" href="../../../photos/0/11/"' in page and "3 of 4 on this day" in page
+    page = (home / "site/photos/0/9.html").read_text()
+    assert 'rel="next" href="../../photos/0/11.html"' in page and "3 of 4 on this day" in page
 
 
 def test_deleting_a_photo_removes_its_page_and_updates_its_neighbours(home):
@@ -85,12 +85,12 @@ def test_deleting_a_photo_removes_its_page_and_updates_its_neighbours(home):
     write(home, rows)
     report = build(home)
     changed, removed = changes(home, 1, 2)
-    assert removed == {"photos/0/12/"} and report.removed == 1
-    assert changed == {"photos/0/13/", "years/2023/", "folders/photos/2023/06/", "folders/photos/2023/",
+    assert removed == {"photos/0/12.html"} and report.removed == 1
+    assert changed == {"photos/0/13.html", "years/2023/", "folders/photos/2023/06/", "folders/photos/2023/",
                        "folders/photos/", "", "search/index/2023.json", "search/index/manifest.json",
                        "map/", "map/points.json", "data/on-this-day/06.json", "status/"}   # map/: "7 geotagged photos"
     assert not (home / "site/photos/0/12").exists()
-    assert 'rel="prev"' not in (home / "site/photos/0/13/index.html").read_text()
+    assert 'rel="prev"' not in (home / "site/photos/0/13.html").read_text()
 
 
 def test_unchanged_files_are_shared_with_the_previous_generation(home):
@@ -102,7 +102,7 @@ def test_unchanged_files_are_shared_with_the_previous_generation(home):
     build(home)
     after = {name: path.stat().st_ino for name, path in site_files(home / "site").items()}
     assert after["years/2021/index.html"] == before["years/2021/index.html"]
-    assert after["photos/0/1/index.html"] == before["photos/0/1/index.html"]      # hard link into the new bucket
+    assert after["photos/0/1.html"] == before["photos/0/1.html"]      # hard link into the new bucket
     assert after["years/2023/index.html"] != before["years/2023/index.html"]
     buckets_after = {path.name: os.readlink(path) for path in (home / "site/photos").iterdir()}
     assert set(buckets_after) == {"0", "5"} and buckets_after["0"] != buckets_before["0"]
@@ -161,7 +161,7 @@ def test_an_interrupted_build_leaves_the_old_site_serving(tmp_path, workers):
     assert leftovers == [] and not (tmp_path / "site-generations/2").exists()
     report = build(tmp_path, workers=workers)
     assert report.published and report.generation == 2
-    assert "Monday, 1 April 2019" in (tmp_path / "site/photos/0/7/index.html").read_text()
+    assert "Monday, 1 April 2019" in (tmp_path / "site/photos/0/7.html").read_text()
 
 
 def test_a_template_change_re_renders_only_the_pages_that_use_it(home, tmp_path):
@@ -171,8 +171,8 @@ def test_a_template_change_re_renders_only_the_pages_that_use_it(home, tmp_path)
     photo.write_text(photo.read_text().replace("Download original", "Download the original"))
     build(home, templates_dir=templates)
     changed, removed = changes(home, 1, 2)
-    assert changed == {f"photos/0/{number}/" for number in range(1, 17)} and removed == set()
-    assert "Download the original" in (home / "site/photos/0/1/index.html").read_text()
+    assert changed == {f"photos/0/{number}.html" for number in range(1, 17)} and removed == set()
+    assert "Download the original" in (home / "site/photos/0/1.html").read_text()
 
 
 def test_a_site_folder_not_made_by_the_builder_is_refused(tmp_path):

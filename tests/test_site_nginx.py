@@ -62,7 +62,7 @@ def test_pages_are_served_and_always_revalidated(nginx):
     assert headers["Cache-Control"] == "no-cache" and headers["Content-Type"].startswith("text/html")
     status, headers, body = nginx.get("/years/2021/")
     assert status == 200 and headers["Cache-Control"] == "no-cache"
-    assert nginx.get("/photos/0/7/")[0] == 200
+    assert nginx.get("/photos/0/7.html")[0] == 200
 
 
 def test_assets_and_thumbnails_are_cached_for_a_year(nginx, served):
@@ -109,9 +109,9 @@ def test_hidden_system_skipped_and_non_media_files_are_never_served(nginx, path)
 
 def test_the_short_permalink_redirects_to_the_bucketed_page(nginx):
     status, headers, _ = nginx.get("/photos/7/")
-    assert status == 302 and headers["Location"].endswith("/photos/0/7/")
+    assert status == 302 and headers["Location"].endswith("/photos/0/7.html")
     status, headers, _ = nginx.get("/photos/12345/")
-    assert status == 302 and headers["Location"].endswith("/photos/12/12345/")
+    assert status == 302 and headers["Location"].endswith("/photos/12/12345.html")
 
 
 def test_api_is_proxied_and_event_streams_are_not_buffered(nginx):

@@ -62,8 +62,8 @@ def test_a_file_inside_another_pages_folder_is_a_builder_bug():
 
 
 def test_photo_permalinks_live_in_buckets_of_a_thousand():
-    assert photo_url(7) == "photos/0/7/"
-    assert photo_url(12345) == "photos/12/12345/"
+    assert photo_url(7) == "photos/0/7.html"
+    assert photo_url(12345) == "photos/12/12345.html"
 
 
 def test_original_urls_keep_the_exact_bytes_percent_encoded():
@@ -75,4 +75,4 @@ def test_original_urls_keep_the_exact_bytes_percent_encoded():
 def test_relative_prefix_leads_back_to_the_site_root():
     assert relative_prefix("") == "./"
     assert relative_prefix("years/2023/") == "../../"
-    assert relative_prefix("photos/12/12345/") == "../../../"
+    assert relative_prefix("photos/12/12345.html") == "../../"

@@ -18,6 +18,7 @@ from gallery_builder.site.fingerprint import digest
 from gallery_builder.site.generations import SiteLayout, write_manifest
 from gallery_builder.site.models import Page
 from gallery_builder.site.render import Renderer
+from gallery_builder.site.urls import page_file
 
 RenderHook = Callable[[Page], None]
 ROOT_JOB_SIZE = 400
@@ -76,7 +77,7 @@ def _link(source: Path, path: Path, made: set[Path]) -> None:
 
 def page_files(entry: list, url: str) -> list[str]:
     """The files of a page from its manifest entry [fingerprint, unit, files?]."""
-    return entry[2] if len(entry) > 2 else [url + "index.html"]
+    return entry[2] if len(entry) > 2 else [page_file(url)]
 
 
 def run_job(job: Job) -> dict[str, list[str]]:
@@ -181,8 +182,8 @@ def write_generation(plan: Plan, renderer: Renderer, layout: SiteLayout, number:
     for page, fingerprint in zip(plan.pages, plan.fingerprints):
         written = files.get(page.url) or page_files(plan.previous["pages"][page.url], page.url)
         entry = [fingerprint, page.unit]
-        if written != [page.url + "index.html"]:
-            entry.append(written)                        # omitted for the common case, a lone index.html
+        if written != [page_file(page.url)]:
+            entry.append(written)                        # omitted for the common case: the page alone
         pages[page.url] = entry
     write_manifest(layout, number, {"version": 1, "generation": number, "pages": pages, "units": unit_names,
                                     "assets": plan.assets_hash})

@@ -16,7 +16,7 @@ from gallery_builder.site.fingerprint import canonical_json, digest, template_fi
 from gallery_builder.site.formatting import day_label
 from gallery_builder.site.models import DataFile, Page, Thumb
 from gallery_builder.site.pages import PAGE_KINDS
-from gallery_builder.site.urls import photo_url, relative_prefix, thumb_url
+from gallery_builder.site.urls import page_file, photo_url, relative_prefix, thumb_url
 from gallery_builder.thumb_layout import SLOTS
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -75,13 +75,14 @@ class Renderer:
         model = page.build()
         if kind.template is None:
             return {page.url + suffix: body for suffix, body in data_file_bytes(model).items()}
+        folder = page.url[: page.url.rfind("/") + 1]        # data files go beside the page's file
         root = relative_prefix(page.url)
         html = self.env.get_template(kind.template).render(
             page=model, url=page.url, kind=page.kind, root=root, assets=f"{root}assets/{self.assets_hash}/")
-        files = {page.url + "index.html": html.encode("utf-8")}
+        files = {page_file(page.url): html.encode("utf-8")}
         for name, data in kind.data_files(model).items():
             for suffix, body in data_file_bytes(data).items():
-                files[page.url + name + suffix] = body
+                files[folder + name + suffix] = body
         return files
 
 

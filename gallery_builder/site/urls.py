@@ -27,8 +27,15 @@ def photo_bucket(photo_id: int) -> str:
 
 
 def photo_url(photo_id: int) -> str:
-    """The permalink of one photo, e.g. `photos/12/12345/` (site-relative)."""
-    return f"photos/{photo_id // PHOTO_BUCKET_SIZE}/{photo_id}/"
+    """The permalink of one photo, e.g. `photos/12/12345.html` (site-relative). A file, not a
+    folder with an index.html: 100,000 folders cost more to create than everything else of a
+    build on a NAS disk. nginx also answers the short form `/photos/<id>/` with a redirect."""
+    return f"photos/{photo_id // PHOTO_BUCKET_SIZE}/{photo_id}.html"
+
+
+def page_file(url: str) -> str:
+    """The file a page URL is served from: `years/2023/` -> `years/2023/index.html`."""
+    return url if url.endswith(".html") else url + "index.html"
 
 
 def year_url(year: str) -> str:
@@ -98,7 +105,7 @@ def allocate_segments(names: Iterable[str]) -> dict[str, str]:
 
 def relative_prefix(url: str) -> str:
     """The relative path from a page at `url` back to the site root ("" -> "./")."""
-    depth = url.count("/")
+    depth = url.count("/")            # "photos/12/12345.html" -> 2, like "years/2023/"
     return "../" * depth if depth else "./"
 
 

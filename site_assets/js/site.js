@@ -48,7 +48,8 @@
     return best < 0 ? "" : url(thumbPath(key, best));
   }
 
-  function photoPath(id) { return "photos/" + Math.floor(id / 1000) + "/" + id + "/"; }
+  /* gallery_builder/site/urls.py photo_url */
+  function photoPath(id) { return "photos/" + Math.floor(id / 1000) + "/" + id + ".html"; }
 
   function pageLink(path) { return isFile && /\/$/.test(path) ? path + "index.html" : path; }
 
