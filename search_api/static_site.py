@@ -82,6 +82,19 @@ def _progress(settings: Settings) -> Route:
     return Route("/progress.json", progress, methods=["GET", "HEAD"])
 
 
+def _photo_short_links() -> list[Route]:
+    """`/photos/<id>/` -> the permalink file, as the nginx config does (deep links from the API)."""
+    from starlette.responses import RedirectResponse
+
+    from gallery_builder.site.urls import photo_url
+
+    async def short(request: Request) -> Response:
+        return RedirectResponse("/" + photo_url(request.path_params["photo_id"]), status_code=302)
+
+    return [Route("/photos/{photo_id:int}/", short, methods=["GET", "HEAD"]),
+            Route("/photos/{photo_id:int}", short, methods=["GET", "HEAD"])]
+
+
 def site_routes(settings: Settings) -> list[Route | Mount]:
     """Routes after the API ones: progress, originals, thumbnails, then the site at /."""
     settings.thumbs_dir.mkdir(parents=True, exist_ok=True)
@@ -89,6 +102,7 @@ def site_routes(settings: Settings) -> list[Route | Mount]:
     return [
         _progress(settings),
         _originals(settings),
+        *_photo_short_links(),
         Mount("/thumbs", app=GuardedStaticFiles(directory=settings.thumbs_dir, check_dir=False), name="thumbs"),
         # The builder shares assets between generations through symlinks it makes itself; following
         # them is safe (nothing user-supplied lives in the site) and matches what nginx does.

@@ -27,9 +27,9 @@ def free_port() -> int:
 def home(tmp_path_factory) -> Path:
     home = build_home(tmp_path_factory.mktemp("serve"))
     site = home / "site"
-    (site / "photos" / "1").mkdir(parents=True)
     (site / "index.html").write_text("<h1>gallery home</h1>")
-    (site / "photos" / "1" / "index.html").write_text("photo one")
+    (site / "photos" / "0").mkdir(parents=True, exist_ok=True)
+    (site / "photos" / "0" / "1.html").write_text("photo one")
     (site / ".secret").write_text("hidden")
     (home / "progress.json").write_text(json.dumps({"state": "running", "done": 3}))
     library = Path(json.loads(json.dumps(str(home.parent / "library"))))
@@ -101,7 +101,10 @@ def test_with_site_serves_site_thumbs_originals_and_progress_read_only(home):
     try:
         client = httpx.Client(base_url=sidecar.base)
         assert client.get("/").text == "<h1>gallery home</h1>"
-        assert client.get("/photos/1/").text == "photo one"
+        assert client.get("/photos/0/1.html").text == "photo one"
+        short = client.get("/photos/1/")  # the deep-link short form redirects like nginx does
+        assert short.status_code == 302 and short.headers["location"] == "/photos/0/1.html"
+        assert client.get("/photos/1/", follow_redirects=True).text == "photo one"
         card = client.get("/api/search", params={"q": "DSC06241"}).json()["results"][0]
         assert client.get(card["thumb"]).headers["content-type"] == "image/webp"
         original = client.get(card["original"])
