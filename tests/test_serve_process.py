@@ -27,8 +27,8 @@ def free_port() -> int:
 def home(tmp_path_factory) -> Path:
     home = build_home(tmp_path_factory.mktemp("serve"))
     site = home / "site"
+    (site / "photos" / "0").mkdir(parents=True)
     (site / "index.html").write_text("<h1>gallery home</h1>")
-    (site / "photos" / "0").mkdir(parents=True, exist_ok=True)
     (site / "photos" / "0" / "1.html").write_text("photo one")
     (site / ".secret").write_text("hidden")
     (home / "progress.json").write_text(json.dumps({"state": "running", "done": 3}))
