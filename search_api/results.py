@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from gallery_builder.color_names import names_of
 from gallery_builder.db.search_queries import PhotoFilter
+from gallery_builder.site.urls import photo_url
 from gallery_builder.thumb_layout import SLOT_BY_WIDTH, thumb_relpath
 from search_api.params import Filters
 from search_api.query_parser import FILLER, ParsedQuery
@@ -66,6 +67,6 @@ def result_card(card: dict[str, Any], score: float | None) -> dict[str, Any]:
         "place": card.get("place"), "country": card.get("country"), "colors": names_of(card.get("colors") or []),
         "score": None if score is None else round(float(score), 5),
         "thumb": thumbs[min(thumbs, key=int)] if thumbs else None, "thumbs": thumbs,
-        "url": f"/photos/{card['id']}/",
+        "url": "/" + photo_url(card["id"]),
         "original": f"/originals/{quote(card['root'], safe='')}/{quote(card['path'])}",
     }

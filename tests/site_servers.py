@@ -111,7 +111,7 @@ class Upstream:
 
             def do_GET(self) -> None:
                 outer.paths.append(self.path)
-                if self.path.startswith("/api/search"):
+                if self.path.startswith("/api/search") or self.path.startswith("/api/similar/"):
                     body = json.dumps({"results": results, "parsed": {"text": "x"}}).encode()
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")

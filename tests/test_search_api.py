@@ -132,7 +132,8 @@ def test_colour_words_rerank_but_color_filters_exclude(api, facts):
 def test_result_cards_carry_what_the_site_needs(api, facts):
     [card] = api.get("/api/search", params={"q": "DSC06241"}).json()["results"]
     assert card["path"] == "2023/2023-05-14/DSC06241.JPG" and card["root"] == "library"
-    assert card["url"] == f"/photos/{facts['DSC06241.JPG']['id']}/"
+    photo_id = facts['DSC06241.JPG']['id']
+    assert card["url"] == f"/photos/{photo_id // 1000}/{photo_id}.html"  # the site's permalink file
     assert card["thumb"].startswith("/thumbs/") and card["thumb"].endswith("-400.webp")
     assert set(card["thumbs"]) == {"400", "1280", "1920"} and card["score"] is None
     assert card["original"] == "/originals/library/2023/2023-05-14/DSC06241.JPG"

@@ -197,6 +197,28 @@ def test_sidecar_results_take_over_when_it_answers(page, nginx):
         upstream.stop()
 
 
+def test_find_similar_asks_the_sidecar_or_says_it_is_needed(page, nginx):
+    page.goto(nginx.base + "/photos/11/")
+    link = page.locator("a.find-similar")
+    assert link.count() == 1
+    link.click()
+    page.wait_for_function("document.querySelector('#search-status').innerText.startsWith('Cannot find similar')")
+    assert "gallery serve" in page.locator("#search-status").inner_text()  # no sidecar: says what is needed
+    thumb = next((nginx.home / "thumbs").rglob("*-400.webp")).relative_to(nginx.home / "thumbs").as_posix()
+    results = [{"id": 12, "path": "2023/06/IMG_0012.JPG", "score": 0.9, "thumb": f"/thumbs/{thumb}",
+                "url": "/photos/0/12.html", "width": 640, "height": 480}]
+    upstream = Upstream(nginx.sidecar_port, results)
+    try:
+        page.reload()
+        page.wait_for_selector(".source-badge")
+        assert "similar to #11" in page.locator("#search-status").inner_text()
+        assert page.locator("#results a.card").evaluate("a => a.href") == nginx.base + "/photos/0/12.html"
+        assert any(path.startswith("/api/similar/11") for path in upstream.paths)
+    finally:
+        upstream.stop()
+    assert page.errors == []
+
+
 def test_status_page_shows_coverage_errors_and_live_progress(page, nginx):
     page.goto(nginx.base + "/status/")
     page.wait_for_selector("#progress:not([hidden])")

@@ -146,6 +146,23 @@
     grid.mount();
   }
 
+  /* "Find similar" from a photo page: /api/similar/<id> (CLIP image neighbours) answers, or says why not. */
+  function runSimilar(photoId) {
+    statusLine.textContent = "Finding photos similar to #" + photoId + "…";
+    if (G.isFile) { statusLine.textContent = "Finding similar photos needs the search service (gallery serve)."; return; }
+    fetch(G.url("api/similar/" + encodeURIComponent(photoId) + "?limit=200"), { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (body) {
+          if (!response.ok || !body || !Array.isArray(body.results)) {
+            throw new Error(body && body.error ? body.error : "the search service does not answer (start it with gallery serve)");
+          }
+          return body;
+        });
+      })
+      .then(function (body) { showApi(body); statusLine.firstChild.textContent += " similar to #" + photoId; })
+      .catch(function (error) { statusLine.textContent = "Cannot find similar photos: " + error.message; });
+  }
+
   function run() {
     var params = query();
     if (!Object.keys(params).length) { statusLine.textContent = "Type words or choose a filter."; return; }
@@ -167,5 +184,7 @@
   fillFromAddress();
   var headerBox = document.querySelector(".searchbar input[name=q]");
   if (headerBox) headerBox.value = new URLSearchParams(location.search).get("q") || "";
-  if (location.search) run();
+  var similar = new URLSearchParams(location.search).get("similar");
+  if (similar && /^\d+$/.test(similar)) runSimilar(similar);
+  else if (location.search) run();
 })();
