@@ -46,32 +46,14 @@ def kind_by_extension(name: str) -> Kind | None:
     return None
 
 
-_MAGIC: tuple[tuple[int, bytes, Kind], ...] = (
-    (0, b"\xff\xd8\xff", "photo"),
-    (0, b"\x89PNG\r\n\x1a\n", "photo"),
-    (0, b"GIF8", "photo"),
-    (0, b"II*\x00", "photo"),
-    (0, b"MM\x00*", "photo"),
-    (0, b"BM", "photo"),
-)
-_FTYP_PHOTO = (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"hevc", b"heim", b"heis")
-
-
 def kind_by_content(head: bytes) -> Kind | None:
-    """Recognise a media file with no (or an unknown) extension from its first bytes."""
-    for offset, magic, kind in _MAGIC:
-        if head[offset:offset + len(magic)] == magic:
-            return kind
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "photo"
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in _FTYP_PHOTO:
-            return "photo"
-        if brand == b"crx ":
-            return "raw"
-        return "video"
-    return None
+    """Recognise a media file with no (or an unknown) extension from its first bytes (media.sniff)."""
+    from gallery_builder.media.sniff import sniff_bytes
+
+    return _KIND_BY_FAMILY.get(sniff_bytes(head).family)
+
+
+_KIND_BY_FAMILY: dict[str, Kind] = {"image": "photo", "raw": "raw", "video": "video"}
 
 
 def skip_reason_for_file(name: str) -> str | None:

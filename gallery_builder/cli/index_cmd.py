@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import click
 
-from gallery_builder.cli.options import clip_model_option, home_option
+from gallery_builder.cli.options import clip_model_option, home_option, settings_and_roots
 from gallery_builder.passes import registry
 
 
@@ -66,21 +66,10 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
       gallery index --home ./gallery-data --force-thumbs
       gallery index ~/Pictures --home ./gallery-data --clip --clip-model ViT-B-16__laion400m-e32
     """
-    from gallery_builder.config import SettingsError, load_settings, resolve_roots, save_settings
     from gallery_builder.indexing import index_roots
 
-    try:
-        settings = load_settings(home, {"workers": workers, "batch_size": batch_size, "clip_model": clip_model})
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
-    if paths:
-        settings, roots = resolve_roots(settings, list(paths))
-        save_settings(settings)
-    else:
-        roots = settings.roots
-        if not roots:
-            raise click.UsageError("no PATH given and no roots in gallery.toml yet: "
-                                   "try `gallery index /path/to/photos --home DIR`")
+    settings, roots = settings_and_roots(
+        home, {"workers": workers, "batch_size": batch_size, "clip_model": clip_model}, paths, "index")
     names, force = chosen_passes(settings.values["default_passes"], flags)
     click.echo(f"indexing {', '.join(f'{root.label}={root.path}' for root in roots)} "
                f"into {settings.home} (passes: {', '.join(names) or 'none'})")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from gallery_builder.cli.options import home_option
+from gallery_builder.cli.options import home_option, settings_and_roots
 
 
 @click.command("watch")
@@ -41,20 +41,8 @@ def watch_command(paths: tuple[Path, ...], home: str, poll: float | None, settle
       gallery watch /mnt/nas-photos --home /data --poll 60     # an NFS/SMB mount
     """
     from gallery_builder.cli.index_cmd import chosen_passes
-    from gallery_builder.config import SettingsError, load_settings, resolve_roots, save_settings
 
-    try:
-        settings = load_settings(home, {"workers": workers, "rescan_hours": rescan_hours})
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
-    if paths:
-        settings, roots = resolve_roots(settings, list(paths))
-        save_settings(settings)
-    else:
-        roots = settings.roots
-        if not roots:
-            raise click.UsageError("no PATH given and no roots in gallery.toml yet: "
-                                   "try `gallery watch /path/to/photos --home DIR`")
+    settings, roots = settings_and_roots(home, {"workers": workers, "rescan_hours": rescan_hours}, paths, "watch")
     names, _ = chosen_passes(settings.values["default_passes"], {})
     _run(settings, roots, names, poll or None, settle)
 
