@@ -131,9 +131,11 @@ class PassRunner:
         started = time.perf_counter()
         ids = the_pass.pending(self.db, scope, self.context, force)
         self.progress.start("pass", len(ids), the_pass.name)
-        size = self.batch_size or the_pass.batch_size
-        batches = [ids[start:start + size] for start in range(0, len(ids), size)]
         pool = self._pool_or_none(the_pass)
+        size = self.batch_size or the_pass.batch_size
+        if pool is not None:  # at least 4 batches per worker, so no worker idles long at the end
+            size = max(1, min(size, -(-len(ids) // (self.workers * 4))))
+        batches = [ids[start:start + size] for start in range(0, len(ids), size)]
         if pool is None:
             for batch_ids in batches:
                 inputs = the_pass.inputs(self.db, batch_ids, self.context)
