@@ -202,6 +202,7 @@ def save_settings(settings: Settings) -> None:
     settings.home.mkdir(parents=True, exist_ok=True)
     temp = settings.settings_path.with_suffix(".toml.tmp")
     temp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    os.chmod(temp, 0o600)  # it may hold api_token
     os.replace(temp, settings.settings_path)
 
 

@@ -47,5 +47,6 @@ def test_roots_get_unique_labels_and_round_trip(tmp_path):
     settings, chosen = resolve_roots(settings, [tmp_path / "a" / "Photos", tmp_path / "b" / "Photos"])
     assert [root.label for root in chosen] == ["photos", "photos-2"]
     save_settings(settings)
+    assert (tmp_path / "home" / "gallery.toml").stat().st_mode & 0o777 == 0o600  # it may hold api_token
     again, chosen_again = resolve_roots(load_settings(tmp_path / "home", environ={}), [tmp_path / "b" / "Photos"])
     assert [root.label for root in chosen_again] == ["photos-2"] and len(again.roots) == 2
