@@ -262,9 +262,11 @@ class SearchService:
         }
 
     def warm_up(self) -> None:
-        """Load vectors and the text model before the first query needs them."""
-        self.sync()
+        """Load the text model, then the vectors, before the first query needs them (in this order
+        ONNX Runtime's transient copies while it builds the session are gone before the vector
+        matrix arrives, which keeps the peak resident memory lower)."""
         self.text_encoder()
+        self.sync()
 
     def close(self) -> None:
         with self.db_lock:
