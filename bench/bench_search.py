@@ -287,7 +287,7 @@ def main() -> None:
         report.append(f"skipped: {skipped}")
     elif "storage" in parts or "images" in parts:
         report.extend(quantised_text_tower(home, min(args.text_queries, 50)) if "storage" in parts else [])
-        if "images" in parts:
+        if "images" in parts and args.images > 0:
             report.append(f"clip pass image throughput ({args.images} lightbox thumbnails, batches of 32):")
             report.extend(image_throughput(home, make_thumbnails(args.work / "thumbs", args.images), args.threads))
     report.append(f"load average at the end {os.getloadavg()[0]:.1f}")
