@@ -50,8 +50,10 @@ def status_command(home: str, as_json: bool) -> None:
     click.echo("photos: " + ", ".join(f"{count} {status}" for status, count in sorted(data["by_status"].items()))
                + " | " + ", ".join(f"{count} {kind}" for kind, count in sorted(data["by_kind"].items())))
     click.echo("passes:")
+    defaults = settings.values["default_passes"]
     for row in data["passes"]:
-        click.echo(f"  {row['pass']:<10} {row['ok']:>7} ok {row['errors']:>6} errors {row['pending']:>7} pending")
+        extra = "" if row["pass"] in defaults else f"  (not a default pass: gallery index --{row['pass']})"
+        click.echo(f"  {row['pass']:<10} {row['ok']:>7} ok {row['errors']:>6} errors {row['pending']:>7} pending{extra}")
     if data["errors"]:
         click.echo("errors by code:")
         for row in data["errors"]:
