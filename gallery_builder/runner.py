@@ -47,11 +47,14 @@ class RunReport:
         return "; ".join(parts)
 
 
-def _run_batch(the_pass_name: str, batch: Sequence[PhotoInput], context: RunContext) -> list[PhotoResult]:
-    """Worker entry point: look the pass up by name (pass objects need not pickle)."""
-    from gallery_builder.passes import get_pass
+def _run_batch(the_pass: str | Pass, batch: Sequence[PhotoInput], context: RunContext) -> list[PhotoResult]:
+    """Worker entry point. Registered passes travel by name (their objects need not pickle);
+    passes injected into the runner (tests, plugins) travel as picklable objects."""
+    if isinstance(the_pass, str):
+        from gallery_builder.passes import get_pass
 
-    return _run_guarded(get_pass(the_pass_name), batch, context)
+        the_pass = get_pass(the_pass)
+    return _run_guarded(the_pass, batch, context)
 
 
 def _run_guarded(the_pass: Pass, batch: Sequence[PhotoInput], context: RunContext) -> list[PhotoResult]:
@@ -165,16 +168,22 @@ class PassRunner:
     def _submit(self, the_pass: Pass, inputs: list[PhotoInput]) -> Future:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return self._pool.submit(_run_batch, the_pass.name, inputs, self.context)
+        return self._pool.submit(_run_batch, self._shipped(the_pass), inputs, self.context)
+
+    def _shipped(self, the_pass: Pass) -> str | Pass:
+        return the_pass if self.passes is not None else the_pass.name
 
     def _isolate_crash(self, the_pass: Pass, inputs: list[PhotoInput]) -> list[PhotoResult]:
         """A worker died: run each photo alone in a fresh process; the one that kills it is marked."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
         results = []
         for item in inputs:
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as single:
                 try:
-                    results.extend(single.submit(_run_batch, the_pass.name, [item], self.context).result())
+                    results.extend(single.submit(_run_batch, self._shipped(the_pass), [item],
+                                                 self.context).result())
                 except BrokenProcessPool:
                     results.append(PhotoResult(item.photo_id, error_code="corrupt",
                                                error="the decoder crashed on this file"))

@@ -47,6 +47,19 @@ class SizePass:
         assert all(result.ok for result in results)
 
 
+class CrashingPass(SizePass):
+    """Kills its worker process on files named crash* (a decoder segfault, as far as the runner knows)."""
+
+    name, cpu_bound = "crashy", True
+
+    def run(self, batch, context):
+        import os as _os
+
+        if any(Path(item.path).name.startswith("crash") for item in batch):
+            _os._exit(11)
+        return super().run(batch, context)
+
+
 class NeedsSize(SizePass):
     name, requires, marks_photo_error = "after", ("size",), False
 
@@ -135,3 +148,14 @@ def test_later_passes_warm_up_in_the_background_only_when_they_have_work(tmp_pat
     assert warmed == ["warm-up-after"]  # in its own thread, started before `size` ran
     PassRunner(db, context, workers=1, passes=passes).run(["after"], Scope())
     assert warmed == ["warm-up-after"]  # nothing left to do: nothing loaded
+
+
+def test_a_worker_crash_marks_only_the_guilty_file(tmp_path):
+    names = [f"ok{i}.jpg" for i in range(10)] + ["crash.jpg"]
+    db, context = setup(tmp_path, names)
+    report = PassRunner(db, context, workers=2, passes={"crashy": CrashingPass()}).run(["crashy"], Scope())
+    assert report.passes[0].done == 11 and report.passes[0].errors == 1
+    rows = dict(db.execute("SELECT p.name, r.status || ':' || COALESCE(r.error_code, '') FROM pass_runs r"
+                           " JOIN photos p ON p.id = r.photo_id"))
+    assert rows.pop("crash.jpg") == "error:corrupt"
+    assert set(rows.values()) == {"ok:"} and len(rows) == 10
