@@ -55,6 +55,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("site_port", 8080, "int", "GALLERY_SITE_PORT", "Port nginx (or `serve --with-site`) listens on."),
     Option("api_token", "", "str", "GALLERY_API_TOKEN",
            "Token the sidecar's writing routes require (same-origin requests only)."),
+    Option("publish_every", 2000, "int", "GALLERY_PUBLISH_EVERY",
+           "Watch mode: during a long run, export and publish the site after every this many photos (0: at the end only)."),
     Option("rescan_hours", 24, "float", "GALLERY_RESCAN_HOURS",
            "Watch mode: hours between full rescans that catch missed file-system events."),
 )

@@ -214,7 +214,8 @@ class Watcher:
         self.set_status(state="indexing")
         messages: list[str] = []
         try:
-            report = index_batch(self.settings, roots, self.pass_names, batch.excluded, messages.append)
+            report = index_batch(self.settings, roots, self.pass_names, batch.excluded, messages.append,
+                                 checkpoint=self._checkpoint(batch))
             built = self.rebuild(self.settings, batch.scope) if needs_rebuild(report, batch) else "unchanged"
         except Exception as error:  # a locked database, a full disk: keep the previous site, retry later
             for root in roots:
@@ -233,6 +234,19 @@ class Watcher:
         self.set_status(state="watching", last_batch={"number": number, "ok": outcome.ok, "line": line,
                                                       "at": stamp(), "roots": list(batch.roots)})
         return outcome
+
+    def _checkpoint(self, batch: Batch) -> Callable[[Any], None]:
+        """Between chunks of a long batch (a first run over a large library): export and publish,
+        so photos appear on the site while the rest is still being indexed."""
+
+        def publish(db: Any) -> None:
+            from gallery_builder.indexing import export_now
+
+            export_now(db, self.settings)
+            built = self.rebuild(self.settings, batch.scope)
+            self.log(f"published what is indexed so far (site: {built}); indexing goes on")
+
+        return publish
 
     def set_status(self, **values: Any) -> None:
         with self._status_lock:
@@ -259,7 +273,8 @@ class Watcher:
 
 
 def index_batch(settings: Settings, roots: Sequence[Root], pass_names: Sequence[str],
-                excluded: dict[str, tuple[str, ...]], log: Callable[[str], None]) -> Any:
+                excluded: dict[str, tuple[str, ...]], log: Callable[[str], None],
+                checkpoint: Callable[[Any], None] | None = None) -> Any:
     """Scan + passes for each root (paths still changing left out), then one Parquet export."""
     from gallery_builder.db.connection import connect
     from gallery_builder.indexing import export_now, index_roots
@@ -268,7 +283,8 @@ def index_batch(settings: Settings, roots: Sequence[Root], pass_names: Sequence[
     db = connect(settings.db_path)
     try:
         hold = {label: frozenset(display_path(os.fsencode(path)) for path in paths) for label, paths in excluded.items()}
-        total = index_roots(settings, roots, pass_names, export=False, show_bar=False, log=log, db=db, hold=hold)
+        total = index_roots(settings, roots, pass_names, export=False, show_bar=False, log=log, db=db, hold=hold,
+                            checkpoint=checkpoint, checkpoint_every=settings.values["publish_every"])
         total.exported = export_now(db, settings)
     finally:
         db.close()

@@ -320,3 +320,33 @@ def test_a_root_that_cannot_be_watched_yet_is_retried(tmp_path, library):
         watcher.close()
     assert sum("cannot watch it: [Errno 13] Permission denied" in line for line in lines) == 1
     assert watcher.states["photos"].state == "watching" and len(rows(tmp_path / "home")) == 3
+
+
+def test_a_long_first_run_publishes_the_site_between_chunks(tmp_path):
+    """A first run over a large library shows photos long before it ends: with publish_every 2, a
+    7-photo first scan is indexed in 4 chunks and the site is published after each of the first 3."""
+    root = tmp_path / "photos"
+    for index in range(7):
+        jpeg(root / "2023" / f"IMG_{index}.jpg", index * 30)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "gallery.toml").write_text("publish_every = 2\n")
+    (home / "site").mkdir()  # a site exists: no empty site is published first
+    seen: list[int] = []
+
+    class Counting(Rebuilds):
+        def __call__(self, settings, scope):
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(home / "parquet" / "photos.parquet", columns=["thumb_key"]).to_pylist()
+            seen.append(sum(1 for row in table if row["thumb_key"]))
+            return super().__call__(settings, scope)
+
+    watcher, lines = make_watcher(home, root, passes=("exif", "thumbs"), rebuild=Counting())
+    watcher.start()
+    try:
+        drive(watcher, lambda: watcher.batches, what="the first run")
+    finally:
+        watcher.close()
+    assert seen == [2, 4, 6, 7]  # three mid-run publications, then the batch's own rebuild
+    assert sum("published what is indexed so far" in line for line in lines) == 3
