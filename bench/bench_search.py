@@ -180,8 +180,8 @@ def quantised_text_tower(home: Path, count: int) -> list[str]:
     """Dynamic int8 quantisation of the text tower: file size and encode latency beside fp32."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from gallery_builder.models.clip_bundle import find_bundle
-    from gallery_builder.models.clip_onnx import ClipTextEncoder, OrtSettings
+    from gallery_builder.ml.clip_bundle import find_bundle
+    from gallery_builder.ml.clip_onnx import ClipTextEncoder, OrtSettings
 
     bundle = find_bundle(home / "models", TEXT_MODEL, parts=("textual",))
     source = bundle.file("textual/model.onnx")
@@ -224,10 +224,10 @@ def make_thumbnails(folder: Path, count: int) -> list[str]:
 
 
 def image_throughput(home: Path, thumbs: list[str], threads: int) -> list[str]:
-    from gallery_builder.models.clip_bundle import find_bundle
-    from gallery_builder.models.clip_onnx import OrtSettings, cached_encoder
-    from gallery_builder.models.clip_preprocess import load_model_input
-    from gallery_builder.passes.base import PhotoInput, RunContext
+    from gallery_builder.ml.clip_bundle import find_bundle
+    from gallery_builder.ml.clip_onnx import OrtSettings, cached_encoder
+    from gallery_builder.ml.clip_preprocess import load_model_input
+    from gallery_builder.core.records import PhotoInput, RunContext
     from gallery_builder.passes.clip import ClipPass
 
     lines = [f"  ONNX Runtime: {OrtSettings(threads).describe()}"]
@@ -240,8 +240,7 @@ def image_throughput(home: Path, thumbs: list[str], threads: int) -> list[str]:
     lines.append(f"  decode + preprocess only (1280x853 JPEG -> 224 px): {floor:.1f} photos/s")
     the_pass = ClipPass()
     for name in IMAGE_MODELS:
-        context = RunContext(home=str(home), thumbs_dir=str(home / "thumbs"), models_dir=str(home / "models"),
-                             clip_model=name)
+        context = RunContext.for_home(home, clip_model=name)
         batch = [PhotoInput(index, path, "photo", f"{index:032x}", 0, 0, extra={"thumb": path})
                  for index, path in enumerate(thumbs)]
         the_pass.run(batch[:2], context)  # load the session outside the clock

@@ -93,10 +93,10 @@ def timed(function, *args):
 
 def run_stages(files: list[str], args: argparse.Namespace, scratch: Path) -> dict[str, float]:
     from gallery_builder.passes import get_pass
-    from gallery_builder.passes.base import PhotoInput, PhotoResult, RunContext
-    from gallery_builder.scan import hash_file
+    from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext
+    from gallery_builder.indexing.scan import hash_file
 
-    context = RunContext(home=str(scratch), thumbs_dir=str(scratch / "thumbs"), models_dir=str(scratch / "models"))
+    context = RunContext.for_home(scratch)
     items = [PhotoInput(number, path, "photo", hash_file(path), os.path.getsize(path), os.stat(path).st_mtime_ns)
              for number, path in enumerate(files)]
     settings = (args.webp_method, args.resample, args.reducing_gap)

@@ -1,11 +1,14 @@
-"""The one settings table: every option with its default, type, env var and help.
+"""The one settings table: every option with its default, type, environment variable and help.
 
-A `Settings` object is built from (in rising priority) the defaults below, `<home>/gallery.toml`,
-environment variables and explicit overrides (CLI flags). Photo roots live in the same file.
-Nothing here imports a heavy module: the search sidecar reads settings too.
+`Settings` is a frozen dataclass whose fields *are* the table: each field carries its default and,
+in its metadata, its environment variable and help (`OPTIONS` is a view of those fields for docs
+and tests). A `Settings` is resolved from (in rising priority) the field defaults,
+`<home>/gallery.toml`, environment variables and explicit overrides (CLI flags). Photo roots live in
+the same file. Nothing here imports a heavy module: the search sidecar reads settings too.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tomllib
@@ -16,51 +19,12 @@ from typing import Any, Literal
 SettingType = Literal["str", "int", "float", "bool", "path", "list"]
 
 
-@dataclass(frozen=True)
-class Option:
-    """One setting: its name in gallery.toml, default, type, environment variable and help."""
-
-    name: str
-    default: Any
-    type: SettingType
-    env: str | None
-    help: str
-
-
-OPTIONS: tuple[Option, ...] = (
-    Option("home", "./gallery-data", "path", "GALLERY_HOME",
-           "Data home: gallery.db, parquet/, thumbs/, models/, site/ and progress.json live here."),
-    Option("db", "", "path", "GALLERY_DB",
-           "SQLite database file; empty means <home>/gallery.db."),
-    Option("default_passes", ["exif", "thumbs", "colors", "phash", "geocode"], "list", "GALLERY_PASSES",
-           "Passes that `gallery index` runs when no pass flag is given (comma-separated in the env var)."),
-    Option("ignore", [], "list", "GALLERY_IGNORE",
-           "Extra ignore patterns (fnmatch on the path relative to its root, or on a folder name)."),
-    Option("workers", 0, "int", "GALLERY_WORKERS",
-           "Processes for CPU-bound passes; 0 means one per core."),
-    Option("batch_size", 32, "int", "GALLERY_BATCH_SIZE",
-           "Photos per batch; each batch is one transaction, so this bounds the work a crash can lose."),
-    Option("max_pixels", 200_000_000, "int", "GALLERY_MAX_PIXELS",
-           "Decompression-bomb limit: larger images are recorded as `too_large` and skipped."),
-    Option("max_file_mb", 2048, "int", "GALLERY_MAX_FILE_MB",
-           "Files larger than this (MiB) are recorded as `too_large` (videos are exempt)."),
-    Option("jpeg_quality", 82, "int", "GALLERY_JPEG_QUALITY", "JPEG quality of the large thumbnails."),
-    Option("webp_quality", 80, "int", "GALLERY_WEBP_QUALITY", "WebP quality of the grid thumbnails."),
-    Option("clip_model", "ViT-B-32__laion2b-s34b-b79k", "str", "GALLERY_CLIP_MODEL",
-           "CLIP model bundle under <home>/models/clip/ used by the clip pass and the search sidecar."),
-    Option("hemisphere", "auto", "str", "GALLERY_HEMISPHERE",
-           "What 'summer' or 'winter' mean in searches: north, south, or auto (the library's median GPS latitude)."),
-    Option("sidecar_host", "127.0.0.1", "str", "GALLERY_HOST", "Address the search sidecar binds to."),
-    Option("sidecar_port", 8765, "int", "GALLERY_PORT", "Port of the search sidecar."),
-    Option("site_port", 8080, "int", "GALLERY_SITE_PORT", "Port nginx (or `serve --with-site`) listens on."),
-    Option("api_token", "", "str", "GALLERY_API_TOKEN",
-           "Token the sidecar's writing routes require (same-origin requests only)."),
-    Option("publish_every", 2000, "int", "GALLERY_PUBLISH_EVERY",
-           "Watch mode: during a long run, export and publish the site after every this many photos (0: at the end only)."),
-    Option("rescan_hours", 24, "float", "GALLERY_RESCAN_HOURS",
-           "Watch mode: hours between full rescans that catch missed file-system events."),
-)
-OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+def _setting(default: Any, kind: SettingType, env: str | None, help: str) -> Any:
+    """A settings field: its default plus the metadata the table view, docs and parsers read."""
+    metadata = {"type": kind, "env": env, "help": help}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -73,24 +37,47 @@ class Root:
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved settings for one run. `values` holds every option in OPTIONS by name."""
+    """Resolved settings for one run: one typed attribute per option, plus the photo roots."""
 
-    values: dict[str, Any]
+    home: Path = _setting(Path("./gallery-data"), "path", "GALLERY_HOME",
+                          "Data home: gallery.db, parquet/, thumbs/, models/, site/ and progress.json live here.")
+    db: str = _setting("", "path", "GALLERY_DB", "SQLite database file; empty means <home>/gallery.db.")
+    default_passes: list[str] = _setting(
+        [], "list", "GALLERY_PASSES",
+        "Passes that `gallery index` and `gallery watch` run when no pass flag is given (comma-separated "
+        "in the env var); empty means every pass marked default in the registry (exif, thumbs, colors, "
+        "phash, geocode).")
+    ignore: list[str] = _setting([], "list", "GALLERY_IGNORE",
+                                 "Extra ignore patterns (fnmatch on the path relative to its root, or on a folder name).")
+    workers: int = _setting(0, "int", "GALLERY_WORKERS", "Processes for CPU-bound passes; 0 means one per core.")
+    batch_size: int = _setting(32, "int", "GALLERY_BATCH_SIZE",
+                               "Photos per batch; each batch is one transaction, so this bounds the work a crash can lose.")
+    max_pixels: int = _setting(200_000_000, "int", "GALLERY_MAX_PIXELS",
+                               "Decompression-bomb limit: larger images are recorded as `too_large` and skipped.")
+    max_file_mb: int = _setting(2048, "int", "GALLERY_MAX_FILE_MB",
+                                "Files larger than this (MiB) are recorded as `too_large` (videos are exempt).")
+    jpeg_quality: int = _setting(82, "int", "GALLERY_JPEG_QUALITY", "JPEG quality of the large thumbnails.")
+    webp_quality: int = _setting(80, "int", "GALLERY_WEBP_QUALITY", "WebP quality of the grid thumbnails.")
+    clip_model: str = _setting("ViT-B-32__laion2b-s34b-b79k", "str", "GALLERY_CLIP_MODEL",
+                               "CLIP model bundle under <home>/models/clip/ used by the clip pass and the search sidecar.")
+    hemisphere: str = _setting("auto", "str", "GALLERY_HEMISPHERE",
+                               "What 'summer' or 'winter' mean in searches: north, south, or auto (the library's "
+                               "median GPS latitude).")
+    sidecar_host: str = _setting("127.0.0.1", "str", "GALLERY_HOST", "Address the search sidecar binds to.")
+    sidecar_port: int = _setting(8765, "int", "GALLERY_PORT", "Port of the search sidecar.")
+    site_port: int = _setting(8080, "int", "GALLERY_SITE_PORT", "Port nginx (or `serve --with-site`) listens on.")
+    api_token: str = _setting("", "str", "GALLERY_API_TOKEN",
+                              "Token the sidecar's writing routes require (same-origin requests only).")
+    publish_every: int = _setting(2000, "int", "GALLERY_PUBLISH_EVERY",
+                                  "Watch mode: during a long run, export and publish the site after every this many "
+                                  "photos (0: at the end only).")
+    rescan_hours: float = _setting(24.0, "float", "GALLERY_RESCAN_HOURS",
+                                   "Watch mode: hours between full rescans that catch missed file-system events.")
     roots: tuple[Root, ...] = field(default=())
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.__dict__["values"][name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    @property
-    def home(self) -> Path:
-        return Path(self.values["home"]).expanduser()
 
     @property
     def db_path(self) -> Path:
-        return Path(self.values["db"]) if self.values["db"] else self.home / "gallery.db"
+        return Path(self.db) if self.db else self.home / "gallery.db"
 
     @property
     def parquet_dir(self) -> Path:
@@ -120,7 +107,32 @@ class Settings:
         return replace(self, roots=roots)
 
     def worker_count(self) -> int:
-        return int(self.values["workers"]) or (os.cpu_count() or 1)
+        return self.workers or (os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One row of the settings table (a view of a `Settings` field, for docs, tests and parsing)."""
+
+    name: str
+    default: Any
+    type: SettingType
+    env: str | None
+    help: str
+
+
+def _options() -> tuple[Option, ...]:
+    rows = []
+    for item in dataclasses.fields(Settings):
+        if "type" not in item.metadata:
+            continue  # roots: not an option
+        default = item.default if item.default is not dataclasses.MISSING else item.default_factory()  # type: ignore[misc]
+        rows.append(Option(item.name, default, item.metadata["type"], item.metadata["env"], item.metadata["help"]))
+    return tuple(rows)
+
+
+OPTIONS: tuple[Option, ...] = _options()
+OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 
 
 def _coerce(option: Option, raw: Any) -> Any:
@@ -136,6 +148,8 @@ def _coerce(option: Option, raw: Any) -> Any:
         return int(raw)
     if option.type == "float":
         return float(raw)
+    if option.type == "path" and option.name == "home":
+        return Path(raw).expanduser()
     return str(raw)
 
 
@@ -147,11 +161,10 @@ def load_settings(home: str | Path | None = None, overrides: dict[str, Any] | No
                   environ: dict[str, str] | None = None) -> Settings:
     """Resolve settings: defaults < gallery.toml < environment < overrides (CLI flags)."""
     environ = dict(os.environ if environ is None else environ)
-    values = {option.name: option.default for option in OPTIONS}
     if home is None:
-        home = environ.get("GALLERY_HOME") or values["home"]
-    values["home"] = str(home)
-    toml_path = Path(home).expanduser() / "gallery.toml"
+        home = environ.get("GALLERY_HOME") or OPTIONS_BY_NAME["home"].default
+    values: dict[str, Any] = {"home": Path(home).expanduser()}
+    toml_path = values["home"] / "gallery.toml"
     file_data: dict[str, Any] = {}
     if toml_path.exists():
         try:
@@ -164,19 +177,23 @@ def load_settings(home: str | Path | None = None, overrides: dict[str, Any] | No
         if key not in OPTIONS_BY_NAME:
             raise SettingsError(f"{toml_path}: unknown setting {key!r}; known: {', '.join(OPTIONS_BY_NAME)}")
         if key != "home":
-            values[key] = _coerce(OPTIONS_BY_NAME[key], raw)
+            values[key] = _coerce_or_explain(OPTIONS_BY_NAME[key], raw, f"{toml_path}: {key}")
     for option in OPTIONS:
         if option.env and option.env in environ and option.name != "home":
-            try:
-                values[option.name] = _coerce(option, environ[option.env])
-            except ValueError as error:
-                raise SettingsError(f"{option.env}={environ[option.env]!r}: expected {option.type}") from error
+            values[option.name] = _coerce_or_explain(option, environ[option.env], option.env)
     for key, raw in (overrides or {}).items():
         if raw is not None:
-            values[key] = _coerce(OPTIONS_BY_NAME[key], raw)
+            values[key] = _coerce_or_explain(OPTIONS_BY_NAME[key], raw, f"--{key.replace('_', '-')}")
     roots = tuple(Root(label=str(item["label"]), path=Path(item["path"]))
                   for item in file_data.get("roots", []))
-    return Settings(values=values, roots=roots)
+    return Settings(**values, roots=roots)
+
+
+def _coerce_or_explain(option: Option, raw: Any, where: str) -> Any:
+    try:
+        return _coerce(option, raw)
+    except (TypeError, ValueError) as error:
+        raise SettingsError(f"{where}={raw!r}: expected {option.type}") from error
 
 
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -197,7 +214,7 @@ def save_settings(settings: Settings) -> None:
 
     data: dict[str, Any] = {}
     for option in OPTIONS:
-        value = settings.values[option.name]
+        value = getattr(settings, option.name)
         if option.name not in {"home"} and value != option.default:
             data[option.name] = value
     data["roots"] = [{"label": root.label, "path": str(root.path)} for root in settings.roots]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from gallery_builder.color_names import COLOR_NAMES, canonical_color
+from gallery_builder.core.color_names import COLOR_NAMES, canonical_color
 from search_api.query_dates import FIRST_YEAR, MONTH_ABBREVIATIONS, MONTHS
 
 MAX_QUERY_CHARS = 1000

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
 
-from gallery_builder.color_names import canonical_color
+from gallery_builder.core.color_names import canonical_color
 from gallery_builder.db.search_queries import fold_text as fold
 from search_api.query_dates import DateFilter, Hemisphere, extract_dates
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from gallery_builder.color_names import names_of
+from gallery_builder.core.color_names import names_of
 from gallery_builder.db.search_queries import PhotoFilter
 from gallery_builder.site.urls import photo_url
-from gallery_builder.thumb_layout import SLOT_BY_WIDTH, thumb_relpath
+from gallery_builder.core.thumb_layout import SLOT_BY_WIDTH, thumb_relpath
 from search_api.params import Filters
 from search_api.query_parser import FILLER, ParsedQuery
 

@@ -61,7 +61,7 @@ class SearchService:
     def __init__(self, settings: Settings, *, model_name: str | None = None, hemisphere: str = "auto",
                  today: Callable[[], date] = date.today, threads: int | None = None) -> None:
         self.settings, self.today = settings, today
-        self.model_name = model_name or settings.values["clip_model"]
+        self.model_name = model_name or settings.clip_model
         self.hemisphere_setting, self.threads = hemisphere, threads
         self.hemisphere = "south" if hemisphere == "south" else "north"
         self.index = VectorIndex(self.model_name)
@@ -116,8 +116,8 @@ class SearchService:
     # -- the text model ---------------------------------------------------------------------------
     def text_encoder(self) -> Any:
         """The loaded text tower, or None with `model_message` saying how to install it."""
-        from gallery_builder.models.clip_bundle import ModelMissing, find_bundle
-        from gallery_builder.models.clip_onnx import OrtSettings, cached_encoder, default_threads
+        from gallery_builder.ml.clip_bundle import ModelMissing, find_bundle
+        from gallery_builder.ml.clip_onnx import OrtSettings, cached_encoder, default_threads
 
         with self.model_lock:
             try:

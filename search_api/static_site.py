@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from gallery_builder.config import Settings
-from gallery_builder.media_types import skip_reason_for_file, skip_reason_for_folder
+from gallery_builder.core.media_types import skip_reason_for_file, skip_reason_for_folder
 
 
 def is_servable(relative: str) -> bool:

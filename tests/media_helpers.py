@@ -8,10 +8,10 @@ from typing import Any
 from gallery_builder.db.connection import connect, transaction
 from gallery_builder.db.pass_queries import record_pass_results
 from gallery_builder.db.photos import FileRecord, ensure_root, insert_file
-from gallery_builder.media_types import kind_by_content, kind_by_extension
+from gallery_builder.core.media_types import kind_by_content, kind_by_extension
 from gallery_builder.passes import in_dependency_order
-from gallery_builder.passes.base import PhotoResult, RunContext, Scope
-from gallery_builder.scan import hash_file
+from gallery_builder.core.records import PhotoResult, RunContext, Scope
+from gallery_builder.indexing.scan import hash_file
 
 
 class PassHarness:
@@ -21,8 +21,7 @@ class PassHarness:
         self.root = root
         self.db = connect(work / "gallery.db")
         self.root_id = ensure_root(self.db, "corpus", str(root))
-        self.context = RunContext(home=str(work), thumbs_dir=str(work / "thumbs"),
-                                  models_dir=str(work / "models"), **context)
+        self.context = RunContext.for_home(work, **context)
         self.ids: dict[str, int] = {}
 
     def add(self, relative: str, kind: str | None = None) -> int:

@@ -81,7 +81,7 @@ def write_library(root: Path) -> None:
 def build_home(base: Path, *, passes: tuple[str, ...] = ("exif", "thumbs", "colors", "geocode", "clip")) -> Path:
     """Write the library and the tiny model, index everything; returns the data home."""
     from gallery_builder.config import load_settings, resolve_roots, save_settings
-    from gallery_builder.indexing import index_roots
+    from gallery_builder.indexing.run import index_roots
 
     library, home = base / "library", base / "home"
     write_library(library)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gallery_builder.thumb_layout import SLOT_BY_WIDTH, slots_for, thumb_relpath, thumb_size
+from gallery_builder.core.thumb_layout import SLOT_BY_WIDTH, slots_for, thumb_relpath, thumb_size
 
 PHOTO_SCHEMA_FIELDS: tuple[tuple[str, str], ...] = (
     ("id", "int64"), ("root", "string"), ("path", "string"), ("path_bytes", "binary"), ("folder", "string"),

@@ -72,7 +72,7 @@ def test_sample_library_end_to_end(sample):
         assert row["country_code"] == photo["country_code"]
         assert row["thumb_widths"] and row["colors"] and len(row["phash"]) == 16
         for width in row["thumb_widths"]:
-            from gallery_builder.thumb_layout import thumb_relpath
+            from gallery_builder.core.thumb_layout import thumb_relpath
 
             assert (home / "thumbs" / thumb_relpath(row["thumb_key"], width)).is_file()
     assert rows[truth["duplicate"][0]]["thumb_key"] == rows[truth["duplicate"][1]]["thumb_key"]
@@ -187,7 +187,7 @@ def test_purge_drops_missing_photos_and_their_thumbnails(tmp_path):
     run_gallery("index", "--home", str(home), "--no-geocode", "--no-colors")
     row = next(row for row in parquet_rows(home) if row["name"] == victim.name)
     assert row["status"] == "missing"
-    from gallery_builder.thumb_layout import thumb_relpath
+    from gallery_builder.core.thumb_layout import thumb_relpath
 
     thumbs = [home / "thumbs" / thumb_relpath(row["thumb_key"], width) for width in row["thumb_widths"]]
     assert all(path.exists() for path in thumbs)

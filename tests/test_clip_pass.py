@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,11 +13,11 @@ from PIL import Image
 from gallery_builder.config import load_settings
 from gallery_builder.db.connection import connect, transaction
 from gallery_builder.db.vectors import nearest_in_sql, save_clip_vectors, VectorRow, photos_needing_clip
-from gallery_builder.indexing import run_context
+from gallery_builder.indexing.run import run_context
 from gallery_builder.passes import get_pass, registry
-from gallery_builder.passes.base import Scope
-from gallery_builder.runner import PassRunner
-from gallery_builder.thumb_layout import thumb_relpath
+from gallery_builder.core.records import RunContext, Scope
+from gallery_builder.indexing.runner import PassRunner
+from gallery_builder.core.thumb_layout import thumb_relpath
 from search_api.vector_index import VectorIndex
 from tests.search_library import MODEL, SHOTS, build_home
 from tests.tiny_clip import expected_image_embedding, write_bundle
@@ -52,10 +53,9 @@ def test_it_reads_the_lightbox_thumbnail_not_the_grid_one_nor_the_original(home,
     settings = load_settings(home, {"clip_model": MODEL}, environ={})
     row = db.execute("SELECT t.photo_id, t.thumb_key FROM thumbnails t JOIN photos p ON p.id = t.photo_id"
                      " WHERE p.name = 'DSC06241.JPG'").fetchone()
-    context = run_context(settings)
-    context = type(context)(**{**context.__dict__, "thumbs_dir": str(tmp_path)})
+    context = _context_with_own_thumbs(settings, tmp_path)
     for width, colour in ((400, (20, 20, 220)), (1280, (20, 220, 20))):
-        path = tmp_path / thumb_relpath(row["thumb_key"], width)
+        path = Path(context.thumbs_dir) / thumb_relpath(row["thumb_key"], width)
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", (64, 64), colour).save(path)
     the_pass = get_pass("clip")
@@ -69,8 +69,7 @@ def test_it_reads_the_lightbox_thumbnail_not_the_grid_one_nor_the_original(home,
 def test_missing_thumbnail_is_a_per_photo_error(home, tmp_path):
     db = connect(home / "gallery.db")
     settings = load_settings(home, {"clip_model": MODEL}, environ={})
-    context = run_context(settings)
-    context = type(context)(**{**context.__dict__, "thumbs_dir": str(tmp_path / "empty")})
+    context = _context_with_own_thumbs(settings, tmp_path)
     ids = [row[0] for row in db.execute("SELECT id FROM photos ORDER BY id LIMIT 2")]
     results = get_pass("clip").run(get_pass("clip").inputs(db, ids, context), context)
     assert [result.error_code for result in results] == ["missing_input", "missing_input"]
@@ -143,3 +142,10 @@ def test_vectors_are_stored_in_sqlite_vec_format(home):
     assert abs(float(np.linalg.norm(np.frombuffer(row[0], dtype="<f4"))) - 1) < 1e-5
     assert json.loads(db.execute("SELECT vec_to_json(vector) FROM clip_vectors LIMIT 1").fetchone()[0])
     assert os.path.exists(home / "gallery.db")
+
+
+def _context_with_own_thumbs(settings, tmp_path):
+    """The same settings and models, but a home of its own whose thumbs/ the test fills (or not)."""
+    (tmp_path / "own-home").mkdir()
+    (tmp_path / "own-home" / "models").symlink_to(settings.models_dir)
+    return RunContext.for_home(tmp_path / "own-home", clip_model=settings.clip_model)

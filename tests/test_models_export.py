@@ -50,7 +50,7 @@ def exported(tmp_path_factory):
 
 
 def test_the_bundle_has_the_immich_layout(exported):
-    from gallery_builder.models.clip_bundle import find_bundle
+    from gallery_builder.ml.clip_bundle import find_bundle
 
     _, models = exported
     bundle = find_bundle(models, f"{ARCH}__seeded")
@@ -62,8 +62,8 @@ def test_the_bundle_has_the_immich_layout(exported):
 def test_tokens_match_open_clip(exported):
     import open_clip
 
-    from gallery_builder.models.clip_bundle import find_bundle
-    from gallery_builder.models.clip_tokenizer import ClipTokenizer
+    from gallery_builder.ml.clip_bundle import find_bundle
+    from gallery_builder.ml.clip_tokenizer import ClipTokenizer
 
     _, models = exported
     ours = ClipTokenizer.from_bundle(find_bundle(models, f"{ARCH}__seeded")).encode(TEXTS)
@@ -80,9 +80,9 @@ def test_onnx_towers_match_torch(exported):
     import torch
     from PIL import Image
 
-    from gallery_builder.models.clip_bundle import find_bundle
-    from gallery_builder.models.clip_onnx import ClipImageEncoder, ClipTextEncoder
-    from gallery_builder.models.clip_preprocess import to_model_input
+    from gallery_builder.ml.clip_bundle import find_bundle
+    from gallery_builder.ml.clip_onnx import ClipImageEncoder, ClipTextEncoder
+    from gallery_builder.ml.clip_preprocess import to_model_input
 
     model, models = exported
     bundle = find_bundle(models, f"{ARCH}__seeded")

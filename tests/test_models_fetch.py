@@ -15,9 +15,9 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pytest
 
-from gallery_builder.models.clip_bundle import find_bundle
-from gallery_builder.models.clip_onnx import ClipTextEncoder
-from gallery_builder.models.fetch import FetchError, fetch_bundle
+from gallery_builder.ml.clip_bundle import find_bundle
+from gallery_builder.ml.clip_onnx import ClipTextEncoder
+from gallery_builder.ml.fetch import FetchError, fetch_bundle
 from tests.conftest import run_gallery
 from tests.tiny_clip import write_bundle
 

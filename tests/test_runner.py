@@ -6,10 +6,10 @@ from pathlib import Path
 from gallery_builder.config import Root
 from gallery_builder.db.connection import connect
 from gallery_builder.db.pass_queries import photo_inputs, photos_pending
-from gallery_builder.passes.base import PhotoResult, RunContext, Scope
-from gallery_builder.progress import Progress
-from gallery_builder.runner import PassRunner
-from gallery_builder.scan import Scanner
+from gallery_builder.core.records import PhotoResult, RunContext, Scope
+from gallery_builder.indexing.progress import Progress
+from gallery_builder.indexing.runner import PassRunner
+from gallery_builder.indexing.scan import Scanner
 
 
 class SizePass:
@@ -74,7 +74,7 @@ def setup(tmp_path, names):
     db = connect(tmp_path / "g.db")
     make_files(tmp_path / "lib", names)
     Scanner(db, Root("lib", tmp_path / "lib"), []).scan()
-    context = RunContext(home=str(tmp_path), thumbs_dir=str(tmp_path / "t"), models_dir=str(tmp_path / "m"))
+    context = RunContext.for_home(tmp_path)
     return db, context
 
 

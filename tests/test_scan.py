@@ -9,7 +9,7 @@ import pytest
 
 from gallery_builder.config import Root
 from gallery_builder.db.connection import connect
-from gallery_builder.scan import RootUnavailable, Scanner, display_path, hash_file
+from gallery_builder.indexing.scan import RootUnavailable, Scanner, display_path, hash_file
 
 
 def truth_path(text: str) -> bytes:

@@ -17,7 +17,7 @@ import httpx
 import numpy as np
 import pytest
 
-from gallery_builder.color_names import names_of
+from gallery_builder.core.color_names import names_of
 from gallery_builder.config import load_settings
 from gallery_builder.db.connection import connect
 from search_api.results import color_bonus
@@ -280,7 +280,7 @@ def test_cache_hits_until_the_library_changes(home, tmp_path):
 
 
 def test_search_keeps_answering_while_the_indexer_writes(home, tmp_path):
-    from gallery_builder.indexing import index_roots
+    from gallery_builder.indexing.run import index_roots
 
     copy = tmp_path / "home"
     shutil.copytree(home, copy)

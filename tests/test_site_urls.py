@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gallery_builder.site.models import eager_page
+from gallery_builder.site.page_models import eager_page
 from gallery_builder.site.urls import (BuilderBug, allocate_segments, check_unique_urls, original_url, photo_url,
                                        relative_prefix, segment)
 

@@ -16,7 +16,7 @@ import pytest
 
 from gallery_builder.config import load_settings, resolve_roots, save_settings
 from gallery_builder.db.connection import connect
-from gallery_builder.watch import STATUS_FILE, WatchOptions, Watcher
+from gallery_builder.watch.watcher import STATUS_FILE, WatchOptions, Watcher
 
 FAST = WatchOptions(settle=0.5, tick=0.1, max_wait=30, retry_after=0.5, rescan_hours=0)
 
@@ -297,7 +297,7 @@ def test_an_inotify_overflow_queues_a_full_rescan(tmp_path, library):
 
 def test_a_root_that_cannot_be_watched_yet_is_retried(tmp_path, library):
     """watch() failing (e.g. EACCES from the kernel) pauses the root instead of ending the watcher."""
-    from gallery_builder.watch_roots import ObserverPool
+    from gallery_builder.watch.roots import ObserverPool
 
     class FirstWatchFails(ObserverPool):
         failures = 3

@@ -8,11 +8,11 @@ from watchdog.events import (
     DirModifiedEvent, FileClosedNoWriteEvent, FileCreatedEvent, FileDeletedEvent, FileMovedEvent, FileOpenedEvent,
 )
 
-from gallery_builder import media_types
+from gallery_builder.core import media_types
 from gallery_builder.config import Root
 from gallery_builder.db.connection import connect
-from gallery_builder.scan import Scanner
-from gallery_builder.watch_events import (
+from gallery_builder.indexing.scan import Scanner
+from gallery_builder.watch.events import (
     ChangeHandler, PendingChanges, is_relevant, probe_signature,
 )
 

@@ -14,7 +14,7 @@ import pytest
 from watchdog.events import FileSystemEventHandler
 
 from gallery_builder.config import Root
-from gallery_builder.watch_roots import (
+from gallery_builder.watch.roots import (
     ObserverPool, filesystem_type, inotify_limit_problem, root_presence,
 )
 
@@ -121,7 +121,7 @@ LIMITED = textwrap.dedent("""\
     from pathlib import Path
     from watchdog.events import FileSystemEventHandler
     from gallery_builder.config import Root
-    from gallery_builder.watch_roots import ObserverPool
+    from gallery_builder.watch.roots import ObserverPool
 
     root = Path(sys.argv[1])
     seen = threading.Event()

@@ -28,7 +28,7 @@ def _byte_alphabet() -> list[str]:
 
 def build_vocabulary() -> tuple[list[str], list[tuple[str, str]]]:
     """Byte symbols, their word-final forms, one merge chain per word; ids by position."""
-    from gallery_builder.models.clip_tokenizer import END_TOKEN, START_TOKEN, build_clip_bpe_tokenizer
+    from gallery_builder.ml.clip_tokenizer import END_TOKEN, START_TOKEN, build_clip_bpe_tokenizer
 
     alphabet = _byte_alphabet()
     vocab = alphabet + [symbol + "</w>" for symbol in alphabet]
@@ -106,7 +106,7 @@ def write_bundle(models_dir: Path, name: str = "tiny-clip__planted", *, fixed_ba
     """Write the bundle in the Immich layout; returns its folder."""
     import onnx
 
-    from gallery_builder.models.clip_tokenizer import build_clip_bpe_tokenizer, tokenizer_config
+    from gallery_builder.ml.clip_tokenizer import build_clip_bpe_tokenizer, tokenizer_config
 
     folder = Path(models_dir) / "clip" / name
     (folder / "visual").mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import click
 COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.index_cmd",
     "gallery_builder.cli.maintenance",
-    "gallery_builder.cli.demo_cmd",
+    "gallery_builder.cli.sample_library_cmd",
     "gallery_builder.cli.watch_cmd",
     "gallery_builder.cli.serve_cmd",
     "gallery_builder.cli.models_cmd",

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import click
 
 from gallery_builder.cli.options import clip_model_option, home_option, settings_and_roots
-from gallery_builder.passes import registry
+from gallery_builder.passes import default_pass_names, registry
 
 
 def _pass_flags(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -66,11 +66,11 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
       gallery index --home ./gallery-data --force-thumbs
       gallery index ~/Pictures --home ./gallery-data --clip --clip-model ViT-B-16__laion400m-e32
     """
-    from gallery_builder.indexing import index_roots
+    from gallery_builder.indexing.run import index_roots
 
     settings, roots = settings_and_roots(
         home, {"workers": workers, "batch_size": batch_size, "clip_model": clip_model}, paths, "index")
-    names, force = chosen_passes(settings.values["default_passes"], flags)
+    names, force = chosen_passes(default_pass_names(settings.default_passes), flags)
     click.echo(f"indexing {', '.join(f'{root.label}={root.path}' for root in roots)} "
                f"into {settings.home} (passes: {', '.join(names) or 'none'})")
     try:

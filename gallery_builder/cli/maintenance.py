@@ -50,7 +50,9 @@ def status_command(home: str, as_json: bool) -> None:
     click.echo("photos: " + ", ".join(f"{count} {status}" for status, count in sorted(data["by_status"].items()))
                + " | " + ", ".join(f"{count} {kind}" for kind, count in sorted(data["by_kind"].items())))
     click.echo("passes:")
-    defaults = settings.values["default_passes"]
+    from gallery_builder.passes import default_pass_names
+
+    defaults = default_pass_names(settings.default_passes)
     for row in data["passes"]:
         extra = "" if row["pass"] in defaults else f"  (not a default pass: gallery index --{row['pass']})"
         click.echo(f"  {row['pass']:<10} {row['ok']:>7} ok {row['errors']:>6} errors {row['pending']:>7} pending{extra}")
@@ -92,7 +94,7 @@ def export_command(home: str) -> None:
       gallery export --home ./gallery-data
       duckdb -c "SELECT country, count(*) FROM './gallery-data/parquet/photos.parquet' GROUP BY 1"
     """
-    from gallery_builder.export import export_all
+    from gallery_builder.export.parquet import export_all
 
     settings, db = _open(home)
     counts = export_all(db, settings.parquet_dir)
@@ -115,7 +117,7 @@ def purge_command(home: str, labels: tuple[str, ...], dry_run: bool) -> None:
     """
     from gallery_builder.db.connection import transaction
     from gallery_builder.db.photos import delete_photos, missing_photos, root_ids_by_label, thumb_key_in_use
-    from gallery_builder.thumb_layout import thumb_files
+    from gallery_builder.core.thumb_layout import thumb_files
 
     settings, db = _open(home)
     ids = root_ids_by_label(db)

@@ -50,10 +50,10 @@ def fetch_command(name: str | None, home: str, base: str | None, org: str) -> No
       gallery models fetch ViT-B-16__laion400m-e32 --home ./gallery-data
       gallery models fetch ViT-B-32__openai --url http://mirror.lan:8000 --home ./gallery-data
     """
-    from gallery_builder.models.fetch import DEFAULT_HUB, FetchError, fetch_bundle
+    from gallery_builder.ml.fetch import DEFAULT_HUB, FetchError, fetch_bundle
 
     settings = _settings(home)
-    name = name or settings.values["clip_model"]
+    name = name or settings.clip_model
     base = base or os.environ.get("HF_ENDPOINT") or DEFAULT_HUB
     click.echo(f"fetching {org}/{name} from {base} into {settings.models_dir / 'clip' / name}")
     try:
@@ -61,7 +61,7 @@ def fetch_command(name: str | None, home: str, base: str | None, org: str) -> No
     except (FetchError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"installed {name} ({_size(folder)}); run `gallery index --clip --home {home}` to embed photos"
-               + ("" if name == settings.values["clip_model"] else f" (and choose it: --clip-model {name})"))
+               + ("" if name == settings.clip_model else f" (and choose it: --clip-model {name})"))
 
 
 @models_group.command("export")
@@ -83,7 +83,7 @@ def export_command(name: str, home: str, random_weights: bool, weights: Path | N
       gallery models export ViT-B-32__laion2b-s34b-b79k --home ./gallery-data
       gallery models export ViT-B-16__random --random-weights --home ./bench-data
     """
-    from gallery_builder.models.export import ExportUnavailable, export_bundle
+    from gallery_builder.ml.export import ExportUnavailable, export_bundle
 
     settings = _settings(home)
     click.echo(f"exporting {name} into {settings.models_dir / 'clip' / name}")
@@ -106,10 +106,10 @@ def list_command(home: str, clip_model: str | None) -> None:
     Example:
       gallery models list --home ./gallery-data
     """
-    from gallery_builder.models.clip_bundle import installed_bundles
+    from gallery_builder.ml.clip_bundle import installed_bundles
 
     settings = _settings(home, clip_model)
-    chosen = settings.values["clip_model"]
+    chosen = settings.clip_model
     counts = _vector_counts(settings)
     bundles = installed_bundles(settings.models_dir)
     click.echo(f"models in {settings.models_dir / 'clip'} (search and the clip pass use {chosen}):")
@@ -138,7 +138,7 @@ def _vector_counts(settings: Any) -> dict[str, int]:
 
 
 def _print_pass_readiness(settings: Any) -> None:
-    from gallery_builder.indexing import run_context
+    from gallery_builder.indexing.run import run_context
     from gallery_builder.passes import registry
 
     context = run_context(settings)

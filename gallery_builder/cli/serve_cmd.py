@@ -54,9 +54,9 @@ def serve_command(home: str, host: str | None, port: int | None, with_site: bool
 
     settings = _settings(home, clip_model, hemisphere)
     try:
-        serve(settings, host or settings.values["sidecar_host"],
-              settings.values["sidecar_port"] if port is None else port, with_site=with_site,
-              hemisphere=settings.values["hemisphere"], announce=lambda line: click.echo(line))
+        serve(settings, host or settings.sidecar_host,
+              settings.sidecar_port if port is None else port, with_site=with_site,
+              hemisphere=settings.hemisphere, announce=lambda line: click.echo(line))
     except PortInUse as error:
         raise click.ClickException(f"{error} (is another `gallery serve` running? try --port)") from error
 
@@ -90,7 +90,7 @@ def search_command(query: tuple[str, ...], home: str, limit: int, offset: int, a
         request = parse_search({"q": [" ".join(query)], "limit": [str(limit)], "offset": [str(offset)]})
     except BadParameter as error:
         raise click.UsageError(error.message) from error
-    service = SearchService(settings, hemisphere=settings.values["hemisphere"])
+    service = SearchService(settings, hemisphere=settings.hemisphere)
     try:
         body = service.search(request)
     finally:

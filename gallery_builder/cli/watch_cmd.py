@@ -41,18 +41,19 @@ def watch_command(paths: tuple[Path, ...], home: str, poll: float | None, settle
       gallery watch /mnt/nas-photos --home /data --poll 60     # an NFS/SMB mount
     """
     from gallery_builder.cli.index_cmd import chosen_passes
+    from gallery_builder.passes import default_pass_names
 
     settings, roots = settings_and_roots(home, {"workers": workers, "rescan_hours": rescan_hours}, paths, "watch")
-    names, _ = chosen_passes(settings.values["default_passes"], {})
+    names, _ = chosen_passes(default_pass_names(settings.default_passes), {})
     _run(settings, roots, names, poll or None, settle)
 
 
 def _run(settings, roots, names, poll: float | None, settle: float) -> None:
     import threading
 
-    from gallery_builder.watch import WatchOptions, Watcher, site_rebuilder
+    from gallery_builder.watch.watcher import WatchOptions, Watcher, site_rebuilder
 
-    options = WatchOptions(settle=settle, poll=poll, rescan_hours=settings.values["rescan_hours"])
+    options = WatchOptions(settle=settle, poll=poll, rescan_hours=settings.rescan_hours)
     click.echo(f"watching {', '.join(f'{root.label}={root.path}' for root in roots)} into {settings.home} "
                f"(passes: {', '.join(names) or 'none'}; settle {settle:g} s; "
                f"full rescan every {options.rescan_hours:g} h)")
@@ -86,7 +87,7 @@ def watch_status_command(home: str, max_age: float, as_json: bool) -> None:
       gallery watch-status --home /data --max-age 120
     """
     from gallery_builder.config import load_settings
-    from gallery_builder.watch import STATUS_FILE
+    from gallery_builder.watch.watcher import STATUS_FILE
 
     path = load_settings(home).home / STATUS_FILE
     try:

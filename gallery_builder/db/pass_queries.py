@@ -6,7 +6,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
-from gallery_builder.passes.base import PhotoInput, PhotoResult, Scope
+from gallery_builder.core.records import PhotoInput, PhotoResult, Scope
 
 
 def now_iso() -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Sequence
 
-from gallery_builder.color_names import names_of
+from gallery_builder.core.color_names import names_of
 
 CHUNK = 900
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
 from gallery_builder.db.pass_queries import now_iso
-from gallery_builder.passes.base import Scope
+from gallery_builder.core.records import Scope
 
 CHUNK = 900  # stay under SQLite's bound-parameter limit
 

@@ -11,7 +11,7 @@ import errno
 
 
 class MediaError(Exception):
-    """A file we cannot use: `code` is from base.ERROR_CODES, the message says why in plain words."""
+    """A file we cannot use: `code` is from core.records.ERROR_CODES, the message says why in plain words."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

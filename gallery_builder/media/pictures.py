@@ -9,7 +9,7 @@ from typing import Any
 from gallery_builder.media.decode import check_pixels, open_image
 from gallery_builder.media.errors import MediaError, classify
 from gallery_builder.media.sniff import Sniffed, describe_unsupported, route, sniff_file
-from gallery_builder.thumb_layout import SLOTS
+from gallery_builder.core.thumb_layout import SLOTS
 
 MIB = 1024 * 1024
 

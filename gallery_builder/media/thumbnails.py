@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gallery_builder.media.decode import TRANSPOSE_FOR, exif_orientation, load_pixels, to_srgb
-from gallery_builder.thumb_layout import Slot, slots_for, thumb_relpath, thumb_size
+from gallery_builder.core.thumb_layout import Slot, slots_for, thumb_relpath, thumb_size
 
 # Encoder settings, chosen by bench/bench_thumbs.py (docs/media.md has the figures).
 WEBP_METHOD = 2          # 0 fastest .. 6 smallest; 2 costs a third of the default 4 at 400 px

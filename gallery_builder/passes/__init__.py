@@ -10,7 +10,7 @@ from functools import cache
 
 from gallery_builder.passes.base import Pass
 
-# module name -> the pass class inside it is named in PASS_CLASSES
+# Each module defines one pass instance named PASS; registration order is the run order of peers.
 PASS_MODULES: tuple[str, ...] = (
     "gallery_builder.passes.exif",
     "gallery_builder.passes.thumbs",
@@ -32,6 +32,12 @@ def registry() -> dict[str, Pass]:
             raise RuntimeError(f"two passes are named {instance.name!r}")
         found[instance.name] = instance
     return found
+
+
+def default_pass_names(configured: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The passes a plain `gallery index` runs: the `default_passes` setting when set, else every
+    pass whose `default` flag is on, in registration order."""
+    return list(configured) or [name for name, the_pass in registry().items() if the_pass.default]
 
 
 def get_pass(name: str, passes: dict[str, Pass] | None = None) -> Pass:

@@ -1,86 +1,15 @@
-"""The one pass interface (DESIGN.md section 3) and the records that cross process edges.
+"""The one pass interface (DESIGN.md section 3).
 
 A pass finds the photos that need it (`pending`), gathers plain inputs for them (`inputs`),
 computes results without touching the database (`run`, so it can run in a worker process or a
-remote machine), and stores one batch per transaction (`save`). The runner does the rest.
+remote machine), and stores one batch per transaction (`save`). The runner does the rest. The
+records it speaks (`Scope`, `RunContext`, `PhotoInput`, `PhotoResult`) live in `core.records`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol, Sequence
+from typing import Any, ClassVar, Protocol, Sequence
 
-ErrorCode = Literal[
-    "corrupt", "truncated", "empty", "unsupported", "too_large", "unreadable", "missing_input",
-    "no_model", "internal",
-]
-ERROR_CODES: tuple[str, ...] = ErrorCode.__args__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which photos a run covers: all, some roots (by id), or one folder of one root."""
-
-    root_ids: tuple[int, ...] = ()
-    folder: str | None = None
-    photo_ids: tuple[int, ...] = ()
-
-    def sql(self, alias: str = "p") -> tuple[str, list[Any]]:
-        """A WHERE fragment (starting with AND) and its parameters."""
-        clauses, params = [], []
-        if self.root_ids:
-            clauses.append(f"{alias}.root_id IN ({','.join('?' * len(self.root_ids))})")
-            params.extend(self.root_ids)
-        if self.folder is not None:
-            clauses.append(f"({alias}.folder = ? OR {alias}.folder LIKE ? ESCAPE '\\')")
-            escaped = self.folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params.extend([self.folder, escaped + "/%"])
-        if self.photo_ids:
-            clauses.append(f"{alias}.id IN ({','.join('?' * len(self.photo_ids))})")
-            params.extend(self.photo_ids)
-        return "".join(" AND " + clause for clause in clauses), params
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """Settings a pass needs while running, picklable so worker processes get them too."""
-
-    home: str
-    thumbs_dir: str
-    models_dir: str
-    jpeg_quality: int = 82
-    webp_quality: int = 80
-    max_pixels: int = 200_000_000
-    max_file_mb: int = 2048
-    clip_model: str = "ViT-B-32__laion2b-s34b-b79k"
-    options: dict[str, Any] = field(default_factory=dict)  # anything else from Settings.values
-
-
-@dataclass(frozen=True)
-class PhotoInput:
-    """What a pass's `run` needs to know about one photo: plain data, picklable."""
-
-    photo_id: int
-    path: str                 # absolute path on disk (fs-decoded, may hold surrogate escapes)
-    kind: str                 # photo / video / raw
-    content_hash: str
-    size: int
-    mtime_ns: int
-    extra: dict[str, Any] = field(default_factory=dict)  # pass-specific inputs (e.g. GPS, thumb path)
-
-
-@dataclass(frozen=True)
-class PhotoResult:
-    """The outcome of one pass on one photo: `data` on success, or an error code and message."""
-
-    photo_id: int
-    data: dict[str, Any] | None = None
-    error_code: str | None = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error_code is None
-
+from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Scope
 
 class Pass(Protocol):
     """Every indexing step. Class attributes describe it to the runner, the CLI and the status page."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar, Sequence
 
-from gallery_builder.passes.base import PhotoInput, PhotoResult, RunContext, Scope
+from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Scope
 
 LIGHTBOX_WIDTH = 1280
 
@@ -35,10 +35,10 @@ class ClipPass:
     default: ClassVar[bool] = False
 
     def check_ready(self, context: RunContext) -> str | None:
-        from gallery_builder.models.clip_bundle import ModelMissing, find_bundle
+        from gallery_builder.ml.clip_bundle import ModelMissing, find_bundle
 
         try:
-            find_bundle(context.models_dir, context.clip_model, parts=("visual",))
+            find_bundle(context.models_dir, context.settings.clip_model, parts=("visual",))
         except (ModelMissing, ValueError) as error:
             return str(error)
         return None
@@ -46,12 +46,12 @@ class ClipPass:
     def pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> list[int]:
         from gallery_builder.db.vectors import photos_needing_clip
 
-        return photos_needing_clip(db, context.clip_model, self.version, scope, force)
+        return photos_needing_clip(db, context.settings.clip_model, self.version, scope, force)
 
     def inputs(self, db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:
         from gallery_builder.db.pass_queries import photo_inputs
         from gallery_builder.db.vectors import thumb_sources
-        from gallery_builder.thumb_layout import thumb_relpath
+        from gallery_builder.core.thumb_layout import thumb_relpath
 
         sources = thumb_sources(db, photo_ids)
         prepared = []
@@ -64,11 +64,11 @@ class ClipPass:
         return prepared
 
     def run(self, batch: Sequence[PhotoInput], context: RunContext) -> list[PhotoResult]:
-        from gallery_builder.models.clip_bundle import find_bundle
-        from gallery_builder.models.clip_onnx import cached_encoder
-        from gallery_builder.models.clip_preprocess import load_model_input
+        from gallery_builder.ml.clip_bundle import find_bundle
+        from gallery_builder.ml.clip_onnx import cached_encoder
+        from gallery_builder.ml.clip_preprocess import load_model_input
 
-        encoder = cached_encoder(find_bundle(context.models_dir, context.clip_model, parts=("visual",)), "visual")
+        encoder = cached_encoder(find_bundle(context.models_dir, context.settings.clip_model, parts=("visual",)), "visual")
         results: dict[int, PhotoResult] = {}
         arrays, ready = [], []
         for item in batch:
@@ -82,7 +82,7 @@ class ClipPass:
             vectors = encoder.encode_arrays(arrays)
             for item, vector in zip(ready, vectors):
                 results[item.photo_id] = PhotoResult(item.photo_id, data={
-                    "model": context.clip_model, "dim": int(vector.shape[0]),
+                    "model": context.settings.clip_model, "dim": int(vector.shape[0]),
                     "vector": vector.astype("<f4").tobytes(), "content_hash": item.content_hash})
         return [results[item.photo_id] for item in batch]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Sequence
 
-from gallery_builder.passes.base import PhotoInput, PhotoResult, RunContext
+from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext
 from gallery_builder.passes.photo_pass import PhotoPass
 from gallery_builder.passes.thumb_input import grid_thumbnail, with_grid_thumbnails
 

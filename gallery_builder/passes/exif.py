@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Sequence
 
-from gallery_builder.passes.base import PhotoInput, PhotoResult, RunContext
+from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext
 from gallery_builder.passes.photo_pass import PhotoPass
 
 
@@ -20,7 +20,7 @@ class ExifPass(PhotoPass):
     def run_one(self, item: PhotoInput, context: RunContext) -> dict[str, Any]:
         from gallery_builder.media.metadata import read_facts
 
-        return read_facts(item.path, item.kind, item.mtime_ns, context.max_pixels)
+        return read_facts(item.path, item.kind, item.mtime_ns, context.settings.max_pixels)
 
     def save(self, db: Any, results: Sequence[PhotoResult]) -> None:
         from gallery_builder.db.facts import forget_facts, save_exif

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any, ClassVar, Sequence
 
 from gallery_builder.db.pass_queries import photo_inputs
-from gallery_builder.passes.base import PhotoInput, PhotoResult, RunContext
+from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext
 from gallery_builder.passes.photo_pass import PhotoPass
 
 

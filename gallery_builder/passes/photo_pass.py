@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Sequence
 
 from gallery_builder.db.pass_queries import photo_inputs, photos_pending
-from gallery_builder.passes.base import PhotoInput, PhotoResult, RunContext, Scope
+from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Scope
 
 
 class PhotoPass(ABC):

@@ -6,8 +6,8 @@ from dataclasses import replace
 from typing import Any, Sequence
 
 from gallery_builder.db.pass_queries import photo_inputs
-from gallery_builder.passes.base import PhotoInput, RunContext
-from gallery_builder.thumb_layout import SLOTS, thumb_relpath
+from gallery_builder.core.records import PhotoInput, RunContext
+from gallery_builder.core.thumb_layout import SLOTS, thumb_relpath
 
 
 def with_grid_thumbnails(db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:

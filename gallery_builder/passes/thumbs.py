@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Sequence
 
-from gallery_builder.passes.base import PhotoInput, PhotoResult, RunContext
+from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext
 from gallery_builder.passes.photo_pass import PhotoPass
 
 
@@ -21,10 +21,10 @@ class ThumbsPass(PhotoPass):
         from gallery_builder.media.pictures import open_picture
         from gallery_builder.media.thumbnails import make_thumbnails
 
-        picture, sniffed = open_picture(item.path, item.kind, context.max_pixels, context.max_file_mb)
+        picture, sniffed = open_picture(item.path, item.kind, context.settings.max_pixels, context.settings.max_file_mb)
         try:
-            made = make_thumbnails(picture, item.content_hash, context.thumbs_dir, context.jpeg_quality,
-                                   context.webp_quality)
+            made = make_thumbnails(picture, item.content_hash, context.thumbs_dir, context.settings.jpeg_quality,
+                                   context.settings.webp_quality)
         finally:
             picture.close()
         return {"thumb_key": made.key, "widths": made.widths, "width": made.width, "height": made.height,

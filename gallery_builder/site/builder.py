@@ -13,7 +13,7 @@ from gallery_builder.site.fingerprint import code_fingerprint, page_fingerprint,
 from gallery_builder.site.generations import (SiteLayout, build_lock, clean_up, read_manifest, remove_leftovers,
                                               swap)
 from gallery_builder.site.library import load_library
-from gallery_builder.site.models import Page
+from gallery_builder.site.page_models import Page
 from gallery_builder.site.pages import PAGE_KINDS
 from gallery_builder.site.publish import Plan, RenderHook, write_generation
 from gallery_builder.site.render import ASSETS_DIR, TEMPLATES_DIR, make_renderer

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from gallery_builder.site.library import Photo
-from gallery_builder.thumb_layout import SLOTS
+from gallery_builder.core.thumb_layout import SLOTS
 
 # id, thumbnail key ("" = none), width, height, capture time, file name, folder index,
 # slot bitmask (bit i = SLOTS[i] was written), flags (FLAG_*), optional exact original file name

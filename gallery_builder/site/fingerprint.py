@@ -60,10 +60,10 @@ def tree_fingerprint(folder: Path, suffixes: tuple[str, ...] = ()) -> str:
 
 
 def code_fingerprint() -> str:
-    """The builder's own code: a change to a page model or the renderer re-renders the pages."""
+    """The builder's own code and the neutral vocabulary it renders with (URL rules, thumbnail
+    layout, fact wording in `core/`): a change to any of them re-renders the pages."""
     package = Path(__file__).resolve().parent
-    thumb_layout = package.parent / "thumb_layout.py"
-    return digest(tree_fingerprint(package, (".py",)), thumb_layout.read_bytes())
+    return digest(tree_fingerprint(package, (".py",)), tree_fingerprint(package.parent / "core", (".py",)))
 
 
 def template_dependencies(env: Any, name: str, seen: set[str] | None = None) -> set[str]:

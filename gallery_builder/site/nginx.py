@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from gallery_builder.site.resources import resource_dir
 from urllib.parse import quote
 
-from gallery_builder import media_types
+from gallery_builder.core import media_types
 from gallery_builder.config import Settings
 
-DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
+DEPLOY_DIR = resource_dir("deploy")
 FOLDER_SKIP_REASONS = frozenset({"nogallery", "ignored", "system_folder", "hidden_folder", "unreadable_folder"})
 
 

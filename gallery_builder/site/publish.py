@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from gallery_builder.site.fingerprint import digest
 from gallery_builder.site.generations import SiteLayout, write_manifest
-from gallery_builder.site.models import Page
+from gallery_builder.site.page_models import Page
 from gallery_builder.site.render import Renderer
 from gallery_builder.site.urls import page_file
 

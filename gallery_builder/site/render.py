@@ -14,14 +14,14 @@ from typing import Any
 from gallery_builder.site.cards import FIRST_SCREEN
 from gallery_builder.site.fingerprint import canonical_json, digest, template_fingerprint, to_plain
 from gallery_builder.site.formatting import day_label
-from gallery_builder.site.models import DataFile, Page, Thumb
+from gallery_builder.site.page_models import DataFile, Page, Thumb
 from gallery_builder.site.pages import PAGE_KINDS
+from gallery_builder.site.resources import resource_dir
 from gallery_builder.site.urls import page_file, photo_url, relative_prefix, thumb_url
-from gallery_builder.thumb_layout import SLOTS
+from gallery_builder.core.thumb_layout import SLOTS
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-TEMPLATES_DIR = REPOSITORY / "templates"
-ASSETS_DIR = REPOSITORY / "site_assets"
+TEMPLATES_DIR = resource_dir("templates")
+ASSETS_DIR = resource_dir("site_assets")
 
 
 def thumb_src(thumb: Thumb | None, width: int = 400) -> str:

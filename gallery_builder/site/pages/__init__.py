@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable
 
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.library import Library
-from gallery_builder.site.models import DataFile, Page
+from gallery_builder.site.page_models import DataFile, Page
 
 
 def no_data_files(model: Any) -> dict[str, DataFile]:

@@ -7,7 +7,7 @@ from gallery_builder.site.cards import display_size, grid_data, slot_mask
 from gallery_builder.site.catalog import FolderNode
 from gallery_builder.site.formatting import MONTHS
 from gallery_builder.site.library import Photo
-from gallery_builder.site.models import DataFile, GridSection, Link, Thumb
+from gallery_builder.site.page_models import DataFile, GridSection, Link, Thumb
 from gallery_builder.site.urls import photo_url
 
 

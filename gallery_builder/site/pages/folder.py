@@ -8,7 +8,7 @@ from gallery_builder.site.catalog import Catalog, FolderNode
 from gallery_builder.site.fingerprint import pack
 from gallery_builder.site.formatting import day_label
 from gallery_builder.site.library import Library
-from gallery_builder.site.models import FolderPage, Link, Page
+from gallery_builder.site.page_models import FolderPage, Link, Page
 from gallery_builder.site.pages import PageKind
 from gallery_builder.site.pages.common import folder_link, grid_data_files, grid_section, photos_inputs
 

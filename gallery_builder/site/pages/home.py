@@ -9,7 +9,7 @@ from typing import Iterable
 
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.library import Library
-from gallery_builder.site.models import HomePage, Link, Page, eager_page
+from gallery_builder.site.page_models import HomePage, Link, Page, eager_page
 from gallery_builder.site.pages import PageKind
 from gallery_builder.site.pages.common import count_label, folder_link, thumb_of
 from gallery_builder.site.urls import year_url

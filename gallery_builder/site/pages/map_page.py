@@ -6,7 +6,7 @@ from typing import Iterable
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.cards import slot_mask
 from gallery_builder.site.library import Library, Photo
-from gallery_builder.site.models import DataFile, MapPage, Page, eager_page
+from gallery_builder.site.page_models import DataFile, MapPage, Page, eager_page
 from gallery_builder.site.pages import PageKind
 
 POINTS_URL = "map/points.json"

@@ -10,7 +10,7 @@ from typing import Iterable
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.cards import display_size, slot_mask
 from gallery_builder.site.library import Library
-from gallery_builder.site.models import DataFile, Page, eager_page
+from gallery_builder.site.page_models import DataFile, Page, eager_page
 from gallery_builder.site.pages import PageKind
 
 PER_YEAR = 3

@@ -9,17 +9,17 @@ import re
 from functools import partial
 from typing import Iterable
 
-from gallery_builder.color_names import names_of
+from gallery_builder.core.color_names import names_of
 from gallery_builder.site.cards import display_size, is_original_viewable
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.formatting import (camera_label, day_label, duration_label,
                                              exposure_label, size_label, time_label)
 from gallery_builder.site.library import Library, Photo
-from gallery_builder.site.models import Link, Page, PhotoPage, Preview
+from gallery_builder.site.page_models import Link, Page, PhotoPage, Preview
 from gallery_builder.site.pages import PageKind
 from gallery_builder.site.pages.common import folder_display, photo_link
 from gallery_builder.site.urls import photo_bucket, photo_url, thumb_url, year_url
-from gallery_builder.thumb_layout import SLOT_BY_WIDTH, thumb_size
+from gallery_builder.core.thumb_layout import SLOT_BY_WIDTH, thumb_size
 
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 NO_PHOTO = "-" * 24   # stands for a missing neighbour in the inputs (digests are 24 characters)

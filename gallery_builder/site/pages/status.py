@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.library import Library
-from gallery_builder.site.models import CoverageRow, Page, StatusPage, eager_page
+from gallery_builder.site.page_models import CoverageRow, Page, StatusPage, eager_page
 from gallery_builder.site.pages import PageKind
 
 ERRORS_SHOWN = 500

@@ -8,7 +8,7 @@ from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.fingerprint import pack
 from gallery_builder.site.formatting import month_label
 from gallery_builder.site.library import Library
-from gallery_builder.site.models import Link, Page, YearPage
+from gallery_builder.site.page_models import Link, Page, YearPage
 from gallery_builder.site.pages import PageKind
 from gallery_builder.site.pages.common import grid_data_files, grid_section, photos_inputs
 from gallery_builder.site.urls import year_url

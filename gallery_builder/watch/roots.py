@@ -164,7 +164,7 @@ class ObserverPool:
         return self._start_polling(root, self.fallback_poll)
 
     def _start_inotify(self, root: Root) -> str | None:
-        from gallery_builder.watch_events import WATCHED_EVENTS
+        from gallery_builder.watch.events import WATCHED_EVENTS
 
         observer = self.inotify_factory()
         self.observers[root.label] = observer
@@ -180,7 +180,7 @@ class ObserverPool:
         return inotify_limit_problem(root.path)
 
     def _start_polling(self, root: Root, seconds: float) -> str:
-        from gallery_builder.watch_events import WATCHED_EVENTS
+        from gallery_builder.watch.events import WATCHED_EVENTS
 
         observer = self.polling_factory(seconds)
         observer.schedule(self.handler, str(root.path), recursive=True, event_filter=WATCHED_EVENTS)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 import xxhash
 
-from gallery_builder import media_types
+from gallery_builder.core import media_types
 from gallery_builder.config import Root
 from gallery_builder.db import photos as photo_db
 from gallery_builder.db.connection import transaction

@@ -13,8 +13,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
-from gallery_builder.models.clip_bundle import check_name, clip_root, split_name
-from gallery_builder.models.clip_tokenizer import END_TOKEN, START_TOKEN, build_clip_bpe_tokenizer, tokenizer_config
+from gallery_builder.ml.clip_bundle import check_name, clip_root, split_name
+from gallery_builder.ml.clip_tokenizer import END_TOKEN, START_TOKEN, build_clip_bpe_tokenizer, tokenizer_config
 
 OPSET = 17
 INSTALL_HINT = "pip install 'gallery_builder[export]'  (torch, torchvision, open-clip-torch, onnx)"

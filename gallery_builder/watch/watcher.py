@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from gallery_builder.config import Root, Settings
-from gallery_builder.watch_events import Batch, ChangeHandler, ChangeScope, PendingChanges
-from gallery_builder.watch_roots import ObserverPool, OverflowAlarm, root_presence
+from gallery_builder.watch.events import Batch, ChangeHandler, ChangeScope, PendingChanges
+from gallery_builder.watch.roots import ObserverPool, OverflowAlarm, root_presence
 
 STATUS_FILE = "watch.json"
 Rebuild = Callable[[Settings, ChangeScope], Any]
@@ -72,7 +72,7 @@ class Watcher:
         self.clock, self._log = clock, log
         self.states = {root.label: RootState(root) for root in roots}
         self.pending = PendingChanges(clock)
-        self.handler = ChangeHandler(roots, self.pending, settings.values["ignore"])
+        self.handler = ChangeHandler(roots, self.pending, settings.ignore)
         self.pool = pool(self.handler) if pool else ObserverPool(self.handler, poll_seconds=options.poll,
                                                                  log=self.log)
         self.alarm = OverflowAlarm(self.on_overflow)
@@ -107,7 +107,7 @@ class Watcher:
         """A first install: publish the site before the first (long) indexing run, so its status
         page can show that run's progress instead of the browser showing nothing for hours."""
         from gallery_builder.db.connection import connect
-        from gallery_builder.indexing import export_now
+        from gallery_builder.indexing.run import export_now
 
         try:
             db = connect(self.settings.db_path)
@@ -240,7 +240,7 @@ class Watcher:
         so photos appear on the site while the rest is still being indexed."""
 
         def publish(db: Any) -> None:
-            from gallery_builder.indexing import export_now
+            from gallery_builder.indexing.run import export_now
 
             export_now(db, self.settings)
             built = self.rebuild(self.settings, batch.scope)
@@ -259,7 +259,7 @@ class Watcher:
                                        "reason": state.reason} for label, state in self.states.items()})
 
     def write_status(self) -> None:
-        from gallery_builder.progress import write_json_atomic
+        from gallery_builder.indexing.progress import write_json_atomic
 
         with self._write_lock:
             with self._status_lock:
@@ -277,14 +277,14 @@ def index_batch(settings: Settings, roots: Sequence[Root], pass_names: Sequence[
                 checkpoint: Callable[[Any], None] | None = None) -> Any:
     """Scan + passes for each root (paths still changing left out), then one Parquet export."""
     from gallery_builder.db.connection import connect
-    from gallery_builder.indexing import export_now, index_roots
-    from gallery_builder.scan import display_path
+    from gallery_builder.indexing.run import export_now, index_roots
+    from gallery_builder.indexing.scan import display_path
 
     db = connect(settings.db_path)
     try:
         hold = {label: frozenset(display_path(os.fsencode(path)) for path in paths) for label, paths in excluded.items()}
         total = index_roots(settings, roots, pass_names, export=False, show_bar=False, log=log, db=db, hold=hold,
-                            checkpoint=checkpoint, checkpoint_every=settings.values["publish_every"])
+                            checkpoint=checkpoint, checkpoint_every=settings.publish_every)
         total.exported = export_now(db, settings)
     finally:
         db.close()

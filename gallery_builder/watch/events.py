@@ -18,9 +18,9 @@ from watchdog.events import (
     FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileSystemEvent, FileSystemEventHandler,
 )
 
-from gallery_builder import media_types
+from gallery_builder.core import media_types
 from gallery_builder.config import Root
-from gallery_builder.scan import display_path
+from gallery_builder.indexing.scan import display_path
 
 # The events that can change what the scan finds (opened/closed-without-write/dir-modified cannot).
 WATCHED_EVENTS: list[type[FileSystemEvent]] = [

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from gallery_builder.models.clip_bundle import ClipBundle
+from gallery_builder.ml.clip_bundle import ClipBundle
 
 IMAGE_CHUNK = 16
 
@@ -95,7 +95,7 @@ class ClipImageEncoder:
     """The visual tower with the bundle's preprocessing."""
 
     def __init__(self, bundle: ClipBundle, settings: OrtSettings | None = None) -> None:
-        from gallery_builder.models.clip_preprocess import Preprocess
+        from gallery_builder.ml.clip_preprocess import Preprocess
 
         self.bundle = bundle
         self.settings = settings or OrtSettings(default_threads())
@@ -109,7 +109,7 @@ class ClipImageEncoder:
         return self.tower.run(np.stack(list(arrays)).astype(np.float32, copy=False), IMAGE_CHUNK)
 
     def encode_files(self, paths: Sequence[str]) -> Any:
-        from gallery_builder.models.clip_preprocess import load_model_input
+        from gallery_builder.ml.clip_preprocess import load_model_input
 
         return self.encode_arrays([load_model_input(path, self.preprocess) for path in paths])
 
@@ -118,7 +118,7 @@ class ClipTextEncoder:
     """The textual tower with the bundle's tokenizer."""
 
     def __init__(self, bundle: ClipBundle, settings: OrtSettings | None = None) -> None:
-        from gallery_builder.models.clip_tokenizer import ClipTokenizer
+        from gallery_builder.ml.clip_tokenizer import ClipTokenizer
 
         self.bundle = bundle
         self.settings = settings or OrtSettings(default_threads())

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gallery_builder.db import export_queries
-from gallery_builder.progress import write_json_atomic
+from gallery_builder.indexing.progress import write_json_atomic
 
 SCHEMA_VERSION = 1
 

@@ -19,7 +19,7 @@ def sample_library_command(out: Path, count: int, seed: int) -> None:
       gallery sample-library ./sample-photos --count 40
       gallery index ./sample-photos --home ./gallery-data
     """
-    from gallery_builder.sample_library import write_sample_library
+    from gallery_builder.demo.sample_library import write_sample_library
 
     try:
         truth = write_sample_library(out, count=count, seed=seed)

@@ -10,10 +10,10 @@ from typing import Any, Callable, Sequence
 
 from gallery_builder.config import Root, Settings
 from gallery_builder.db.connection import connect
-from gallery_builder.passes.base import RunContext, Scope
-from gallery_builder.progress import Progress
-from gallery_builder.runner import PassRunner, RunReport
-from gallery_builder.scan import RootUnavailable, ScanReport, Scanner
+from gallery_builder.core.records import RunContext, Scope
+from gallery_builder.indexing.progress import Progress
+from gallery_builder.indexing.runner import PassRunner, RunReport
+from gallery_builder.indexing.scan import RootUnavailable, ScanReport, Scanner
 
 
 @dataclass
@@ -25,12 +25,7 @@ class IndexReport:
 
 
 def run_context(settings: Settings) -> RunContext:
-    values = settings.values
-    return RunContext(home=str(settings.home), thumbs_dir=str(settings.thumbs_dir),
-                      models_dir=str(settings.models_dir), jpeg_quality=values["jpeg_quality"],
-                      webp_quality=values["webp_quality"], max_pixels=values["max_pixels"],
-                      max_file_mb=values["max_file_mb"], clip_model=values["clip_model"],
-                      options=dict(values))
+    return RunContext(settings)
 
 
 def index_roots(settings: Settings, roots: Sequence[Root], pass_names: Sequence[str],
@@ -52,7 +47,7 @@ def index_roots(settings: Settings, roots: Sequence[Root], pass_names: Sequence[
         root_ids = _scan_all(db, settings, roots, accept_empty, progress, report, log, hold or {})
         if root_ids:
             runner = PassRunner(db, run_context(settings), workers=settings.worker_count(),
-                                batch_size=settings.values["batch_size"], progress=progress, log=log)
+                                batch_size=settings.batch_size, progress=progress, log=log)
             scope = Scope(root_ids=tuple(root_ids))
             if checkpoint is not None and checkpoint_every > 0:
                 report.passes = _run_in_chunks(db, runner, pass_names, scope, force, checkpoint, checkpoint_every)
@@ -80,7 +75,7 @@ def _scan_all(db: Any, settings: Settings, roots: Sequence[Root], accept_empty: 
 
     for root in roots:
         progress.start("scan", 0, f"scan {root.label}")
-        scanner = Scanner(db, root, settings.values["ignore"], accept_empty=accept_empty,
+        scanner = Scanner(db, root, settings.ignore, accept_empty=accept_empty,
                           progress=_ScanProgress(progress, root.label), hold=hold.get(root.label, frozenset()))
         try:
             scan = scanner.scan()
@@ -143,7 +138,7 @@ class _ScanProgress:
 
 
 def export_now(db: Any, settings: Settings, progress: Progress | None = None) -> dict[str, int]:
-    from gallery_builder.export import export_all
+    from gallery_builder.export.parquet import export_all
 
     if progress:
         progress.start("export", 1)

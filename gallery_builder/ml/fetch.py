@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
-from gallery_builder.models.clip_bundle import PART_FILES, CONFIG_FILE, check_name, clip_root
+from gallery_builder.ml.clip_bundle import PART_FILES, CONFIG_FILE, check_name, clip_root
 
 DEFAULT_HUB = "https://huggingface.co"
 DEFAULT_ORG = "immich-app"

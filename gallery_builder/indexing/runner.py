@@ -19,8 +19,9 @@ from typing import Any, Callable, Sequence
 from gallery_builder.db.connection import transaction
 from gallery_builder.db.pass_queries import record_pass_results
 from gallery_builder.passes import in_dependency_order
-from gallery_builder.passes.base import Pass, PhotoInput, PhotoResult, RunContext, Scope
-from gallery_builder.progress import Progress
+from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Scope
+from gallery_builder.passes.base import Pass
+from gallery_builder.indexing.progress import Progress
 
 
 @dataclass

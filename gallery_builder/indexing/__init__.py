@@ -1,0 +1,3 @@
+"""Indexing: the scan (skip rules, change detection), the pass runner, the named stages of one run
+(scan -> passes -> analysis -> export -> publish) and the progress they report.
+"""
