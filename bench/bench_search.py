@@ -181,7 +181,8 @@ def quantised_text_tower(home: Path, count: int) -> list[str]:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from gallery_builder.ml.clip_bundle import find_bundle
-    from gallery_builder.ml.clip_onnx import ClipTextEncoder, OrtSettings
+    from gallery_builder.ml.clip_onnx import OrtSettings
+    from gallery_builder.ml.clip_text import ClipTextEncoder
 
     bundle = find_bundle(home / "models", TEXT_MODEL, parts=("textual",))
     source = bundle.file("textual/model.onnx")
@@ -225,15 +226,16 @@ def make_thumbnails(folder: Path, count: int) -> list[str]:
 
 def image_throughput(home: Path, thumbs: list[str], threads: int) -> list[str]:
     from gallery_builder.ml.clip_bundle import find_bundle
-    from gallery_builder.ml.clip_onnx import OrtSettings, cached_encoder
+    from gallery_builder.ml.clip_image import cached_image_encoder
+    from gallery_builder.ml.clip_onnx import OrtSettings
     from gallery_builder.ml.clip_preprocess import load_model_input
     from gallery_builder.core.records import PhotoInput, RunContext
     from gallery_builder.passes.clip import ClipPass
 
     lines = [f"  ONNX Runtime: {OrtSettings(threads).describe()}"]
     floor_started = time.perf_counter()
-    preprocess = cached_encoder(find_bundle(home / "models", IMAGE_MODELS[0], parts=("visual",)), "visual",
-                                OrtSettings(threads)).preprocess
+    preprocess = cached_image_encoder(find_bundle(home / "models", IMAGE_MODELS[0], parts=("visual",)),
+                                      OrtSettings(threads)).preprocess
     for path in thumbs:
         load_model_input(path, preprocess)
     floor = len(thumbs) / (time.perf_counter() - floor_started)

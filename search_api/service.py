@@ -117,14 +117,15 @@ class SearchService:
     def text_encoder(self) -> Any:
         """The loaded text tower, or None with `model_message` saying how to install it."""
         from gallery_builder.ml.clip_bundle import ModelMissing, find_bundle
-        from gallery_builder.ml.clip_onnx import OrtSettings, cached_encoder, default_threads
+        from gallery_builder.ml.clip_onnx import OrtSettings, default_threads
+        from gallery_builder.ml.clip_text import cached_text_encoder
 
         with self.model_lock:
             try:
                 bundle = find_bundle(self.settings.models_dir, self.model_name, parts=("textual",))
                 settings = OrtSettings(self.threads or default_threads(), allow_spinning=False)
                 loaded = self.encoder
-                self.encoder = cached_encoder(bundle, "textual", settings)
+                self.encoder = cached_text_encoder(bundle, settings)
                 if self.encoder is not loaded:
                     release_free_memory()
                 self.model_message = None

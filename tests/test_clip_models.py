@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from gallery_builder.ml.clip_bundle import ModelMissing, find_bundle, installed_bundles, split_name
-from gallery_builder.ml.clip_onnx import ClipImageEncoder, ClipTextEncoder
+from gallery_builder.ml.clip_image import ClipImageEncoder
+from gallery_builder.ml.clip_text import ClipTextEncoder
 from gallery_builder.ml.clip_preprocess import Preprocess, resize_and_crop, to_model_input
 from tests.tiny_clip import CONTEXT, WORDS, build_vocabulary, expected_image_embedding, write_bundle
 

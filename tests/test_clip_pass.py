@@ -12,7 +12,7 @@ from PIL import Image
 
 from gallery_builder.config import load_settings
 from gallery_builder.db.connection import connect, transaction
-from gallery_builder.db.vectors import nearest_in_sql, save_clip_vectors, VectorRow, photos_needing_clip
+from gallery_builder.db.vectors import nearest_in_sql, save_clip_vectors, VectorRow
 from gallery_builder.indexing.run import run_context
 from gallery_builder.passes import get_pass, registry
 from gallery_builder.core.records import RunContext, Scope
@@ -45,7 +45,7 @@ def test_every_photo_gets_the_planted_vector_from_its_thumbnail(home):
     for shot in SHOTS:
         expected = expected_image_embedding(shot.background, shot.thing)
         assert np.allclose(vectors[shot.path.rsplit("/", 1)[1]], expected, atol=0.02), shot.path
-    assert photos_needing_clip(db, MODEL, get_pass("clip").version, Scope()) == []
+    assert get_pass("clip").pending(db, Scope(), RunContext.for_home(home, clip_model=MODEL)) == []
 
 
 def test_it_reads_the_lightbox_thumbnail_not_the_grid_one_nor_the_original(home, tmp_path):

@@ -81,7 +81,8 @@ def test_onnx_towers_match_torch(exported):
     from PIL import Image
 
     from gallery_builder.ml.clip_bundle import find_bundle
-    from gallery_builder.ml.clip_onnx import ClipImageEncoder, ClipTextEncoder
+    from gallery_builder.ml.clip_image import ClipImageEncoder
+    from gallery_builder.ml.clip_text import ClipTextEncoder
     from gallery_builder.ml.clip_preprocess import to_model_input
 
     model, models = exported

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from gallery_builder.ml.clip_bundle import find_bundle
-from gallery_builder.ml.clip_onnx import ClipTextEncoder
+from gallery_builder.ml.clip_text import ClipTextEncoder
 from gallery_builder.ml.fetch import FetchError, fetch_bundle
 from tests.conftest import run_gallery
 from tests.tiny_clip import write_bundle

@@ -9,14 +9,20 @@ import importlib
 
 import click
 
+# One module per command family, named after its commands.
 COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.index_cmd",
-    "gallery_builder.cli.maintenance",
+    "gallery_builder.cli.status_cmd",
+    "gallery_builder.cli.export_cmd",
+    "gallery_builder.cli.purge_cmd",
+    "gallery_builder.cli.backup_cmd",
     "gallery_builder.cli.sample_library_cmd",
     "gallery_builder.cli.watch_cmd",
     "gallery_builder.cli.serve_cmd",
+    "gallery_builder.cli.search_cmd",
     "gallery_builder.cli.models_cmd",
     "gallery_builder.cli.build_cmd",
+    "gallery_builder.cli.nginx_config_cmd",
 )
 
 

@@ -7,16 +7,7 @@ from typing import Any
 
 import click
 
-from gallery_builder.cli.options import home_option
-
-
-def _settings(home: str, clip_model: str | None = None) -> Any:
-    from gallery_builder.config import SettingsError, load_settings
-
-    try:
-        return load_settings(home, {"clip_model": clip_model})
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+from gallery_builder.cli.options import home_option, load_or_explain
 
 
 @click.group("models")
@@ -52,7 +43,7 @@ def fetch_command(name: str | None, home: str, base: str | None, org: str) -> No
     """
     from gallery_builder.ml.fetch import DEFAULT_HUB, FetchError, fetch_bundle
 
-    settings = _settings(home)
+    settings = load_or_explain(home)
     name = name or settings.clip_model
     base = base or os.environ.get("HF_ENDPOINT") or DEFAULT_HUB
     click.echo(f"fetching {org}/{name} from {base} into {settings.models_dir / 'clip' / name}")
@@ -85,7 +76,7 @@ def export_command(name: str, home: str, random_weights: bool, weights: Path | N
     """
     from gallery_builder.ml.export import ExportUnavailable, export_bundle
 
-    settings = _settings(home)
+    settings = load_or_explain(home)
     click.echo(f"exporting {name} into {settings.models_dir / 'clip' / name}")
     try:
         folder = export_bundle(settings.models_dir, name, random_weights=random_weights, weights=weights,
@@ -108,7 +99,7 @@ def list_command(home: str, clip_model: str | None) -> None:
     """
     from gallery_builder.ml.clip_bundle import installed_bundles
 
-    settings = _settings(home, clip_model)
+    settings = load_or_explain(home, {"clip_model": clip_model})
     chosen = settings.clip_model
     counts = _vector_counts(settings)
     bundles = installed_bundles(settings.models_dir)

@@ -1,6 +1,8 @@
 """Options shared by many commands (one definition each)."""
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 home_option = click.option(
@@ -16,12 +18,9 @@ clip_model_option = click.option(
 def settings_and_roots(home: str, overrides: dict, paths: tuple, command: str):
     """Settings plus the roots a command works on: the PATHs given (remembered in gallery.toml with
     a label) or, with none, every root already known. Errors become click errors."""
-    from gallery_builder.config import SettingsError, load_settings, resolve_roots, save_settings
+    from gallery_builder.config import resolve_roots, save_settings
 
-    try:
-        settings = load_settings(home, overrides)
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+    settings = load_or_explain(home, overrides)
     if paths:
         settings, roots = resolve_roots(settings, list(paths))
         save_settings(settings)
@@ -30,3 +29,34 @@ def settings_and_roots(home: str, overrides: dict, paths: tuple, command: str):
         raise click.UsageError(f"no PATH given and no roots in gallery.toml yet: "
                                f"try `gallery {command} /path/to/photos --home DIR`")
     return settings, settings.roots
+
+
+def open_index(home: str):
+    """Settings and a connection to an existing index; a clear error when there is none yet."""
+    from gallery_builder.db.connection import connect
+
+    settings = load_or_explain(home)
+    if not settings.db_path.exists():
+        raise click.ClickException(f"no index at {settings.db_path}: run `gallery index PATH --home {home}` first")
+    return settings, connect(settings.db_path)
+
+
+hemisphere_option = click.option(
+    "--hemisphere", type=click.Choice(["auto", "north", "south"]), default=None,
+    help="Which months 'summer', 'winter' etc. mean; auto: from the library's median GPS latitude "
+         "(default from settings: hemisphere, env GALLERY_HEMISPHERE).")
+
+
+def load_or_explain(home: str, overrides: dict[str, Any] | None = None) -> Any:
+    """Settings of `home` with CLI overrides; a bad settings file or value is a one-line error."""
+    from gallery_builder.config import SettingsError, load_settings
+
+    try:
+        return load_settings(home, overrides)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def search_settings(home: str, clip_model: str | None, hemisphere: str | None) -> Any:
+    """Settings for the commands that search (the sidecar and `gallery search`)."""
+    return load_or_explain(home, {"clip_model": clip_model, "hemisphere": hemisphere})

@@ -39,22 +39,26 @@ def has_vector_table(db: Any) -> bool:
     return row is not None
 
 
-def photos_needing_clip(db: Any, model: str, version: int, scope: Scope, force: bool = False) -> list[int]:
-    """Present photos with good thumbnails but no vector of this model for their current content.
+def photos_needing_vectors(db: Any, model: str, pass_name: str, version: int, requires: Sequence[str],
+                           scope: Scope, force: bool = False) -> list[int]:
+    """Present photos whose required passes succeeded but that have no vector of this model for their
+    current content (the pass that embeds them, and what it requires, are the caller's to name).
 
-    A photo whose last clip attempt failed on the same content and pass version waits for a change
-    (or force), like every other pass.
+    A photo whose last attempt of `pass_name` failed on the same content and version waits for a
+    change (or force), like every other pass.
     """
     where, params = scope.sql("p")
-    sql = ("SELECT p.id FROM photos p WHERE p.status != 'missing' AND p.content_hash IS NOT NULL" + where +
-           " AND EXISTS (SELECT 1 FROM pass_runs t WHERE t.photo_id = p.id AND t.pass = 'thumbs'"
-           "  AND t.status = 'ok' AND t.content_hash IS p.content_hash)")
+    sql = "SELECT p.id FROM photos p WHERE p.status != 'missing' AND p.content_hash IS NOT NULL" + where
+    for required in requires:
+        sql += (" AND EXISTS (SELECT 1 FROM pass_runs t WHERE t.photo_id = p.id AND t.pass = ?"
+                "  AND t.status = 'ok' AND t.content_hash IS p.content_hash)")
+        params.append(required)
     if not force:
         sql += (" AND NOT EXISTS (SELECT 1 FROM clip_vectors v WHERE v.photo_id = p.id AND v.model = ?"
                 "  AND v.content_hash IS p.content_hash)"
-                " AND NOT EXISTS (SELECT 1 FROM pass_runs r WHERE r.photo_id = p.id AND r.pass = 'clip'"
+                " AND NOT EXISTS (SELECT 1 FROM pass_runs r WHERE r.photo_id = p.id AND r.pass = ?"
                 "  AND r.status = 'error' AND r.version = ? AND r.content_hash IS p.content_hash)")
-        params = params + [model, version]
+        params = params + [model, pass_name, version]
     return [row[0] for row in db.execute(sql + " ORDER BY p.id", params)]
 
 

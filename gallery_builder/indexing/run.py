@@ -1,61 +1,89 @@
-"""One indexing run: scan roots, run passes over what changed, export Parquet.
+"""One indexing run as named stages over a typed run state: scan -> passes -> analysis -> export ->
+publish.
 
-The CLI (`gallery index`) and watch mode both call `index_roots`; it prints one line per step
-through `log` and keeps `<home>/progress.json` current.
+`gallery index` and `gallery watch` both describe what they want as a `RunPlan` and call
+`run_index`; watch adds chunking (`publish_every`) and scheduling, never its own wiring of export
+and build. Each stage logs one line through `log` and keeps `<home>/progress.json` current.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from gallery_builder.config import Root, Settings
-from gallery_builder.db.connection import connect
 from gallery_builder.core.records import RunContext, Scope
+from gallery_builder.db.connection import connect
 from gallery_builder.indexing.progress import Progress
 from gallery_builder.indexing.runner import PassRunner, RunReport
 from gallery_builder.indexing.scan import RootUnavailable, ScanReport, Scanner
 
+STAGES: tuple[str, ...] = ("scan", "passes", "analysis", "export", "publish")
+Publish = Callable[[], str]
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What one run should do.
+
+    `hold` maps a root label to relative paths still being written: left alone by this scan.
+    `publish` (watch mode: the site's incremental build) runs after the export when something
+    changed, or always with `publish_always` (a full rescan: the site may be missing).
+    `publish_every` > 0 runs the passes over chunks of that many photos and exports and publishes
+    after each chunk but the last, so a first run over a large library shows photos long before it
+    ends."""
+
+    roots: tuple[Root, ...]
+    pass_names: tuple[str, ...]
+    force: frozenset[str] = frozenset()
+    accept_empty: bool = False
+    hold: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    export: bool = True
+    publish: Publish | None = None
+    publish_always: bool = False
+    publish_every: int = 0
+
 
 @dataclass
-class IndexReport:
+class RunState:
+    """What a run did, stage by stage (the typed report both the CLI and watch mode print)."""
+
+    stage: str = "scan"
     scans: list[ScanReport] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    root_ids: list[int] = field(default_factory=list)
     passes: RunReport | None = None
+    analyses: list[str] = field(default_factory=list)
     exported: dict[str, int] = field(default_factory=dict)
+    published: str | None = None
+
+    def changed_anything(self) -> bool:
+        """Did the scan find a change, or did a pass do any work (so the site may need publishing)?"""
+        found = any(scan.counts[key] for scan in self.scans
+                    for key in ("new", "changed", "moved", "returned", "missing", "errors"))
+        worked = self.passes is not None and any(item.done or item.errors for item in self.passes.passes)
+        return found or worked
 
 
 def run_context(settings: Settings) -> RunContext:
     return RunContext(settings)
 
 
-def index_roots(settings: Settings, roots: Sequence[Root], pass_names: Sequence[str],
-                force: frozenset[str] = frozenset(), *, accept_empty: bool = False, export: bool = True,
-                show_bar: bool | None = None, log: Callable[[str], None] = print,
-                db: Any = None, hold: dict[str, frozenset[str]] | None = None,
-                checkpoint: Callable[[Any], None] | None = None, checkpoint_every: int = 0) -> IndexReport:
-    """Scan each root, run the passes over those roots, then export. Refused roots are reported.
+def run_index(settings: Settings, plan: RunPlan, *, db: Any = None, show_bar: bool | None = None,
+              log: Callable[[str], None] = print, notify: Callable[[str], None] | None = None) -> RunState:
+    """Run every stage of `plan`; refused roots are reported in the state, not raised.
 
-    `hold` maps a root label to relative paths still being written: left alone by this scan.
-    `checkpoint(db)`, with `checkpoint_every` > 0, runs the passes over chunks of that many photos
-    and is called after each chunk but the last (watch mode exports and publishes the site there,
-    so a first run over a large library shows photos long before it ends)."""
+    `log` gets one line per stage; `notify` (default: `log`) the events a watcher shows even when
+    it keeps stage lines to itself (the site published part-way through a long run)."""
     own_db = db is None
     db = db if db is not None else connect(settings.db_path)
-    progress = Progress(settings.progress_path, show_bar=show_bar, passes=list(pass_names))
-    report = IndexReport()
+    progress = Progress(settings.progress_path, show_bar=show_bar, passes=list(plan.pass_names))
+    run = _Run(settings, plan, db, progress, log, notify or log)
     try:
-        root_ids = _scan_all(db, settings, roots, accept_empty, progress, report, log, hold or {})
-        if root_ids:
-            runner = PassRunner(db, run_context(settings), workers=settings.worker_count(),
-                                batch_size=settings.batch_size, progress=progress, log=log)
-            scope = Scope(root_ids=tuple(root_ids))
-            if checkpoint is not None and checkpoint_every > 0:
-                report.passes = _run_in_chunks(db, runner, pass_names, scope, force, checkpoint, checkpoint_every)
-            else:
-                report.passes = runner.run(list(pass_names), scope, force)
-            log(report.passes.summary())
-        if export:
-            report.exported = export_now(db, settings, progress)
+        run.scan()
+        run.run_passes()
+        run.analyse()
+        run.export()
+        run.publish()
         progress.finish("done")
     except KeyboardInterrupt:
         progress.finish("interrupted")
@@ -66,62 +94,110 @@ def index_roots(settings: Settings, roots: Sequence[Root], pass_names: Sequence[
     finally:
         if own_db:
             db.close()
-    return report
+    return run.state
 
 
-def _scan_all(db: Any, settings: Settings, roots: Sequence[Root], accept_empty: bool, progress: Progress,
-              report: IndexReport, log: Callable[[str], None], hold: dict[str, frozenset[str]]) -> list[int]:
-    from gallery_builder.db.photos import root_ids_by_label
-
-    for root in roots:
-        progress.start("scan", 0, f"scan {root.label}")
-        scanner = Scanner(db, root, settings.ignore, accept_empty=accept_empty,
-                          progress=_ScanProgress(progress, root.label), hold=hold.get(root.label, frozenset()))
-        try:
-            scan = scanner.scan()
-        except RootUnavailable as error:
-            report.refused.append(str(error))
-            log(f"refused: {error}")
-            continue
-        report.scans.append(scan)
-        log(scan.summary())
-    ids = root_ids_by_label(db)
-    scanned = {scan.root for scan in report.scans}
-    return [ids[label] for label in scanned if label in ids]
+def index_roots(settings: Settings, roots: Sequence[Root], pass_names: Sequence[str],
+                force: frozenset[str] = frozenset(), *, accept_empty: bool = False, export: bool = True,
+                show_bar: bool | None = None, log: Callable[[str], None] = print, db: Any = None) -> RunState:
+    """Scan, passes, analysis and export of `roots`, without publishing (`gallery index`)."""
+    plan = RunPlan(roots=tuple(roots), pass_names=tuple(pass_names), force=force, accept_empty=accept_empty,
+                   export=export)
+    return run_index(settings, plan, db=db, show_bar=show_bar, log=log)
 
 
-def _run_in_chunks(db: Any, runner: PassRunner, pass_names: Sequence[str], scope: Scope,
-                   force: frozenset[str], checkpoint: Callable[[Any], None], size: int) -> RunReport:
-    """All passes over one chunk of photos at a time, oldest ids first; checkpoint between chunks."""
-    from gallery_builder.db.pass_queries import photos_pending
-    from gallery_builder.passes import in_dependency_order
+class _Run:
+    """The stages of one run, sharing the database, the progress file and the state."""
 
-    wanted: set[int] = set()
-    for the_pass in in_dependency_order(list(pass_names)):
-        wanted.update(photos_pending(db, the_pass.name, the_pass.version, (), scope, the_pass.name in force))
-    ids = sorted(wanted)
-    chunks = [ids[start:start + size] for start in range(0, len(ids), size)] or [[]]
-    total = RunReport()
-    for number, chunk in enumerate(chunks, start=1):
-        part = runner.run(list(pass_names), Scope(photo_ids=tuple(chunk)) if chunk else scope, force)
-        total = _merged(total, part)
-        if number < len(chunks):
-            checkpoint(db)
-    return total
+    def __init__(self, settings: Settings, plan: RunPlan, db: Any, progress: Progress,
+                 log: Callable[[str], None], notify: Callable[[str], None]) -> None:
+        self.settings, self.plan, self.db, self.progress, self.log = settings, plan, db, progress, log
+        self.notify = notify
+        self.context = run_context(settings)
+        self.state = RunState()
 
+    def scan(self) -> None:
+        from gallery_builder.db.photos import root_ids_by_label
 
-def _merged(total: RunReport, part: RunReport) -> RunReport:
-    by_name = {report.name: report for report in total.passes}
-    for report in part.passes:
-        kept = by_name.get(report.name)
-        if kept is None:
-            total.passes.append(report)
-            by_name[report.name] = report
+        self.state.stage = "scan"
+        for root in self.plan.roots:
+            self.progress.start("scan", 0, f"scan {root.label}")
+            scanner = Scanner(self.db, root, self.settings.ignore, accept_empty=self.plan.accept_empty,
+                              progress=_ScanProgress(self.progress, root.label),
+                              hold=self.plan.hold.get(root.label, frozenset()))
+            try:
+                report = scanner.scan()
+            except RootUnavailable as error:
+                self.state.refused.append(str(error))
+                self.log(f"refused: {error}")
+                continue
+            self.state.scans.append(report)
+            self.log(report.summary())
+        ids = root_ids_by_label(self.db)
+        self.state.root_ids = [ids[report.root] for report in self.state.scans if report.root in ids]
+
+    def run_passes(self) -> None:
+        self.state.stage = "passes"
+        if not self.state.root_ids:
+            return
+        runner = PassRunner(self.db, self.context, workers=self.settings.worker_count(),
+                            batch_size=self.settings.batch_size, progress=self.progress, log=self.log)
+        scope = Scope(root_ids=tuple(self.state.root_ids))
+        if self.plan.publish_every > 0 and self.plan.publish is not None:
+            self.state.passes = self._run_in_chunks(runner, scope)
         else:
-            kept.done, kept.errors = kept.done + report.done, kept.errors + report.errors
-            kept.seconds += report.seconds
-            kept.skipped_reason = kept.skipped_reason or report.skipped_reason
-    return total
+            self.state.passes = runner.run(list(self.plan.pass_names), scope, self.plan.force)
+        self.log(self.state.passes.summary())
+
+    def _run_in_chunks(self, runner: PassRunner, scope: Scope) -> RunReport:
+        """All passes over one chunk of photos at a time, oldest ids first; export and publish between
+        chunks. The chunks hold every photo that some pass of the run says is pending for it."""
+        from gallery_builder.passes import in_dependency_order
+
+        wanted: set[int] = set()
+        for the_pass in in_dependency_order(list(self.plan.pass_names)):
+            if the_pass.check_ready(self.context) is None:
+                wanted.update(the_pass.pending(self.db, scope, self.context, the_pass.name in self.plan.force))
+        ids = sorted(wanted)
+        size = self.plan.publish_every
+        chunks = [ids[start:start + size] for start in range(0, len(ids), size)] or [[]]
+        total = RunReport()
+        for number, chunk in enumerate(chunks, start=1):
+            part = runner.run(list(self.plan.pass_names), Scope(photo_ids=tuple(chunk)) if chunk else scope,
+                              self.plan.force)
+            total.merge(part)
+            if number < len(chunks):
+                self.export()
+                self.publish(forced=True)
+                self.notify(f"published what is indexed so far (site: {self.state.published}); indexing goes on")
+        return total
+
+    def analyse(self) -> None:
+        from gallery_builder.analysis import ANALYSES
+
+        self.state.stage = "analysis"
+        if not self.state.root_ids:
+            return
+        scope = Scope(root_ids=tuple(self.state.root_ids))
+        for analysis in ANALYSES:
+            line = analysis.run(self.db, scope, self.context)
+            self.state.analyses.append(f"{analysis.name}: {line}")
+            self.log(f"{analysis.name}: {line}")
+
+    def export(self) -> None:
+        if not self.plan.export:
+            return
+        self.state.stage = "export"
+        self.state.exported = export_now(self.db, self.settings, self.progress)
+
+    def publish(self, forced: bool = False) -> None:
+        if self.plan.publish is None:
+            return
+        if not (forced or self.plan.publish_always or self.state.changed_anything()):
+            return
+        self.state.stage = "publish"
+        self.progress.start("build", 0, "publish the site")
+        self.state.published = self.plan.publish()
 
 
 class _ScanProgress:
@@ -138,6 +214,7 @@ class _ScanProgress:
 
 
 def export_now(db: Any, settings: Settings, progress: Progress | None = None) -> dict[str, int]:
+    """The export stage on its own (also used to publish an empty site before a first scan)."""
     from gallery_builder.export.parquet import export_all
 
     if progress:

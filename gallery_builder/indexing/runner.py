@@ -37,6 +37,19 @@ class PassReport:
 class RunReport:
     passes: list[PassReport] = field(default_factory=list)
 
+    def merge(self, part: "RunReport") -> None:
+        """Add another run's counts (watch mode runs the passes chunk by chunk)."""
+        by_name = {report.name: report for report in self.passes}
+        for report in part.passes:
+            kept = by_name.get(report.name)
+            if kept is None:
+                self.passes.append(report)
+                by_name[report.name] = report
+            else:
+                kept.done, kept.errors = kept.done + report.done, kept.errors + report.errors
+                kept.seconds += report.seconds
+                kept.skipped_reason = kept.skipped_reason or report.skipped_reason
+
     def summary(self) -> str:
         parts = []
         for report in self.passes:
@@ -95,14 +108,15 @@ class PassRunner:
 
     def _start_warm_ups(self, passes: list[Pass], scope: Scope) -> None:
         """Let later passes load their tables/models while earlier ones keep the workers busy
-        (only when some photo in scope lacks them: a run with nothing to do loads nothing)."""
-        from gallery_builder.db.pass_queries import photos_pending
-
+        (only when some photo in scope needs them, or will once their required passes have run:
+        a run with nothing to do loads nothing). Each pass answers for itself through `pending`."""
+        by_name = {the_pass.name: the_pass for the_pass in passes}
         for the_pass in passes[1:]:
             warm_up = getattr(the_pass, "warm_up", None)
             if warm_up is None or the_pass.check_ready(self.context) is not None:
                 continue
-            if photos_pending(self.db, the_pass.name, the_pass.version, (), scope):
+            askers = [the_pass] + [by_name[name] for name in the_pass.requires if name in by_name]
+            if any(asker.pending(self.db, scope, self.context) for asker in askers):
                 threading.Thread(target=self._quietly, args=(warm_up,), daemon=True,
                                  name=f"warm-up-{the_pass.name}").start()
 

@@ -1,6 +1,7 @@
-"""ONNX Runtime sessions for CLIP's two towers: images -> embeddings, texts -> embeddings.
+"""ONNX Runtime sessions shared by CLIP's two towers (`clip_image`, `clip_text`): session options,
+one batched tower, normalisation and a per-process cache of encoders.
 
-Both return L2-normalised float32 rows, so a dot product is the cosine similarity. Models with a
+Both towers return L2-normalised float32 rows, so a dot product is the cosine similarity. Models with a
 fixed batch of 1 (Immich exports them so) are run one item at a time; others in chunks. The text
 input's integer type is read from the model (open_clip exports int64, Immich int32).
 onnxruntime and numpy are imported on first use only.
@@ -10,11 +11,9 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable
 
 from gallery_builder.ml.clip_bundle import ClipBundle
-
-IMAGE_CHUNK = 16
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ def normalise_rows(matrix: Any) -> Any:
     return matrix / np.maximum(norms, 1e-12)
 
 
-class _Tower:
+class Tower:
     """One ONNX model with a single batched input and an `embedding` output."""
 
     def __init__(self, model_path: str, preferred_input: str, settings: OrtSettings) -> None:
@@ -91,57 +90,17 @@ class _Tower:
         return normalise_rows(np.concatenate(parts, axis=0))
 
 
-class ClipImageEncoder:
-    """The visual tower with the bundle's preprocessing."""
-
-    def __init__(self, bundle: ClipBundle, settings: OrtSettings | None = None) -> None:
-        from gallery_builder.ml.clip_preprocess import Preprocess
-
-        self.bundle = bundle
-        self.settings = settings or OrtSettings(default_threads())
-        self.preprocess = Preprocess.from_config(bundle.preprocess_config())
-        self.tower = _Tower(str(bundle.file("visual/model.onnx")), "image", self.settings)
-
-    def encode_arrays(self, arrays: Sequence[Any]) -> Any:
-        """Preprocessed [3, H, W] arrays -> normalised embeddings [N, D]."""
-        import numpy as np
-
-        return self.tower.run(np.stack(list(arrays)).astype(np.float32, copy=False), IMAGE_CHUNK)
-
-    def encode_files(self, paths: Sequence[str]) -> Any:
-        from gallery_builder.ml.clip_preprocess import load_model_input
-
-        return self.encode_arrays([load_model_input(path, self.preprocess) for path in paths])
-
-
-class ClipTextEncoder:
-    """The textual tower with the bundle's tokenizer."""
-
-    def __init__(self, bundle: ClipBundle, settings: OrtSettings | None = None) -> None:
-        from gallery_builder.ml.clip_tokenizer import ClipTokenizer
-
-        self.bundle = bundle
-        self.settings = settings or OrtSettings(default_threads())
-        self.tokenizer = ClipTokenizer.from_bundle(bundle)
-        self.tower = _Tower(str(bundle.file("textual/model.onnx")), "text", self.settings)
-        self.dtype = "int32" if self.tower.model_input.type == "tensor(int32)" else "int64"
-
-    def encode(self, texts: Sequence[str]) -> Any:
-        tokens = self.tokenizer.encode(texts).astype(self.dtype, copy=False)
-        return self.tower.run(tokens, 64)
-
-
 _CACHE: dict[tuple[str, str, str], Any] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def cached_encoder(bundle: ClipBundle, part: str, settings: OrtSettings | None = None) -> Any:
-    """One encoder per (bundle file version, part, settings) per process: passes call it per batch."""
-    settings = settings or OrtSettings(default_threads())
+def cached(bundle: ClipBundle, part: str, settings: OrtSettings, make: Callable[[], Any]) -> Any:
+    """One encoder per (bundle file version, part, settings) per process: passes call it per batch.
+    An older version of the same bundle and part is dropped when its files change."""
     key = (bundle.fingerprint(part), part, settings.describe())  # type: ignore[arg-type]
     with _CACHE_LOCK:
         if key not in _CACHE:
             for old in [item for item in _CACHE if item[0].split(":")[0] == bundle.name and item[1] == part]:
                 del _CACHE[old]
-            _CACHE[key] = (ClipImageEncoder if part == "visual" else ClipTextEncoder)(bundle, settings)
+            _CACHE[key] = make()
         return _CACHE[key]

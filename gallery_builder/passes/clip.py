@@ -44,9 +44,10 @@ class ClipPass:
         return None
 
     def pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> list[int]:
-        from gallery_builder.db.vectors import photos_needing_clip
+        from gallery_builder.db.vectors import photos_needing_vectors
 
-        return photos_needing_clip(db, context.settings.clip_model, self.version, scope, force)
+        return photos_needing_vectors(db, context.settings.clip_model, self.name, self.version, self.requires,
+                                      scope, force)
 
     def inputs(self, db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:
         from gallery_builder.db.pass_queries import photo_inputs
@@ -65,10 +66,10 @@ class ClipPass:
 
     def run(self, batch: Sequence[PhotoInput], context: RunContext) -> list[PhotoResult]:
         from gallery_builder.ml.clip_bundle import find_bundle
-        from gallery_builder.ml.clip_onnx import cached_encoder
+        from gallery_builder.ml.clip_image import cached_image_encoder
         from gallery_builder.ml.clip_preprocess import load_model_input
 
-        encoder = cached_encoder(find_bundle(context.models_dir, context.settings.clip_model, parts=("visual",)), "visual")
+        encoder = cached_image_encoder(find_bundle(context.models_dir, context.settings.clip_model, parts=("visual",)))
         results: dict[int, PhotoResult] = {}
         arrays, ready = [], []
         for item in batch:

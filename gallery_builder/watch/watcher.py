@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from gallery_builder.config import Root, Settings
+from gallery_builder.indexing.run import RunPlan, run_index
+from gallery_builder.indexing.scan import display_path
 from gallery_builder.watch.events import Batch, ChangeHandler, ChangeScope, PendingChanges
 from gallery_builder.watch.roots import ObserverPool, OverflowAlarm, root_presence
 
@@ -106,17 +108,13 @@ class Watcher:
     def publish_empty_site(self) -> None:
         """A first install: publish the site before the first (long) indexing run, so its status
         page can show that run's progress instead of the browser showing nothing for hours."""
-        from gallery_builder.db.connection import connect
-        from gallery_builder.indexing.run import export_now
+        from gallery_builder.indexing.run import RunPlan, run_index
 
         try:
-            db = connect(self.settings.db_path)
-            try:
-                export_now(db, self.settings)
-            finally:
-                db.close()
-            built = self.rebuild(self.settings, ChangeScope(roots=(), full=True))
-            self.log(f"no site yet: published one before the first scan (site: {built})")
+            plan = RunPlan(roots=(), pass_names=(), publish_always=True,
+                           publish=lambda: self.rebuild(self.settings, ChangeScope(roots=(), full=True)))
+            state = run_index(self.settings, plan, show_bar=False, log=lambda line: None)
+            self.log(f"no site yet: published one before the first scan (site: {state.published})")
         except Exception as error:  # the first batch builds it anyway
             self.log(f"no site yet, and publishing one failed: {type(error).__name__}: {error}")
 
@@ -212,11 +210,10 @@ class Watcher:
         if not roots:
             return None
         self.set_status(state="indexing")
-        messages: list[str] = []
         try:
-            report = index_batch(self.settings, roots, self.pass_names, batch.excluded, messages.append,
-                                 checkpoint=self._checkpoint(batch))
-            built = self.rebuild(self.settings, batch.scope) if needs_rebuild(report, batch) else "unchanged"
+            report = run_index(self.settings, self.plan_for(batch, roots), show_bar=False,
+                               log=lambda line: None, notify=self.log)
+            built = report.published or "unchanged"
         except Exception as error:  # a locked database, a full disk: keep the previous site, retry later
             for root in roots:
                 self.pending.mark_full(root.label)
@@ -235,18 +232,15 @@ class Watcher:
                                                       "at": stamp(), "roots": list(batch.roots)})
         return outcome
 
-    def _checkpoint(self, batch: Batch) -> Callable[[Any], None]:
-        """Between chunks of a long batch (a first run over a large library): export and publish,
-        so photos appear on the site while the rest is still being indexed."""
-
-        def publish(db: Any) -> None:
-            from gallery_builder.indexing.run import export_now
-
-            export_now(db, self.settings)
-            built = self.rebuild(self.settings, batch.scope)
-            self.log(f"published what is indexed so far (site: {built}); indexing goes on")
-
-        return publish
+    def plan_for(self, batch: Batch, roots: Sequence[Root]) -> RunPlan:
+        """The batch as a run: scan its roots (paths still changing held back), the passes, export,
+        and publish when something changed (always after a full scan: the site may be missing);
+        a long batch publishes every `publish_every` photos on the way."""
+        hold = {label: frozenset(display_path(os.fsencode(path)) for path in paths)
+                for label, paths in batch.excluded.items()}
+        return RunPlan(roots=tuple(roots), pass_names=tuple(self.pass_names), hold=hold,
+                       publish=lambda: self.rebuild(self.settings, batch.scope), publish_always=batch.scope.full,
+                       publish_every=self.settings.publish_every)
 
     def set_status(self, **values: Any) -> None:
         with self._status_lock:
@@ -270,35 +264,6 @@ class Watcher:
     def _heartbeat(self, stop: threading.Event) -> None:
         while not stop.wait(self.options.heartbeat_every):
             self.write_status()
-
-
-def index_batch(settings: Settings, roots: Sequence[Root], pass_names: Sequence[str],
-                excluded: dict[str, tuple[str, ...]], log: Callable[[str], None],
-                checkpoint: Callable[[Any], None] | None = None) -> Any:
-    """Scan + passes for each root (paths still changing left out), then one Parquet export."""
-    from gallery_builder.db.connection import connect
-    from gallery_builder.indexing.run import export_now, index_roots
-    from gallery_builder.indexing.scan import display_path
-
-    db = connect(settings.db_path)
-    try:
-        hold = {label: frozenset(display_path(os.fsencode(path)) for path in paths) for label, paths in excluded.items()}
-        total = index_roots(settings, roots, pass_names, export=False, show_bar=False, log=log, db=db, hold=hold,
-                            checkpoint=checkpoint, checkpoint_every=settings.publish_every)
-        total.exported = export_now(db, settings)
-    finally:
-        db.close()
-    return total
-
-
-def needs_rebuild(report: Any, batch: Batch) -> bool:
-    """A full scan always rebuilds (the site may be missing); an event batch only when something changed."""
-    if batch.scope.full:
-        return True
-    changed = any(scan.counts[key] for scan in report.scans
-                  for key in ("new", "changed", "moved", "returned", "missing", "errors"))
-    worked = report.passes is not None and any(item.done or item.errors for item in report.passes.passes)
-    return changed or worked
 
 
 def describe_batch(number: int, batch: Batch, report: Any, built: Any, seconds: float) -> str:

@@ -1,0 +1,26 @@
+"""Analysis: pure functions over facts already in the database (times, hashes, vectors, faces) that
+propose stacks, duplicates, people and culling picks (DESIGN.md section 6).
+
+`ANALYSES` is the one registry the run's analysis stage reads, in order. Each analysis reads what
+it needs through `db/`, computes proposals without touching a person's decisions, and stores them
+in one short transaction. Stacks, duplicates and faces register here as they land; until then the
+stage reports that it has nothing to do.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar, Protocol
+
+from gallery_builder.core.records import RunContext, Scope
+
+
+class Analysis(Protocol):
+    """One library-wide analysis step, run after the passes over the photos of a run's scope."""
+
+    name: ClassVar[str]
+
+    def run(self, db: Any, scope: Scope, context: RunContext) -> str:
+        """Recompute what `scope` affects; return one line for the log (what changed)."""
+        ...
+
+
+ANALYSES: tuple[Analysis, ...] = ()

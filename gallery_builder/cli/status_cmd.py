@@ -1,0 +1,75 @@
+"""`gallery status` and `gallery errors`: what is indexed, what is pending, what failed and why."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from gallery_builder.cli.options import home_option, open_index
+
+
+@click.command("status")
+@home_option
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def status_command(home: str, as_json: bool) -> None:
+    """Show what is indexed: photos per root and status, pass coverage, errors by code, skips.
+
+    \b
+    Example:
+      gallery status --home ./gallery-data
+    """
+    from gallery_builder.db.export_queries import coverage_rows
+    from gallery_builder.db.pass_queries import errors_by_code
+    from gallery_builder.db.photos import status_counts
+
+    settings, db = open_index(home)
+    data = status_counts(db)
+    data["passes"] = coverage_rows(db)
+    data["errors"] = errors_by_code(db)
+    if as_json:
+        click.echo(json.dumps(data, indent=1))
+        return
+    click.echo(f"home: {settings.home}")
+    for root in data["roots"]:
+        click.echo(f"root {root['label']}: {root['present'] or 0} present, {root['missing'] or 0} missing"
+                   f" ({root['path']}; last scan {root['last_scan_at'] or 'never'})")
+    click.echo("photos: " + ", ".join(f"{count} {status}" for status, count in sorted(data["by_status"].items()))
+               + " | " + ", ".join(f"{count} {kind}" for kind, count in sorted(data["by_kind"].items())))
+    click.echo("passes:")
+    from gallery_builder.passes import default_pass_names
+
+    defaults = default_pass_names(settings.default_passes)
+    for row in data["passes"]:
+        extra = "" if row["pass"] in defaults else f"  (not a default pass: gallery index --{row['pass']})"
+        click.echo(f"  {row['pass']:<10} {row['ok']:>7} ok {row['errors']:>6} errors {row['pending']:>7} pending{extra}")
+    if data["errors"]:
+        click.echo("errors by code:")
+        for row in data["errors"]:
+            click.echo(f"  {row['pass']:<10} {row['error_code'] or '?':<12} {row['count']}")
+    if data["skipped"]:
+        click.echo("skipped on purpose: " + ", ".join(f"{count} {reason}" for reason, count in data["skipped"].items()))
+
+
+@click.command("errors")
+@home_option
+@click.option("--code", help="Only this error code (corrupt, truncated, empty, unsupported, too_large, unreadable, ...).")
+@click.option("--limit", type=int, default=None, help="Show at most this many.")
+def errors_command(home: str, code: str | None, limit: int | None) -> None:
+    """List every file that failed, with the step, error code and reason.
+
+    \b
+    Example:
+      gallery errors --home ./gallery-data --code corrupt
+    """
+    from gallery_builder.db.pass_queries import error_records
+
+    _, db = open_index(home)
+    rows = error_records(db, limit=limit, code=code)
+    for row in rows:
+        click.echo(f"{row['root']}/{row['path']}\t{row['pass']}\t{row['error_code']}\t{row['error']}")
+    click.echo(f"{len(rows)} error(s)", err=True)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(status_command)
+    group.add_command(errors_command)
