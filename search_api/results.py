@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from gallery_builder.core.color_names import names_of
+from gallery_builder.core.thumb_layout import SLOT_BY_WIDTH
+from gallery_builder.core.urls import original_url, photo_url, thumb_url
+from gallery_builder.core.wording import camera_label
 from gallery_builder.db.search_queries import PhotoFilter
-from gallery_builder.site.urls import photo_url
-from gallery_builder.core.thumb_layout import SLOT_BY_WIDTH, thumb_relpath
 from search_api.params import Filters
 from search_api.query_parser import FILLER, ParsedQuery
 
@@ -54,12 +54,12 @@ def _thumb_urls(card: dict[str, Any]) -> dict[str, str]:
     key = card.get("thumb_key")
     if not key:
         return {}
-    return {str(width): "/thumbs/" + thumb_relpath(key, width) for width in card["widths"] if width in SLOT_BY_WIDTH}
+    return {str(width): "/" + thumb_url(key, width) for width in card["widths"] if width in SLOT_BY_WIDTH}
 
 
 def result_card(card: dict[str, Any], score: float | None) -> dict[str, Any]:
     thumbs = _thumb_urls(card)
-    camera = " ".join(part for part in (card.get("camera_make"), card.get("camera_model")) if part) or None
+    camera = camera_label(card.get("camera_make"), card.get("camera_model")) or None
     return {
         "id": card["id"], "root": card["root"], "path": card["path"], "name": card["name"],
         "folder": card["folder"], "kind": card["kind"], "taken_at": card.get("taken_at"),
@@ -68,5 +68,5 @@ def result_card(card: dict[str, Any], score: float | None) -> dict[str, Any]:
         "score": None if score is None else round(float(score), 5),
         "thumb": thumbs[min(thumbs, key=int)] if thumbs else None, "thumbs": thumbs,
         "url": "/" + photo_url(card["id"]),
-        "original": f"/originals/{quote(card['root'], safe='')}/{quote(card['path'])}",
+        "original": "/" + original_url(card["root"], card["path_bytes"]),
     }

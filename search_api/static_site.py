@@ -86,7 +86,7 @@ def _photo_short_links() -> list[Route]:
     """`/photos/<id>/` -> the permalink file, as the nginx config does (deep links from the API)."""
     from starlette.responses import RedirectResponse
 
-    from gallery_builder.site.urls import photo_url
+    from gallery_builder.core.urls import photo_url
 
     async def short(request: Request) -> Response:
         return RedirectResponse("/" + photo_url(request.path_params["photo_id"]), status_code=302)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from gallery_builder.site.urls import photo_url
+from gallery_builder.core.urls import photo_url
 
 REPO = Path(__file__).resolve().parents[1]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from gallery_builder.site.urls import photo_url
+from gallery_builder.core.urls import photo_url
 from tests.conftest import REPO, run_gallery
 from tests.site_servers import Nginx
 

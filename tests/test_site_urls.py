@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from gallery_builder.core.urls import original_url, photo_url
 from gallery_builder.site.page_models import eager_page
-from gallery_builder.site.urls import (BuilderBug, allocate_segments, check_unique_urls, original_url, photo_url,
-                                       relative_prefix, segment)
+from gallery_builder.site.urls import BuilderBug, allocate_segments, check_unique_urls, relative_prefix, segment
 
 
 def test_safe_lower_case_names_are_kept_as_they_are():

@@ -153,8 +153,8 @@ def photo_cards(db: Any, photo_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     for start in range(0, len(photo_ids), CHUNK):
         chunk = list(photo_ids[start:start + CHUNK])
         rows = db.execute(
-            "SELECT p.id, r.label AS root, p.path, p.name, p.folder, p.kind, e.taken_at, e.width, e.height,"
-            " e.camera_make, e.camera_model, pl.place, pl.country, t.thumb_key, t.widths, c.colors"
+            "SELECT p.id, r.label AS root, p.path, p.path_bytes, p.name, p.folder, p.kind, e.taken_at, e.width,"
+            " e.height, e.camera_make, e.camera_model, pl.place, pl.country, t.thumb_key, t.widths, c.colors"
             " FROM photos p JOIN roots r ON r.id = p.root_id LEFT JOIN exif e ON e.photo_id = p.id"
             " LEFT JOIN places pl ON pl.photo_id = p.id LEFT JOIN thumbnails t ON t.photo_id = p.id"
             " LEFT JOIN colors c ON c.photo_id = p.id"

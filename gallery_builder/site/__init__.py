@@ -1,4 +1,5 @@
 """The static site: page models, URL allocation, rendering, fingerprints and atomic publishing.
 
-Kept empty of imports: the search sidecar imports `gallery_builder.site.urls` (stdlib only).
+Kept empty of imports. The search sidecar never imports this package: URL rules and the wording of
+facts that both show live in `gallery_builder.core`.
 """

@@ -1,11 +1,9 @@
-"""Human-readable labels for page models: dates, exposure, camera, sizes.
-
-Pure functions of their inputs (no locale, no clock), so a page renders the same on every build.
+"""Human-readable labels for page models: dates, sizes, durations. Pure functions (no locale, no
+clock); a photo's camera and exposure are worded in core.wording, shared with the search sidecar.
 """
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -40,32 +38,6 @@ def time_label(taken_at: str | None, tz_offset: str | None = None) -> str:
     if not taken_at or len(taken_at) < 19:
         return ""
     return taken_at[11:19] + (f" (UTC{tz_offset})" if tz_offset else "")
-
-
-@lru_cache(maxsize=4096)
-def camera_label(make: str | None, model: str | None) -> str:
-    """Make and model without the make repeated ("Canon Canon EOS 40D" -> "Canon EOS 40D")."""
-    make, model = (make or "").strip(), (model or "").strip()
-    if model.lower().startswith(make.lower()):
-        return model
-    return f"{make} {model}".strip()
-
-
-def exposure_label(exposure_time: float | None, aperture: float | None, focal_length: float | None,
-                   iso: int | None) -> str:
-    parts = []
-    if exposure_time:
-        if exposure_time < 1:
-            parts.append(f"1/{round(1 / exposure_time)} s")
-        else:
-            parts.append(f"{exposure_time:g} s")
-    if aperture:
-        parts.append(f"f/{aperture:g}")
-    if focal_length:
-        parts.append(f"{focal_length:g} mm")
-    if iso:
-        parts.append(f"ISO {iso}")
-    return " · ".join(parts)
 
 
 def size_label(size: int) -> str:

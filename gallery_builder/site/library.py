@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gallery_builder.site.urls import original_url
+from gallery_builder.core.urls import original_url
 
 PHOTO_COLUMNS = (
     "id", "root", "path", "path_bytes", "folder", "name", "kind", "size", "taken_at", "tz_offset",

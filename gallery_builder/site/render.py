@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gallery_builder.core.urls import photo_url, thumb_url
 from gallery_builder.site.cards import FIRST_SCREEN
 from gallery_builder.site.fingerprint import canonical_json, digest, template_fingerprint, to_plain
 from gallery_builder.site.formatting import day_label
 from gallery_builder.site.page_models import DataFile, Page, Thumb
 from gallery_builder.site.pages import PAGE_KINDS
 from gallery_builder.site.resources import resource_dir
-from gallery_builder.site.urls import page_file, photo_url, relative_prefix, thumb_url
+from gallery_builder.site.urls import page_file, relative_prefix
 from gallery_builder.core.thumb_layout import SLOTS
 
 TEMPLATES_DIR = resource_dir("templates")
@@ -32,12 +33,12 @@ def thumb_src(thumb: Thumb | None, width: int = 400) -> str:
     for index, slot in enumerate(SLOTS):
         if thumb.slots & (1 << index) and slot.width <= width:
             chosen = slot
-    return thumb_url(thumb.key, chosen.width, chosen.ext)
+    return thumb_url(thumb.key, chosen.width)
 
 
 def card_thumb(row: tuple) -> str:
     """Grid thumbnail URL of a card row (see cards.CARD_FIELDS): the first (grid) slot, if written."""
-    return thumb_url(row[1], SLOTS[0].width, SLOTS[0].ext) if row[1] and row[7] & 1 else ""
+    return thumb_url(row[1], SLOTS[0].width) if row[1] and row[7] & 1 else ""
 
 
 def first_screen(rows: tuple, group: str) -> list[tuple[str, str, list]]:

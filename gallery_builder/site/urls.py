@@ -1,5 +1,5 @@
-"""Site URLs: one function per page kind's address, safe slugs, and the check that no two pages
-claim one URL. Light on purpose (stdlib only): the search sidecar imports `photo_url` from here.
+"""The builder's URLs: page addresses, safe slugs for untrusted names, and the check that no two
+pages claim one URL. Rules shared with the sidecar (photos, thumbnails, originals) are in core.urls.
 
 Every URL is site-relative without a leading slash ("" is the home page, "years/2023/" a year);
 pages turn them into relative links so the site also works from a `file://` copy.
@@ -10,27 +10,13 @@ import hashlib
 import re
 import unicodedata
 from typing import Iterable, Protocol
-from urllib.parse import quote
 
-PHOTO_BUCKET_SIZE = 1000
 _FAITHFUL = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 class BuilderBug(RuntimeError):
     """An internal inconsistency of the builder (for example two pages claiming one URL)."""
-
-
-def photo_bucket(photo_id: int) -> str:
-    """Photo pages live in buckets of 1000 ids so a rebuild can share unchanged buckets."""
-    return str(photo_id // PHOTO_BUCKET_SIZE)
-
-
-def photo_url(photo_id: int) -> str:
-    """The permalink of one photo, e.g. `photos/12/12345.html` (site-relative). A file, not a
-    folder with an index.html: 100,000 folders cost more to create than everything else of a
-    build on a NAS disk. nginx also answers the short form `/photos/<id>/` with a redirect."""
-    return f"photos/{photo_id // PHOTO_BUCKET_SIZE}/{photo_id}.html"
 
 
 def page_file(url: str) -> str:
@@ -40,15 +26,6 @@ def page_file(url: str) -> str:
 
 def year_url(year: str) -> str:
     return f"years/{year}/"
-
-
-def thumb_url(key: str, width: int, ext: str) -> str:
-    return f"thumbs/{key[:2]}/{key}-{width}.{ext}"
-
-
-def original_url(root_label: str, path_bytes: bytes) -> str:
-    """Where nginx (or `serve --with-site`) serves an original: exact bytes, percent-encoded."""
-    return f"originals/{quote(root_label, safe='')}/{quote(path_bytes, safe='/')}"
 
 
 def short_hash(text: str, length: int = 6) -> str:

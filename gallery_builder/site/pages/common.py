@@ -8,7 +8,7 @@ from gallery_builder.site.catalog import FolderNode
 from gallery_builder.site.formatting import MONTHS
 from gallery_builder.site.library import Photo
 from gallery_builder.site.page_models import DataFile, GridSection, Link, Thumb
-from gallery_builder.site.urls import photo_url
+from gallery_builder.core.urls import photo_url
 
 
 def thumb_of(photo: Photo | None) -> Thumb | None:

@@ -10,15 +10,16 @@ from functools import partial
 from typing import Iterable
 
 from gallery_builder.core.color_names import names_of
+from gallery_builder.core.urls import photo_bucket, photo_url, thumb_url
+from gallery_builder.core.wording import camera_label, exposure_label
 from gallery_builder.site.cards import display_size, is_original_viewable
 from gallery_builder.site.catalog import Catalog
-from gallery_builder.site.formatting import (camera_label, day_label, duration_label,
-                                             exposure_label, size_label, time_label)
+from gallery_builder.site.formatting import day_label, duration_label, size_label, time_label
 from gallery_builder.site.library import Library, Photo
 from gallery_builder.site.page_models import Link, Page, PhotoPage, Preview
 from gallery_builder.site.pages import PageKind
 from gallery_builder.site.pages.common import folder_display, photo_link
-from gallery_builder.site.urls import photo_bucket, photo_url, thumb_url, year_url
+from gallery_builder.site.urls import year_url
 from gallery_builder.core.thumb_layout import SLOT_BY_WIDTH, thumb_size
 
 HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -34,7 +35,7 @@ def preview_of(photo: Photo) -> Preview | None:
     for slot_width in photo.thumb_widths:
         slot = SLOT_BY_WIDTH.get(slot_width)
         if slot is not None:
-            sources.append((thumb_url(photo.thumb_key, slot.width, slot.ext), thumb_size(slot.width, width, height)[0]))
+            sources.append((thumb_url(photo.thumb_key, slot.width), thumb_size(slot.width, width, height)[0]))
     if not sources:
         return None
     large = [source for source in sources if source[1] >= 1000] or sources

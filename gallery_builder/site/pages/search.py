@@ -10,7 +10,8 @@ from typing import Iterable
 from gallery_builder.site.cards import CARD_FIELDS, grid_data
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.core.color_names import COLOR_NAMES, names_of
-from gallery_builder.site.formatting import MONTHS, camera_label
+from gallery_builder.core.wording import camera_label
+from gallery_builder.site.formatting import MONTHS
 from gallery_builder.site.library import Library, Photo
 from gallery_builder.site.page_models import DataFile, Page, SearchPage, eager_page
 from gallery_builder.site.pages import PageKind

@@ -1,0 +1,33 @@
+"""URL rules the builder's pages and the search sidecar both follow: photo permalinks and their
+buckets, thumbnail files, originals. Site-relative, without a leading slash (the sidecar adds one).
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from gallery_builder.core.thumb_layout import thumb_relpath
+
+PHOTO_BUCKET_SIZE = 1000
+
+
+def photo_bucket(photo_id: int) -> str:
+    """Photo pages live in buckets of 1000 ids so a rebuild can share unchanged buckets."""
+    return str(photo_id // PHOTO_BUCKET_SIZE)
+
+
+def photo_url(photo_id: int) -> str:
+    """The permalink of one photo, e.g. `photos/12/12345.html` (site-relative). A file, not a
+    folder with an index.html: 100,000 folders cost more to create than everything else of a
+    build on a NAS disk. nginx also answers the short form `/photos/<id>/` with a redirect."""
+    return f"photos/{photo_bucket(photo_id)}/{photo_id}.html"
+
+
+def thumb_url(key: str, width: int) -> str:
+    """One thumbnail file of the content-addressed store (its format comes from the slot table)."""
+    return "thumbs/" + thumb_relpath(key, width)
+
+
+def original_url(root_label: str, path_bytes: bytes) -> str:
+    """Where nginx (or `serve --with-site`) serves an original: its exact path bytes, percent-encoded.
+    Never the display path: a non-UTF-8 name is shown with `\\xNN` escapes but stored as bytes."""
+    return f"originals/{quote(root_label, safe='')}/{quote(bytes(path_bytes), safe='/')}"
