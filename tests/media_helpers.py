@@ -8,7 +8,8 @@ from typing import Any
 from gallery_builder.db.connection import connect, transaction
 from gallery_builder.db.pass_queries import record_pass_results
 from gallery_builder.db.photos import FileRecord, ensure_root, insert_file
-from gallery_builder.core.media_types import kind_by_content, kind_by_extension
+from gallery_builder.core.media_types import kind_by_extension
+from gallery_builder.media.sniff import kind_by_content
 from gallery_builder.passes import in_dependency_order
 from gallery_builder.core.records import PhotoResult, RunContext, Scope
 from gallery_builder.indexing.scan import hash_file

@@ -48,6 +48,7 @@ def test_shared_url_rules():
 def indexed(tmp_path_factory) -> tuple[Path, Path]:
     """The search library (plus a non-UTF-8 file) indexed for exif and thumbs, and exported."""
     from gallery_builder.db.connection import connect
+    from gallery_builder.config import load_settings
     from gallery_builder.export.parquet import export_all
     from tests.search_library import build_home
 
@@ -56,7 +57,7 @@ def indexed(tmp_path_factory) -> tuple[Path, Path]:
     home = build_home(base, passes=("exif", "thumbs"))
     db = connect(home / "gallery.db")
     try:
-        export_all(db, home / "parquet")
+        export_all(db, load_settings(home, environ={}))
     finally:
         db.close()
     return home, base / "library"

@@ -19,7 +19,7 @@ def export_command(home: str) -> None:
     from gallery_builder.export.parquet import export_all
 
     settings, db = open_index(home)
-    counts = export_all(db, settings.parquet_dir)
+    counts = export_all(db, settings)
     click.echo(", ".join(f"{name}: {count} rows" for name, count in counts.items()))
 
 

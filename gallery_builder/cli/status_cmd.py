@@ -18,13 +18,14 @@ def status_command(home: str, as_json: bool) -> None:
     Example:
       gallery status --home ./gallery-data
     """
-    from gallery_builder.db.export_queries import coverage_rows
+    from gallery_builder.core.records import RunContext
+    from gallery_builder.passes.coverage import pass_coverage
     from gallery_builder.db.pass_queries import errors_by_code
     from gallery_builder.db.photos import status_counts
 
     settings, db = open_index(home)
     data = status_counts(db)
-    data["passes"] = coverage_rows(db)
+    data["passes"] = pass_coverage(db, RunContext(settings))
     data["errors"] = errors_by_code(db)
     if as_json:
         click.echo(json.dumps(data, indent=1))

@@ -46,16 +46,6 @@ def kind_by_extension(name: str) -> Kind | None:
     return None
 
 
-def kind_by_content(head: bytes) -> Kind | None:
-    """Recognise a media file with no (or an unknown) extension from its first bytes (media.sniff)."""
-    from gallery_builder.media.sniff import sniff_bytes
-
-    return _KIND_BY_FAMILY.get(sniff_bytes(head).family)
-
-
-_KIND_BY_FAMILY: dict[str, Kind] = {"image": "photo", "raw": "raw", "video": "video"}
-
-
 def skip_reason_for_file(name: str) -> str | None:
     """Why a file is left out before looking at its content, or None."""
     lowered = name.lower()

@@ -1,0 +1,1 @@
+"""The database layer: connection, numbered migrations and queries by domain; it knows no pass or page."""

@@ -27,26 +27,20 @@ def root_rows(db: Any) -> list[dict[str, Any]]:
         " LEFT JOIN photos p ON p.root_id = r.id AND p.status != 'missing' GROUP BY r.id ORDER BY r.label")]
 
 
-def coverage_rows(db: Any, pass_names: list[str] | None = None) -> list[dict[str, Any]]:
-    """Per registered pass: ok / errors for the current content, pending and total present photos."""
-    from gallery_builder.passes import registry
+def present_photo_count(db: Any) -> int:
+    """Photos on disk with known content (what every pass could cover)."""
+    return db.execute("SELECT COUNT(*) FROM photos WHERE status != 'missing' AND content_hash IS NOT NULL"
+                      ).fetchone()[0]
 
-    total = db.execute("SELECT COUNT(*) FROM photos WHERE status != 'missing' AND content_hash IS NOT NULL"
-                       ).fetchone()[0]
-    rows = []
-    for name, the_pass in registry().items():
-        if pass_names is not None and name not in pass_names:
-            continue
-        counts = db.execute(
-            "SELECT SUM(r.status = 'ok') AS ok, SUM(r.status = 'error') AS errors, MAX(r.updated_at) AS last_run"
-            " FROM pass_runs r JOIN photos p ON p.id = r.photo_id WHERE r.pass = ? AND r.version = ?"
-            " AND p.status != 'missing' AND r.content_hash IS p.content_hash",
-            (name, the_pass.version)).fetchone()
-        ok, errors = int(counts["ok"] or 0), int(counts["errors"] or 0)
-        rows.append({"pass": name, "version": the_pass.version, "description": the_pass.description,
-                     "ok": ok, "errors": errors, "pending": max(total - ok - errors, 0), "total": total,
-                     "last_run": counts["last_run"]})
-    return rows
+
+def pass_outcomes(db: Any, pass_name: str, version: int) -> tuple[int, int, str | None]:
+    """(ok, errors, last run) of one pass version over present photos' current content."""
+    counts = db.execute(
+        "SELECT SUM(r.status = 'ok') AS ok, SUM(r.status = 'error') AS errors, MAX(r.updated_at) AS last_run"
+        " FROM pass_runs r JOIN photos p ON p.id = r.photo_id WHERE r.pass = ? AND r.version = ?"
+        " AND p.status != 'missing' AND r.content_hash IS p.content_hash",
+        (pass_name, version)).fetchone()
+    return int(counts["ok"] or 0), int(counts["errors"] or 0), counts["last_run"]
 
 
 def error_rows(db: Any) -> list[dict[str, Any]]:

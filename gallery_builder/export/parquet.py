@@ -9,8 +9,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from gallery_builder.config import Settings
+from gallery_builder.core.records import RunContext
 from gallery_builder.db import export_queries
-from gallery_builder.indexing.progress import write_json_atomic
+from gallery_builder.core.files import temp_path_for, write_json_atomic
 
 SCHEMA_VERSION = 1
 
@@ -52,13 +54,20 @@ def write_table(rows: list[dict[str, Any]], path: Path, schema: Any = None) -> N
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pylist(rows, schema=schema) if schema is not None or rows else pa.table({})
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, temp, compression="zstd")
-    os.replace(temp, path)
+    temp = temp_path_for(path)
+    try:
+        pq.write_table(table, temp, compression="zstd")
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
-def export_all(db: Any, parquet_dir: Path, pass_names: list[str] | None = None) -> dict[str, int]:
-    """Write every Parquet file; returns row counts by file name."""
+def export_all(db: Any, settings: Settings) -> dict[str, int]:
+    """Write every Parquet file into <home>/parquet/; returns row counts by file name."""
+    from gallery_builder.passes.coverage import pass_coverage
+
+    parquet_dir = settings.parquet_dir
     import pyarrow as pa
 
     parquet_dir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +78,7 @@ def export_all(db: Any, parquet_dir: Path, pass_names: list[str] | None = None) 
     others = {
         "roots.parquet": (export_queries.root_rows(db), pa.schema([
             ("label", pa.string()), ("photo_count", pa.int64()), ("last_scan_at", pa.string())])),
-        "pass_coverage.parquet": (export_queries.coverage_rows(db, pass_names), pa.schema([
+        "pass_coverage.parquet": (pass_coverage(db, RunContext(settings)), pa.schema([
             ("pass", pa.string()), ("version", pa.int64()), ("description", pa.string()), ("ok", pa.int64()),
             ("errors", pa.int64()), ("pending", pa.int64()), ("total", pa.int64()), ("last_run", pa.string())])),
         "errors.parquet": (export_queries.error_rows(db), pa.schema([

@@ -15,7 +15,6 @@
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -23,18 +22,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from gallery_builder.core.files import write_json_atomic
+
 WRITE_INTERVAL_S = 0.5
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(temp, path)
 
 
 class Progress:

@@ -219,7 +219,7 @@ def export_now(db: Any, settings: Settings, progress: Progress | None = None) ->
 
     if progress:
         progress.start("export", 1)
-    counts = export_all(db, settings.parquet_dir)
+    counts = export_all(db, settings)
     if progress:
         progress.advance(1)
     return counts

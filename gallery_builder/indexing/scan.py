@@ -22,7 +22,7 @@ from gallery_builder.config import Root
 from gallery_builder.db import photos as photo_db
 from gallery_builder.db.connection import transaction
 from gallery_builder.db.pass_queries import now_iso
-from gallery_builder.media.sniff import HEAD_BYTES
+from gallery_builder.media.sniff import HEAD_BYTES, kind_by_content
 
 HASH_CHUNK = 1 << 20
 COMMIT_EVERY = 500
@@ -163,7 +163,7 @@ class Walker:
     def _sniff(path: bytes) -> str | None:
         try:
             with open(path, "rb") as handle:
-                return media_types.kind_by_content(handle.read(HEAD_BYTES))
+                return kind_by_content(handle.read(HEAD_BYTES))
         except OSError:
             return None
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from gallery_builder.core.media_types import Kind
+
 Family = Literal["image", "raw", "video", "unsupported"]
 HEAD_BYTES = 64
 
@@ -128,3 +130,11 @@ def describe_unsupported(sniffed: Sniffed) -> str:
     if sniffed.format == "JPEG XL":
         return "JPEG XL is not supported by this build of Pillow"
     return "not an image: the content matches no known image, RAW or video format"
+
+
+_KIND_BY_FAMILY: dict[str, Kind] = {"image": "photo", "raw": "raw", "video": "video"}
+
+
+def kind_by_content(head: bytes) -> Kind | None:
+    """Recognise a media file with no (or an unknown) extension from its first bytes."""
+    return _KIND_BY_FAMILY.get(sniff_bytes(head).family)

@@ -253,7 +253,7 @@ class Watcher:
                                        "reason": state.reason} for label, state in self.states.items()})
 
     def write_status(self) -> None:
-        from gallery_builder.indexing.progress import write_json_atomic
+        from gallery_builder.core.files import write_json_atomic
 
         with self._write_lock:
             with self._status_lock:
