@@ -5,7 +5,7 @@ Kept apart from the phrase rules (query_dates) so each stays readable; nothing h
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Callable, Literal
 
@@ -38,6 +38,43 @@ class DateRange:
 
     start: date
     end: date
+
+
+@dataclass(frozen=True)
+class DatePoint:
+    """One end of a span: a year, a month or a day; `year` is None until shared ("may" in "may to july 2019")."""
+
+    year: int | None
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def is_bare_day(self) -> bool:
+        """A day without a month ("1" in "1 to 5 may")."""
+        return self.month is None and self.day is not None
+
+    def with_year(self, year: int) -> "DatePoint":
+        return replace(self, year=year)
+
+    def period(self) -> DateRange:
+        """The days it names; raises ValueError for a day its year lacks (29 February 2019)."""
+        if self.year is None or self.is_bare_day:
+            raise ValueError("a date point without a year, or a day without a month, names no days")
+        if self.month is None:
+            return year_range(self.year)
+        if self.day is None:
+            return month_range(self.year, self.month)
+        day = date(self.year, self.month, self.day)
+        return DateRange(day, day)
+
+    def first_of_year(self) -> tuple[int, int]:
+        """(month, day) where it starts in any year."""
+        return (self.month or 1, self.day or 1)
+
+    def last_of_year(self) -> tuple[int, int]:
+        """(month, day) where it ends in any year (29 February for February)."""
+        month = self.month or 12
+        return (month, self.day or calendar.monthrange(2000, month)[1])
 
 
 @dataclass(frozen=True)

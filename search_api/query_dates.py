@@ -1,10 +1,10 @@
-"""Dates in plain words -> date ranges: "last summer", "May 2023", "2019-2021", "christmas 2022".
+"""Dates in plain words -> date ranges: "last summer", "May 2023", "may to july 2019", "christmas 2022".
 
 `extract_dates(text, today, hemisphere)` finds every date phrase, removes it from the text and
-returns what it means. Absolute ranges are unioned ("2019 and 2021"); windows that recur every
-year ("christmas", "in may", "summer") are unioned too and then intersected with the ranges
-("summer in 2021"). `today` and the hemisphere are injected, so tests and users agree on what
-"last summer" means. docs/search.md lists every phrasing.
+returns what it means. Spans (date_spans) are read first, then single dates. Absolute ranges are
+unioned ("2019 and 2021"); windows that recur every year ("christmas", "in may", "summer") are
+unioned too and then intersected with the ranges ("summer in 2021"). `today` and the hemisphere
+are injected, so tests and users agree on what "last summer" means. docs/search.md lists every phrasing.
 """
 from __future__ import annotations
 
@@ -17,25 +17,20 @@ from search_api.calendar_words import (
     AMBIGUOUS_MONTHS, FIRST_YEAR, HOLIDAYS, MONTH_ABBREVIATIONS, MONTHS, SEASONS, AnnualWindow, DateContext,
     DateFilter, DateRange, Hemisphere, count_of, easter_range, month_number, month_range, season_range, shift_back,
     unit_period, week_start, year_range)
+from search_api.date_spans import MONTH_PATTERN, SPAN_RULES, read_numeric_day
 
-__all__ = ["AnnualWindow", "DateFilter", "DateRange", "FIRST_YEAR", "Hemisphere", "MONTHS", "MONTH_ABBREVIATIONS",
-           "extract_dates"]
+__all__ = ["AnnualWindow", "DateFilter", "DateRange", "DateReader", "FIRST_YEAR", "Hemisphere", "MONTHS",
+           "MONTH_ABBREVIATIONS", "extract_dates"]
 
-_MONTH_RE = "|".join(sorted(list(MONTHS) + list(MONTH_ABBREVIATIONS), key=len, reverse=True))
+_MONTH_RE = MONTH_PATTERN
 _FULL_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _SEASON_RE = "spring|summer|autumn|fall|winter"
 _HOLIDAY_RE = "|".join(re.escape(name).replace("'", "['’]?") for name in sorted(HOLIDAYS, key=len, reverse=True))
 _HOLIDAY_ANY = "|".join([_HOLIDAY_RE, "easter"])
-_YEAR = r"(1[89]\d\d|20\d\d)"
 _COUNT = r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?(?!\d)"
-
-
-def _year_span(match: re.Match[str], ctx: DateContext) -> bool:
-    first, last = ctx.valid_year(match["a"]), ctx.valid_year(match["b"])
-    if not first or not last:
-        return False
-    return ctx.add(year_range(*sorted((first, last))))
+_MARK = "\ue003"  # where a date phrase was, until the connectors between two of them are dropped
+_BETWEEN_MARKS = re.compile(rf"{_MARK}(?:\s*(?:,|&|\band\b|\bor\b)\s*{_MARK})+", re.IGNORECASE)
 
 
 def _day(ctx: DateContext, year: int | None, month: int, day: int) -> bool:
@@ -54,17 +49,8 @@ def _iso_day(match: re.Match[str], ctx: DateContext) -> bool:
 
 
 def _numeric_day(match: re.Match[str], ctx: DateContext) -> bool:
-    first, second, raw_year = int(match["a"]), int(match["b"]), match["y"]
-    year = int(raw_year) if len(raw_year) == 4 else 2000 + int(raw_year)
-    if len(raw_year) == 2 and year > ctx.today.year:
-        year -= 100
-    if not ctx.valid_year(str(year)):
-        return False
-    day, month = (first, second) if second <= 12 else (second, first)
-    if first <= 12 and second <= 12 and first != second:
-        ctx.found.notes.append(f"read {match.group(0).strip()} as day/month/year ({day} "
-                               f"{calendar.month_name[month]} {year}); write {year}-{month:02d}-{day:02d} to be exact")
-    return _day(ctx, year, month, day)
+    point = read_numeric_day(match, ctx)
+    return point is not None and ctx.add(point.period())
 
 
 def _iso_month(match: re.Match[str], ctx: DateContext) -> bool:
@@ -144,26 +130,11 @@ def _relative_season(match: re.Match[str], ctx: DateContext) -> bool:
 
 def _season(match: re.Match[str], ctx: DateContext) -> bool:
     word = match["s"].lower()
-    has_context = match.group(0).strip().lower() != word or match.string.strip().lower() == word
+    has_context = match.group(0).strip().lower() != word or _is_whole_query(match, word)
     if word == "fall" and not has_context:  # "fall" alone is also a verb: needs "in", a year or "last"
         return False
     first, last = SEASONS[ctx.hemisphere][word]
     return ctx.add_annual((first, 1), (last, calendar.monthrange(2000, last)[1]))
-
-
-def _since(match: re.Match[str], ctx: DateContext) -> bool:
-    year = ctx.valid_year(match["y"])
-    if not year:
-        return False
-    period = month_range(year, month_number(match["month"])) if match["month"] else year_range(year)
-    word = match["word"].lower()
-    if word == "since":
-        return ctx.add(DateRange(period.start, max(ctx.today, period.start)))
-    if word == "after":
-        return ctx.add(DateRange(period.end + timedelta(days=1), max(ctx.today, period.end + timedelta(days=1))))
-    if word == "before":
-        return ctx.add(DateRange(date(FIRST_YEAR, 1, 1), period.start - timedelta(days=1)))
-    return ctx.add(DateRange(date(FIRST_YEAR, 1, 1), period.end))  # until / till / up to
 
 
 def _ago(match: re.Match[str], ctx: DateContext) -> bool:
@@ -232,10 +203,14 @@ def _any_year_month(match: re.Match[str], ctx: DateContext) -> bool:
 
 def _bare_month(match: re.Match[str], ctx: DateContext) -> bool:
     word = match["month"].lower()
-    whole_query = match.string.strip().lower() == word
-    if word not in MONTHS or (word in AMBIGUOUS_MONTHS and not whole_query):
+    if word not in MONTHS or (word in AMBIGUOUS_MONTHS and not _is_whole_query(match, word)):
         return False
     return _any_year_month(match, ctx)
+
+
+def _is_whole_query(match: re.Match[str], word: str) -> bool:
+    """The word is all that is left of the query (date phrases already read do not count)."""
+    return match.string.replace(_MARK, " ").strip().lower() == word
 
 
 def _year(match: re.Match[str], ctx: DateContext) -> bool:
@@ -245,10 +220,6 @@ def _year(match: re.Match[str], ctx: DateContext) -> bool:
 
 _PREFIX = r"(?:\b(?:in|during|from|on|at|of|for|around)\s+)?"
 _RULES: tuple[tuple[str, Callable[[re.Match[str], DateContext], bool]], ...] = (
-    (rf"\b(?:between|from)\s+(?P<a>{_YEAR[1:-1]})\s*(?:-|–|—|\bto\b|\band\b|\buntil\b|\bthrough\b|\bthru\b)"
-     rf"\s*(?P<b>{_YEAR[1:-1]})\b", _year_span),
-    (rf"{_PREFIX}\b(?P<a>{_YEAR[1:-1]})\s*(?:-|–|—|\bto\b|\buntil\b|\bthrough\b|\bthru\b)\s*(?P<b>{_YEAR[1:-1]})\b",
-     _year_span),
     (rf"{_PREFIX}\b(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})\b", _iso_day),
     (rf"{_PREFIX}\b(?P<a>\d{{1,2}})[/.](?P<b>\d{{1,2}})[/.](?P<y>\d{{4}}|\d{{2}})\b", _numeric_day),
     (rf"{_PREFIX}\b(?P<y>\d{{4}})-(?P<m>\d{{1,2}})\b(?!-)", _iso_month),
@@ -264,8 +235,6 @@ _RULES: tuple[tuple[str, Callable[[re.Match[str], DateContext], bool]], ...] = (
     (rf"{_PREFIX}\b(?P<s>{_SEASON_RE})\s+(?:of\s+|in\s+)?(?P<y>\d{{4}})\b", _season_year),
     (rf"{_PREFIX}\b(?P<y>\d{{4}})\s+(?P<s>{_SEASON_RE})\b", _season_year),
     (rf"\b(?P<rel>last|this|previous)\s+(?P<s>{_SEASON_RE})\b", _relative_season),
-    (rf"\b(?P<word>since|after|before|until|till|up to)\s+(?:(?P<month>{_MONTH_RE})\.?\s+)?(?P<y>\d{{4}})\b",
-     _since),
     (rf"\b(?P<n>{_COUNT[1:-1]})\s+(?P<unit>day|week|month|year)s?\s+ago\b", _ago),
     (r"\b(?:in\s+|over\s+|during\s+)?(?:the\s+)?(?:last|past)\s+(?P<n>\d{1,3}|two|three|four|five|six|seven"
      r"|eight|nine|ten|twelve)\s+(?P<unit>day|week|month|year)s?\b", _last_n),
@@ -281,20 +250,42 @@ _RULES: tuple[tuple[str, Callable[[re.Match[str], DateContext], bool]], ...] = (
     (rf"\b(?P<month>{_FULL_MONTH_RE})\b", _bare_month),
     (rf"{_PREFIX}\b(?P<y>\d{{4}})\b", _year),
 )
-_COMPILED = tuple((re.compile(pattern, re.IGNORECASE), handler) for pattern, handler in _RULES)
+_Handler = Callable[[re.Match[str], DateContext], bool]
+_SPANS = tuple((re.compile(pattern, re.IGNORECASE), handler) for pattern, handler in SPAN_RULES)
+_SINGLES = tuple((re.compile(pattern, re.IGNORECASE), handler) for pattern, handler in _RULES)
+
+
+class DateReader:
+    """Reads date phrases out of a query in two steps, so the caller can read names in between: spans
+    first ("march 2018 - june" is a date even when June is a person), then single dates."""
+
+    def __init__(self, today: date, hemisphere: Hemisphere = "north") -> None:
+        self.found = DateFilter()
+        self._context = DateContext(today, hemisphere, self.found)
+
+    def read_spans(self, text: str) -> str:
+        """`text` without its spans; a mark (a private-use character) stays where each was."""
+        return self._read(text, _SPANS)
+
+    def read_single_dates(self, text: str) -> str:
+        """`text` without its single dates, the marks, and the connectors between two dates ("2019 and 2021")."""
+        text = _BETWEEN_MARKS.sub(_MARK, self._read(text, _SINGLES)).replace(_MARK, " ")
+        return re.sub(r"\s+", " ", text).strip()
+
+    def _read(self, text: str, rules: tuple[tuple[re.Pattern[str], _Handler], ...]) -> str:
+        for pattern, handler in rules:
+            text = pattern.sub(lambda match: _apply(match, handler, self._context), text)
+        return text
 
 
 def extract_dates(text: str, today: date, hemisphere: Hemisphere = "north") -> tuple[DateFilter, str]:
     """Every date phrase in `text` -> (what they mean, the text without them)."""
-    found = DateFilter()
-    context = DateContext(today, hemisphere, found)
-    for pattern, handler in _COMPILED:
-        text = pattern.sub(lambda match: _apply(match, handler, context), text)
-    return found, re.sub(r"\s+", " ", text).strip()
+    reader = DateReader(today, hemisphere)
+    return reader.found, reader.read_single_dates(reader.read_spans(text))
 
 
-def _apply(match: re.Match[str], handler: Callable[[re.Match[str], DateContext], bool], context: DateContext) -> str:
+def _apply(match: re.Match[str], handler: _Handler, context: DateContext) -> str:
     if handler(match, context):
         context.found.phrases.append(re.sub(r"\s+", " ", match.group(0).strip()))
-        return " "
+        return f" {_MARK} "
     return match.group(0)

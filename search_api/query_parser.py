@@ -1,8 +1,8 @@
 """A search box query -> filters plus the words left for CLIP.
 
 Order: quoted text is kept as text; `key:value` filters; camera file names (DSC06241, IMG_1234)
-become a file-name match; date phrases (query_dates); people, places and cameras known to the
-library (the Vocabulary); colour words stay in the CLIP text and re-rank (a `color:` filter
+become a file-name match; date spans, people, then single dates (query_dates); places and cameras
+known to the library (the Vocabulary); colour words stay in the CLIP text and re-rank (a `color:` filter
 excludes). The rules for ambiguous words are in docs/search.md, with a table of phrasings.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Iterable
 
 from gallery_builder.core.color_names import canonical_color
 from gallery_builder.db.search_queries import fold_text as fold
-from search_api.query_dates import DateFilter, Hemisphere, extract_dates
+from search_api.query_dates import DateFilter, DateReader, Hemisphere
 
 FILTER_KEYS = {"year": "year", "month": "month", "place": "place", "country": "country", "camera": "camera",
                "folder": "folder", "color": "color", "colour": "color", "person": "person",
@@ -141,8 +141,11 @@ def parse_query(raw: str, vocabulary: Vocabulary, today: date, hemisphere: Hemis
     quoted: list[str] = []
     text = _QUOTED.sub(lambda match: _protect(match.group(1), quoted), text)
     text = FILENAME.sub(lambda match: _filename(match, parsed), text)
-    text = _match_vocabulary(text, Vocabulary(people=vocabulary.people), parsed)  # "June" the person wins
-    parsed.dates, text = extract_dates(text, today, hemisphere)
+    dates = DateReader(today, hemisphere)
+    text = dates.read_spans(text)  # "march 2018 - june": a span's month is a month, even one a person is named
+    text = _match_vocabulary(text, Vocabulary(people=vocabulary.people), parsed)  # else "June" the person wins
+    text = dates.read_single_dates(text)
+    parsed.dates = dates.found
     parsed.notes.extend(parsed.dates.notes)
     text = _match_vocabulary(text, vocabulary, parsed)
     for word in re.findall(r"[A-Za-z]+", text):

@@ -78,6 +78,40 @@ CASES = [
     ("since 2020", "north", {"ranges": [("2020-01-01", "2024-11-20")]}),
     ("before 2010", "north", {"ranges": [("1826-01-01", "2009-12-31")]}),
     ("summer in 2021", "north", {"ranges": [("2021-06-01", "2021-08-31")]}),
+    # spans: two ends are one range; a missing year comes from the other end; connectors leave the text
+    ("2018-04 to 2018-06", "north", {"text": "", "ranges": [("2018-04-01", "2018-06-30")]}),
+    ("between may 2019 and july 2019 beach", "north", {"text": "beach", "ranges": [("2019-05-01", "2019-07-31")]}),
+    ("from 2018-04 to 2018-06", "north", {"text": "", "ranges": [("2018-04-01", "2018-06-30")]}),
+    ("may to july 2019", "north", {"text": "", "ranges": [("2019-05-01", "2019-07-31")]}),
+    ("march 2018 - june", "north", {"text": "", "ranges": [("2018-03-01", "2018-06-30")]}),
+    ("snow jan 2020 – mar 2020", "north", {"text": "snow", "ranges": [("2020-01-01", "2020-03-31")]}),
+    ("3 may 2019 until 7 july 2019", "north", {"text": "", "ranges": [("2019-05-03", "2019-07-07")]}),
+    ("may 3 to june 10, 2021 hiking", "north", {"text": "hiking", "ranges": [("2021-05-03", "2021-06-10")]}),
+    ("from 1 to 5 may 2020", "north", {"text": "", "ranges": [("2020-05-01", "2020-05-05")]}),
+    ("may 1-5, 2020 beach", "north", {"text": "beach", "ranges": [("2020-05-01", "2020-05-05")]}),
+    ("3 - 5 may", "north", {"text": "", "annual": [("05-03", "05-05")], "ranges": []}),
+    ("2 to 3 people", "north", {"text": "2 to 3 people", "ranges": [], "annual": []}),
+    ("05/06/2023 - 10/06/2023", "north", {"text": "", "ranges": [("2023-06-05", "2023-06-10")]}),
+    ("2017 to june 2019", "north", {"text": "", "ranges": [("2017-01-01", "2019-06-30")]}),
+    ("hiking between 2015 and 2017", "north", {"text": "hiking", "ranges": [("2015-01-01", "2017-12-31")]}),
+    ("2021 to 2019", "north", {"text": "", "ranges": [("2019-01-01", "2021-12-31")]}),
+    ("november to february 2019", "north", {"text": "", "ranges": [("2018-11-01", "2019-02-28")]}),
+    ("december 2019 to january", "north", {"text": "", "ranges": [("2019-12-01", "2020-01-31")]}),
+    ("beach from june to august", "north", {"text": "beach", "annual": [("06-01", "08-31")], "ranges": []}),
+    ("since march 2020", "north", {"text": "", "ranges": [("2020-03-01", "2024-11-20")]}),
+    ("after march 2020", "north", {"text": "", "ranges": [("2020-04-01", "2024-11-20")]}),
+    ("after 2020", "north", {"text": "", "ranges": [("2021-01-01", "2024-11-20")]}),
+    ("before 2023-05-06", "north", {"text": "", "ranges": [("1826-01-01", "2023-05-05")]}),
+    ("until july 2019", "north", {"text": "", "ranges": [("1826-01-01", "2019-07-31")]}),
+    ("beach since 5 july 2024", "north", {"text": "beach", "ranges": [("2024-07-05", "2024-11-20")]}),
+    ("since june", "north", {"text": "", "ranges": [("2024-06-01", "2024-11-20")]}),
+    ("before december", "north", {"text": "", "ranges": [("1826-01-01", "2023-11-30")]}),
+    ("beach 2019 and 2021 sunset", "north", {"text": "beach sunset", "ranges": Y(2019) + Y(2021)}),
+    ("cats and dogs 2019 to 2021", "north", {"text": "cats and dogs", "ranges": [("2019-01-01", "2021-12-31")]}),
+    ("trip to Lisbon may to july 2019", "north",
+     {"text": "trip", "place": ["Lisbon"], "ranges": [("2019-05-01", "2019-07-31")]}),
+    ("cats and dogs", "north", {"text": "cats and dogs", "ranges": []}),
+    ("trip to paris", "north", {"text": "trip to paris", "ranges": []}),
     ("2099 space odyssey", "north", {"text": "2099 space odyssey", "ranges": []}),
     ('"May 2023" poster', "north", {"text": "May 2023 poster", "ranges": []}),
     ("photos of Portugal", "north", {"text": "", "country": ["Portugal"]}),
@@ -153,3 +187,10 @@ def test_the_docs_list_every_table_phrasing():
     text = (Path(__file__).resolve().parents[1] / "docs" / "search.md").read_text(encoding="utf-8")
     missing = [query for query, _, _ in CASES if f"`{query}`" not in text]
     assert not missing, missing
+
+
+def test_a_refused_span_notes_its_day_first_reading_once():
+    parsed = parse_query("05/06/2023 to 13/2019", VOCABULARY, TODAY, "north").to_json()
+    assert parsed["dates"]["ranges"][0] == ["2023-06-05", "2023-06-05"]
+    assert [note for note in parsed["notes"] if "05/06/2023" in note] == [
+        "read 05/06/2023 as day/month/year (5 June 2023); write 2023-06-05 to be exact"]
