@@ -228,7 +228,7 @@ def test_a_failed_batch_keeps_the_old_site_and_is_retried(tmp_path, library):
     finally:
         watcher.close()
     first, second = watcher.batches[:2]
-    assert not first.ok and "No space left on device" in first.line and "retrying in 0.5 s" in first.line
+    assert not first.ok and "is full" in first.line and "retrying in 0.5 s" in first.line
     assert second.ok and len(watcher.rebuild.scopes) == 1 and watcher.rebuild.scopes[0].full
     assert not any("no site yet" in line for line in lines)
 

@@ -31,7 +31,8 @@ def build_command(home: str, out: Path | None, workers: int | None, full: bool) 
       gallery build --home ./gallery-data
       gallery build --home ./gallery-data --out /srv/photos --full
     """
-    from gallery_builder.site.builder import BuildOptions, build_site
+    from gallery_builder.core.disk_space import DiskFull, is_disk_full
+    from gallery_builder.site.builder import BuildOptions, build_site, generation_bytes
     from gallery_builder.site.generations import PublishError
     from gallery_builder.site.library import LibraryError
 
@@ -43,6 +44,12 @@ def build_command(home: str, out: Path | None, workers: int | None, full: bool) 
         report = build_site(options)
     except (LibraryError, PublishError) as error:
         raise click.ClickException(str(error)) from error
+    except Exception as error:
+        if not is_disk_full(error):
+            raise
+        raise click.ClickException(str(DiskFull(
+            options.out.parent, "publishing the site", generation_bytes(options.out),
+            "run `gallery build` again (the previous site keeps serving meanwhile)."))) from None
     click.echo(report.summary())
     if report.published:
         click.echo(f"Site: {options.out}")

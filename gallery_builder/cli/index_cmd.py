@@ -66,6 +66,7 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
       gallery index --home ./gallery-data --force-thumbs
       gallery index ~/Pictures --home ./gallery-data --clip --clip-model ViT-B-16__laion400m-e32
     """
+    from gallery_builder.core.disk_space import DiskFull
     from gallery_builder.indexing.run import index_roots
 
     settings, roots = settings_and_roots(
@@ -76,6 +77,9 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
     try:
         report = index_roots(settings, roots, names, force, accept_empty=accept_empty, export=export,
                              show_bar=show_bar, log=click.echo)
+    except DiskFull as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted: finished batches are saved; run the same command to resume", err=True)
         sys.exit(130)

@@ -27,6 +27,9 @@ SLOTS: tuple[Slot, ...] = (
     Slot("preview", 1920, "jpg"),
 )
 SLOT_BY_WIDTH = {slot.width: slot for slot in SLOTS}
+# What one camera photo's three slots take on disk, typically (12 MP JPEG: ~25 KB WebP grid, ~200 KB
+# lightbox, ~400 KB preview): used to tell a person with a full disk how much a run still needs.
+TYPICAL_BYTES_PER_PHOTO = 650_000
 
 
 def slots_for(width: int, height: int) -> list[Slot]:

@@ -140,3 +140,9 @@ def status_counts(db: Any) -> dict[str, Any]:
     skipped = {row[0]: row[1] for row in
                db.execute("SELECT reason, COUNT(*) FROM skipped_files GROUP BY reason ORDER BY 2 DESC")}
     return {"by_status": by_status, "by_kind": by_kind, "roots": roots, "skipped": skipped}
+
+
+def count_without_thumbnails(db: Any) -> int:
+    """Present photos with no thumbnails yet (what an indexing run still has to write to disk)."""
+    return db.execute("SELECT COUNT(*) FROM photos p WHERE p.status != 'missing' AND NOT EXISTS"
+                      " (SELECT 1 FROM thumbnails t WHERE t.photo_id = p.id)").fetchone()[0]

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from gallery_builder.core.disk_space import is_disk_full
 from gallery_builder.core.files import write_json_atomic
 
 WRITE_INTERVAL_S = 0.5
@@ -97,4 +98,8 @@ class Progress:
             return
         self._last_write = now
         self.state["updated_at"] = _now()
-        write_json_atomic(self.path, self.state)
+        try:
+            write_json_atomic(self.path, self.state)
+        except OSError as error:  # the progress file is a courtesy: a full disk must not stop the run here
+            if not is_disk_full(error):
+                raise

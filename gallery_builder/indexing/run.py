@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from gallery_builder.config import Root, Settings
+from gallery_builder.core.disk_space import DiskFull, is_disk_full
 from gallery_builder.core.records import RunContext, Scope
 from gallery_builder.db.connection import connect
 from gallery_builder.indexing.progress import Progress
@@ -88,13 +89,27 @@ def run_index(settings: Settings, plan: RunPlan, *, db: Any = None, show_bar: bo
     except KeyboardInterrupt:
         progress.finish("interrupted")
         raise
-    except Exception:
+    except Exception as error:
         progress.finish("failed")
+        if is_disk_full(error):
+            raise DiskFull(settings.home, "indexing", _bytes_still_needed(db),
+                           "run it again: it resumes where it stopped (nothing done so far is lost).") from None
         raise
     finally:
         if own_db:
             db.close()
     return run.state
+
+
+def _bytes_still_needed(db: Any) -> int | None:
+    """Thumbnails still to write, at a typical size each, plus room for the database to grow."""
+    from gallery_builder.core.thumb_layout import TYPICAL_BYTES_PER_PHOTO
+    from gallery_builder.db.photos import count_without_thumbnails
+
+    try:
+        return count_without_thumbnails(db) * TYPICAL_BYTES_PER_PHOTO + 50_000_000
+    except Exception:  # the database itself may be what cannot be read right now
+        return None
 
 
 def index_roots(settings: Settings, roots: Sequence[Root], pass_names: Sequence[str],

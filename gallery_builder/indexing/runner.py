@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from gallery_builder.core.disk_space import is_disk_full
 from gallery_builder.db.connection import transaction
 from gallery_builder.db.pass_queries import record_pass_results
 from gallery_builder.passes import in_dependency_order
@@ -74,7 +75,9 @@ def _run_batch(the_pass: str | Pass, batch: Sequence[PhotoInput], context: RunCo
 def _run_guarded(the_pass: Pass, batch: Sequence[PhotoInput], context: RunContext) -> list[PhotoResult]:
     try:
         return list(the_pass.run(batch, context))
-    except Exception:
+    except Exception as error:
+        if is_disk_full(error):  # no photo is to blame: the run stops and a re-run retries them all
+            raise
         if len(batch) == 1:
             return [PhotoResult(batch[0].photo_id, error_code="internal",
                                 error=f"{the_pass.name} failed: {traceback.format_exc(limit=3)[-600:]}")]

@@ -35,6 +35,7 @@ class PhotoPass(ABC):
         return None
 
     def run(self, batch: Sequence[PhotoInput], context: RunContext) -> list[PhotoResult]:
+        from gallery_builder.core.disk_space import is_disk_full
         from gallery_builder.media.errors import MediaError
 
         results = []
@@ -50,6 +51,8 @@ class PhotoPass(ABC):
                 results.append(PhotoResult(item.photo_id, error_code="too_large",
                                            error="ran out of memory while decoding this file"))
             except Exception as error:  # a decoder bug on one file must not cost the batch
+                if is_disk_full(error):  # not the photo's fault: stop, so it is retried, not marked failed
+                    raise
                 detail = traceback.format_exception_only(type(error), error)[-1].strip()
                 results.append(PhotoResult(item.photo_id, error_code="internal",
                                            error=f"{self.name}: unexpected {detail[:400]}"))

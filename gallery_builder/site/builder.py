@@ -4,6 +4,7 @@ and publish a new generation atomically (or publish nothing when nothing changed
 from __future__ import annotations
 
 import gc
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,3 +117,19 @@ def _build_site(options: BuildOptions) -> BuildReport:
         clean_up(layout, keep=(number,) + ((current,) if current is not None else ()))
         return BuildReport(len(plan.pages), len(plan.pages) - reused, reused, removed, True, number,
                            time.perf_counter() - started)
+
+
+def generation_bytes(out: Path) -> int | None:
+    """Bytes of the files the published generation holds itself (shared store units not counted):
+    about what the next build writes."""
+    site = out.resolve() if out.exists() else None
+    if site is None or not site.is_dir():
+        return None
+    total = 0
+    for folder, _, files in os.walk(site):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                continue
+    return total

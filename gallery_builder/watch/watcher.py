@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from gallery_builder.config import Root, Settings
+from gallery_builder.core.disk_space import DiskFull
 from gallery_builder.indexing.run import RunPlan, run_index
 from gallery_builder.indexing.scan import display_path
 from gallery_builder.watch.events import Batch, ChangeHandler, ChangeScope, PendingChanges
@@ -83,6 +84,7 @@ class Watcher:
         self._status_lock = threading.Lock()
         self._write_lock = threading.Lock()   # the heartbeat thread writes the same file
         self._hold_until = 0.0
+        self._status_unwritable = False
         self._next_rescan = self._next_limit_check = 0.0
 
     def log(self, message: str) -> None:
@@ -218,8 +220,9 @@ class Watcher:
             for root in roots:
                 self.pending.mark_full(root.label)
             self._hold_until = self.clock() + self.options.retry_after
-            reason = " ".join(str(error).split())[:300]
-            line = (f"batch {number} failed after {self.clock() - started:.1f} s: {type(error).__name__}: {reason}; "
+            reason = (f"{error.summary}; free some space" if isinstance(error, DiskFull)
+                      else f"{type(error).__name__}: " + " ".join(str(error).split())[:300])
+            line = (f"batch {number} failed after {self.clock() - started:.1f} s: {reason}; "
                     f"the previous site keeps serving; retrying in {self.options.retry_after:g} s")
             outcome = BatchOutcome(number, batch.roots, batch.changes, self.clock() - started, line, ok=False)
         else:
@@ -253,13 +256,24 @@ class Watcher:
                                        "reason": state.reason} for label, state in self.states.items()})
 
     def write_status(self) -> None:
+        """Write watch.json; with the disk full the watcher keeps running and says so once."""
+        from gallery_builder.core.disk_space import is_disk_full
         from gallery_builder.core.files import write_json_atomic
 
         with self._write_lock:
             with self._status_lock:
                 self.status["updated_at"] = time.time()
                 snapshot = dict(self.status)
-            write_json_atomic(self.settings.home / STATUS_FILE, snapshot)
+            try:
+                write_json_atomic(self.settings.home / STATUS_FILE, snapshot)
+            except OSError as error:
+                if not is_disk_full(error):
+                    raise
+                if not self._status_unwritable:
+                    self.log(f"cannot write {STATUS_FILE}: the disk is full; the watcher keeps going")
+                self._status_unwritable = True
+            else:
+                self._status_unwritable = False
 
     def _heartbeat(self, stop: threading.Event) -> None:
         while not stop.wait(self.options.heartbeat_every):
