@@ -1,4 +1,6 @@
-"""Model code: ONNX Runtime sessions for CLIP (and later faces, aesthetics), bundles, fetch and export.
+"""Machine-learning models (ONNX Runtime on the CPU): CLIP bundles in Immich's layout, the text side
+(`clip_text`, all the sidecar loads) and the image side (`clip_image`, with Pillow preprocessing),
+shared sessions (`clip_onnx`), `gallery models fetch` and `export`.
 
 Nothing here imports onnxruntime, tokenizers, Pillow or torch at module level: the sidecar and the
 CLI import these modules at start-up and load a model only on first use.
