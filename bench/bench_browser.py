@@ -3,6 +3,11 @@
 Reports the bytes of HTML and of JavaScript the page loads before any image (decoded and as sent,
 gzip), the JSON and CSS beside them, and when the first thumbnail, and every thumbnail of the
 first screen, had loaded (from the Navigation/Resource Timing entries of a cold browser).
+Then the thumbnail bytes of the first screen by device pixel ratio, each in a cold browser: a
+desktop at DPR 1 (the baseline), the same desktop at DPR 2, and a phone at DPR 3; photos fetched
+in two sizes (a first screen the grid then drops) are counted apart.
+
+Usage: python bench/bench_browser.py HOME URL   (HOME holds site/ and thumbs/, e.g. bench_build.py --keep)
 """
 from __future__ import annotations
 
@@ -13,6 +18,12 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
 from tests.site_servers import Nginx, browser_context  # noqa: E402
+
+DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
+SCREENS = (("desktop DPR 1 (baseline)", DESKTOP, 1), ("desktop DPR 2", DESKTOP, 2), ("phone DPR 3", PHONE, 3))
+MORE_TIMING_ENTRIES = "performance.setResourceTimingBufferSize(100000)"
+FIRST_SCREEN_DONE = ("[...document.querySelectorAll('.grid-window .card img')]"
+                     ".filter(i => i.getBoundingClientRect().top < innerHeight).every(i => i.complete)")
 
 TIMINGS = """() => {
   const navigation = performance.getEntriesByType('navigation')[0];
@@ -35,17 +46,50 @@ TIMINGS = """() => {
   };
 }"""
 
+# every thumbnail fetched so far (the first screen plus the windowing margin, no scrolling)
+THUMB_BYTES = """() => {
+  const thumbs = performance.getEntriesByType('resource').filter(r => r.name.includes('/thumbs/'));
+  const sizes = new Map();
+  thumbs.forEach(r => { const key = r.name.replace(/-\\d+\\.\\w+$/, ''); sizes.set(key, (sizes.get(key) || 0) + 1); });
+  return {
+    files: thumbs.length, bytes: thumbs.reduce((total, r) => total + r.encodedBodySize, 0),
+    large: thumbs.filter(r => /-1280\\.jpg$/.test(r.name)).length,
+    twice: [...sizes.values()].filter(count => count > 1).length,
+  };
+}"""
+
+
+def open_cold(server: Nginx, url: str, viewport: dict, ratio: float):
+    """Yield a page of a fresh browser (empty cache) once the first screen's thumbnails loaded."""
+    for context in browser_context(viewport=viewport, device_scale_factor=ratio):
+        page = context.new_page()
+        page.add_init_script(MORE_TIMING_ENTRIES)
+        page.goto(f"{server.base}/{url}")
+        page.wait_for_selector(".grid-window .card img.loaded", timeout=30_000)
+        page.wait_for_function(FIRST_SCREEN_DONE)
+        page.wait_for_load_state("networkidle")
+        yield page
+
+
+def thumbnail_bytes(server: Nginx, url: str) -> dict[str, str]:
+    figures: dict[str, str] = {}
+    baseline = None
+    for label, viewport, ratio in SCREENS:
+        for page in open_cold(server, url, viewport, ratio):
+            found = page.evaluate(THUMB_BYTES)
+        baseline = baseline or found["bytes"]
+        figures[f"thumbnails, {label}"] = (
+            f"{found['bytes'] / 1024:.1f} KiB ({found['bytes'] / baseline:.2f}x baseline), {found['files']} files, "
+            f"{found['large']} of them 1280 px, {found['twice']} photos fetched in two sizes")
+    return figures
+
 
 def measure_year_page(home: Path, url: str) -> dict[str, str]:
     server = Nginx(home)
     try:
-        for context in browser_context():
-            page = context.new_page()
-            page.goto(f"{server.base}/{url}")
-            page.wait_for_selector(".grid-window .card img.loaded", timeout=30_000)
-            page.wait_for_function("[...document.querySelectorAll('.grid-window .card img')]"
-                                   ".filter(i => i.getBoundingClientRect().top < innerHeight).every(i => i.complete)")
+        for page in open_cold(server, url, DESKTOP, 1):
             figures = page.evaluate(TIMINGS)
+        by_ratio = thumbnail_bytes(server, url)
     finally:
         server.stop()
     kib = lambda value: f"{value / 1024:.1f} KiB"  # noqa: E731
@@ -58,6 +102,7 @@ def measure_year_page(home: Path, url: str) -> dict[str, str]:
         "year page: first screen of thumbnails loaded": f"{figures['first_screen_ms']:.0f} ms",
         "year page: DOMContentLoaded": f"{figures['dom_content_loaded_ms']:.0f} ms",
         "year page: cards in the DOM (windowed)": str(figures["cards_in_dom"]),
+        **{f"year page: {name}": value for name, value in by_ratio.items()},
     }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from gallery_builder.site.library import Photo
+from gallery_builder.core.urls import thumb_url
 from gallery_builder.core.thumb_layout import SLOTS
 
 # id, thumbnail key ("" = none), width, height, capture time, file name, folder index,
@@ -64,6 +65,13 @@ def display_size(photo: Photo) -> tuple[int, int]:
 def originals_prefix(photo: Photo) -> str:
     """The original's URL without its file name (ends with "/")."""
     return photo.original[: photo.original.rfind("/") + 1]
+
+
+def card_thumb_2x(row: tuple) -> str:
+    """The 2x source a first-screen card offers: the second (1280 px JPEG) slot, if written ("" if not).
+    grid.js (`Gallery.gridImage`) offers it too, for the cards it lays out that need it."""
+    slot = SLOTS[1]
+    return thumb_url(row[1], slot.width) if row[1] and row[7] & SLOT_BITS[slot.width] else ""
 
 
 def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str]) -> GridData:

@@ -154,19 +154,18 @@
     link.href = G.url(G.pageLink(G.photoPath(row[0])));
     link.setAttribute("data-index", entry.index);
     link.style.cssText = style + "left:" + entry.left + "px;width:" + entry.width + "px;height:" + entry.height + "px";
-    var want = entry.width * (window.devicePixelRatio || 1);
-    var src = G.pickThumb(row[1], row[7], want > 560 ? 1280 : 400);
-    if (src) {
+    var picture = G.gridImage(row[1], row[7], row[2], row[3], entry.width);
+    if (picture) {
       var image = new Image();
       image.decoding = "async";
       image.alt = row[5];
       image.onload = function () { image.classList.add("loaded"); };
-      image.src = src;
+      if (picture.srcset) image.srcset = picture.srcset;     // the browser picks by device pixel ratio
+      image.src = picture.src;
       if (image.complete) image.classList.add("loaded");     // from the cache: no fade (no flash)
-      link.appendChild(image);
+      G.showImage(link, image, row[5], G.kindOf(row[8]));
     } else {
-      link.innerHTML = '<span class="card-missing"></span>';
-      link.firstChild.textContent = row[5];
+      link.appendChild(G.fileCard(row[5], G.kindOf(row[8])));
     }
     return link;
   };

@@ -117,11 +117,18 @@
       // the site owns its URLs: the permalink comes from the id (the answer's `url` only without one)
       link.href = item.id !== undefined ? G.url(G.photoPath(item.id)) : apiLink(item.url, "");
       link.title = item.path || "";
-      var image = new Image();
-      image.alt = item.path || "";
-      image.loading = "lazy";
-      image.src = apiLink(item.thumb, "");
-      link.appendChild(image);
+      var name = item.name || (item.path || "").split("/").pop();
+      if (item.thumb) {
+        var image = new Image(), large = item.thumbs && item.thumbs["1280"];
+        image.alt = item.path || "";
+        image.loading = "lazy";
+        // result cards are 180 px high: a 2x screen takes the 1280 px slot
+        if (large && large !== item.thumb) image.srcset = apiLink(item.thumb, "") + " 1x, " + apiLink(large, "") + " 2x";
+        image.src = apiLink(item.thumb, "");
+        G.showImage(link, image, name, item.kind);
+      } else {
+        link.appendChild(G.fileCard(name, item.kind));      // no thumbnail (a RAW without preview, a corrupt file)
+      }
       flow.appendChild(link);
     });
     results.appendChild(flow);

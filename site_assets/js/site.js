@@ -15,6 +15,8 @@
     return [parseInt(parts[0], 10), parts[1]];
   });
   var FLAGS = { video: 1, raw: 2, viewable: 4, future: 8 };
+  // the grid draws from the first two slots only; it keeps the grid slot up to 1.4x upscaled at DPR 1
+  var GRID_SLOTS = 2, GRID_STRETCH = 1.4;
 
   if (isFile) document.documentElement.classList.add("is-file");
 
@@ -25,14 +27,14 @@
     return "thumbs/" + key.slice(0, 2) + "/" + key + "-" + slot[0] + "." + slot[1];
   }
 
-  /* Every written slot of a photo as {path, width}; a slot's file fits within slot x slot pixels
+  /* Every written slot of a photo as {path, width, slot}; a slot's file fits within slot x slot pixels
      (gallery_builder/thumb_layout.py thumb_size). */
   function sources(key, slotMask, width, height) {
     var list = [];
     if (!key) return list;
     for (var i = 0; i < SLOTS.length; i++) {
       var scale = Math.min(1, SLOTS[i][0] / Math.max(width, height, 1));
-      if (slotMask & (1 << i)) list.push({ path: thumbPath(key, i), width: Math.max(1, Math.round(width * scale)) });
+      if (slotMask & (1 << i)) list.push({ path: thumbPath(key, i), width: Math.max(1, Math.round(width * scale)), slot: i });
     }
     return list;
   }
@@ -46,6 +48,56 @@
       if (SLOTS[i][0] >= want) break;
     }
     return best < 0 ? "" : url(thumbPath(key, best));
+  }
+
+  /* A grid image for a card `box` CSS pixels wide, from the first GRID_SLOTS slots (the grid WebP,
+     and the lightbox JPEG as the 2x source): `src` is what a DPR-1 screen always loaded (the grid
+     slot until the box is wider than 1.4 times it), `srcset` adds the smallest of those files at
+     least twice the box wide (else the largest), so a phone or retina screen is sharp and a DPR-1
+     screen fetches the same bytes as ever. null when the photo has no thumbnail. */
+  function gridImage(key, slotMask, width, height, box) {
+    var list = sources(key, slotMask & ((1 << GRID_SLOTS) - 1), width, height);
+    if (!list.length) return null;
+    var one = list[list.length - 1], two = one;
+    for (var i = list.length - 1; i >= 0; i--) {
+      if (SLOTS[list[i].slot][0] * GRID_STRETCH >= box) one = list[i];
+      if (list[i].width >= 2 * box) two = list[i];
+    }
+    var src = url(one.path);
+    return { src: src, srcset: two === one ? "" : src + " 1x, " + url(two.path) + " 2x" };
+  }
+
+  /* What a card shows for a photo without a thumbnail (or whose thumbnail failed to load): its
+     name, its kind and why there is no picture, never a broken image. */
+  var KIND_LABELS = { photo: "Photo", raw: "RAW", video: "Video" };
+  var NO_PREVIEW = { raw: "No preview: a RAW file without an embedded preview, or not made yet",
+                     video: "No preview: no poster frame made yet",
+                     photo: "No preview: the file could not be decoded, or not made yet" };
+
+  function fileCard(name, kind, reason) {
+    var card = document.createElement("span"), title = document.createElement("strong");
+    var label = document.createElement("span"), why = document.createElement("span");
+    card.className = "card-file";
+    title.className = "card-file-name";
+    title.textContent = name || "";
+    label.className = "card-file-kind";
+    label.textContent = KIND_LABELS[kind] || kind || "File";
+    why.className = "card-file-reason";
+    why.textContent = reason || NO_PREVIEW[kind] || NO_PREVIEW.photo;
+    card.appendChild(title);
+    card.appendChild(label);
+    card.appendChild(why);
+    return card;
+  }
+
+  function kindOf(flags) { return flags & FLAGS.video ? "video" : flags & FLAGS.raw ? "raw" : "photo"; }
+
+  /* Show `image` in `link`, or a file card if it cannot be loaded (a thumbnail gone from the server). */
+  function showImage(link, image, name, kind) {
+    image.addEventListener("error", function () {
+      if (image.parentNode) image.replaceWith(fileCard(name, kind, "No preview: its thumbnail file could not be loaded"));
+    });
+    link.appendChild(image);
   }
 
   /* gallery_builder/site/urls.py photo_url */
@@ -99,7 +151,8 @@
 
   window.Gallery = {
     root: root, isFile: isFile, SLOTS: SLOTS, FLAGS: FLAGS, MONTHS: MONTHS, url: url, sources: sources,
-    pickThumb: pickThumb, photoPath: photoPath, pageLink: pageLink, loadData: loadData,
+    pickThumb: pickThumb, gridImage: gridImage, fileCard: fileCard, kindOf: kindOf, showImage: showImage,
+    photoPath: photoPath, pageLink: pageLink, loadData: loadData,
     monthLabel: monthLabel, dayLabel: dayLabel, escapeHtml: escapeHtml, fixFileLinks: fixFileLinks
   };
   fixFileLinks(document);
