@@ -70,8 +70,6 @@ class HomePage:
     recent_folders: tuple[Link, ...]     # folders with the latest captures
     roots: tuple[Link, ...]              # the top folder of each root
     has_map: bool                        # any geotagged photo
-    people: tuple[Link, ...] = ()        # filled by the faces capability
-    collections: tuple[Link, ...] = ()   # filled by the collections capability
 
 
 @dataclass(frozen=True)
@@ -129,12 +127,9 @@ class PhotoPage:
     next: Link | None
     position: str                    # "3 of 12 on this day"
     duration: str = ""               # videos: "1:05"
-    faces: tuple[Link, ...] = ()     # people in the photo (faces capability)
-    description: str | None = None   # generated description (describe capability)
-    tags: tuple[str, ...] = ()
-    score: float | None = None       # aesthetic score (quality capability)
-    stack: Link | None = None        # the stack this photo belongs to
-    collections: tuple[Link, ...] = ()
+    description: str | None = None   # generated description (optional Parquet column, docs/parquet.md)
+    tags: tuple[str, ...] = ()       # optional Parquet column
+    score: float | None = None       # aesthetic score (optional Parquet column)
 
 
 @dataclass(frozen=True)
