@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from gallery_builder.config import Settings
+from search_api.auth import SessionKeeper
 from search_api.routes import API_ROUTES
 from search_api.service import SearchService
 
@@ -45,4 +46,5 @@ def create_app(settings: Settings, *, with_site: bool = False, model_name: str |
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(GZipMiddleware, minimum_size=2048)],
                     exception_handlers={Exception: internal_error})
     app.state.service = service
+    app.state.auth = SessionKeeper(settings.home)  # the writing routes' guard asks it about sessions
     return app

@@ -1,4 +1,5 @@
-"""HTTP routes of the sidecar: /api/search, /api/similar/{id}, /api/health; JSON errors for the rest."""
+"""HTTP routes of the sidecar: /api/search, /api/similar/{id}, /api/health, sign-in (search_api/signin.py);
+JSON errors for the rest."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,6 +11,7 @@ from starlette.routing import Route
 
 from search_api.params import BadParameter, parse_search, parse_similar
 from search_api.service import NotFound
+from search_api.signin import AUTH_ROUTES
 
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
@@ -59,5 +61,6 @@ API_ROUTES = [
     Route("/api/search", search, methods=["GET"]),
     Route("/api/similar/{photo_id}", similar, methods=["GET"]),
     Route("/api/health", health, methods=["GET"]),
+    *AUTH_ROUTES,
     Route("/api/{rest:path}", unknown_api),
 ]

@@ -1,4 +1,4 @@
-"""The gate of the sidecar's writing routes: token configured, same origin, token presented."""
+"""The gate of the sidecar's writing routes: writing enabled, same origin, a token or a signed-in session."""
 from __future__ import annotations
 
 from starlette.applications import Starlette
@@ -21,7 +21,8 @@ def app_with(token: str) -> tuple[Starlette, list[str]]:
 def test_no_token_configured_means_writing_is_off():
     app, written = app_with("")
     answer = TestClient(app, base_url="http://nas:8080").post("/api/pick", content="1", headers={TOKEN_HEADER: ""})
-    assert answer.status_code == 403 and "GALLERY_API_TOKEN" in answer.json()["error"]
+    error = answer.json()["error"]
+    assert answer.status_code == 403 and "gallery passwd" in error and "GALLERY_API_TOKEN" in error
     assert written == []
 
 
@@ -44,3 +45,20 @@ def test_same_origin_with_the_token_writes_and_everything_else_is_refused():
         assert answer.status_code == 403 and answer.json()["error"], case
     assert client.get("/api/pick").status_code == 405
     assert written == ["a", "b"]
+
+
+def test_the_guard_asks_the_apps_session_keeper(tmp_path):
+    """Route modules pass only the token; a signed-in session is found through app.state.auth."""
+    from gallery_builder.core.passwords import make_credentials, save_credentials
+    from search_api.auth import SESSION_COOKIE, SessionKeeper
+
+    app, written = app_with("")
+    app.state.auth = SessionKeeper(tmp_path)
+    client = TestClient(app, base_url="http://nas:8080")
+    assert "gallery passwd --home " + str(tmp_path) in client.post("/api/pick", content="off").json()["error"]
+    save_credentials(tmp_path, make_credentials("a long password"))
+    assert "sign in" in client.post("/api/pick", content="out").json()["error"]
+    client.cookies.set(SESSION_COOKIE, app.state.auth.new_session())
+    assert client.post("/api/pick", content="in").status_code == 200
+    assert client.post("/api/pick", content="evil", headers={"Origin": "http://evil.example"}).status_code == 403
+    assert written == ["in"]
