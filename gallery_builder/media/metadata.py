@@ -19,9 +19,11 @@ from gallery_builder.media.xmp import sidecar_capture_time, xmp_capture_time
 def read_facts(path: str, kind: str, mtime_ns: int, max_pixels: int,
                now: datetime | None = None) -> dict[str, Any]:
     """The facts of the exif table for a file, by column name (MediaError when nothing is readable)."""
+    from gallery_builder.media.native_stderr import decoder_messages_into_errors
+
     sniffed = check_file(path, kind, 0)
     family = route(sniffed, kind)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), decoder_messages_into_errors():
         warnings.simplefilter("ignore")
         if family == "image":
             facts, embedded = _image_facts(path, max_pixels, sniffed.format)
