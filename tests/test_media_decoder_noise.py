@@ -19,12 +19,13 @@ def test_fd2_text_joins_a_failed_decode_and_vanishes_after_a_good_one(capfd) -> 
     with decoder_messages_into_errors():
         os.write(2, b"libfoo: harmless warning\n")
     with pytest.raises(MediaError) as raised:
-        with decoder_messages_into_errors():
-            os.write(2, b"TIFFFillStrip: Read error on strip 0\nTIFFFillStrip: Read error on strip 0\n")
+        with decoder_messages_into_errors("/photos/2024/scan.tif"):
+            os.write(2, b"TIFFFillStrip: Read error on strip 0\nTIFFFillStrip: Read error on strip 0\n"
+                        b"/photos/2024/scan.tif: unexpected end\n")
             raise MediaError("corrupt", "image data cannot be decoded")
     assert raised.value.code == "corrupt"
     assert raised.value.message == ("image data cannot be decoded; the decoder said: "
-                                    "TIFFFillStrip: Read error on strip 0")
+                                    "TIFFFillStrip: Read error on strip 0 | scan.tif: unexpected end")
     os.write(2, b"after\n")  # fd 2 is back where it was
     assert capfd.readouterr().err == "after\n"
 

@@ -23,7 +23,7 @@ def read_facts(path: str, kind: str, mtime_ns: int, max_pixels: int,
 
     sniffed = check_file(path, kind, 0)
     family = route(sniffed, kind)
-    with warnings.catch_warnings(), decoder_messages_into_errors():
+    with warnings.catch_warnings(), decoder_messages_into_errors(path):
         warnings.simplefilter("ignore")
         if family == "image":
             facts, embedded = _image_facts(path, max_pixels, sniffed.format)

@@ -35,8 +35,9 @@ class _Redirect:
 
 
 @contextmanager
-def decoder_messages_into_errors() -> Iterator[None]:
-    """Run a decode with fd 2 captured; a MediaError raised inside gets the captured text appended."""
+def decoder_messages_into_errors(path: str = "") -> Iterator[None]:
+    """Run a decode with fd 2 captured; a MediaError raised inside gets the captured text appended
+    (with `path`, if a decoder names it, shortened to the file name, as every error message is)."""
     with tempfile.TemporaryFile() as sink:
         redirect = _Redirect(sink)
         try:
@@ -44,6 +45,8 @@ def decoder_messages_into_errors() -> Iterator[None]:
         except MediaError as error:
             redirect.restore()
             said = decoder_said(sink)
+            if path:
+                said = said.replace(path, os.path.basename(path))
             if not said:
                 raise
             raise MediaError(error.code, f"{error.message}; the decoder said: {said}") from None

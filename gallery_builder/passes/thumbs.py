@@ -24,7 +24,7 @@ class ThumbsPass(PhotoPass):
         from gallery_builder.media.thumbnails import make_thumbnails
 
         settings = context.settings
-        with decoder_messages_into_errors():
+        with decoder_messages_into_errors(item.path):
             picture, sniffed = open_picture(item.path, item.kind, settings.max_pixels, settings.max_file_mb)
             try:
                 made = make_thumbnails(picture, item.content_hash, context.thumbs_dir, settings.jpeg_quality,
