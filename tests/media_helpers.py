@@ -1,7 +1,9 @@
-"""Drive the default passes directly, as the runner does, over files of a folder (no scan, no CLI)."""
+"""Drive the default passes directly, as the runner does, over files of a folder (added one by one, or
+found by the real scan; no CLI), and write image formats Pillow cannot write (PSD, an XCF header)."""
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,16 @@ class PassHarness:
         self.ids[relative] = insert_file(self.db, self.root_id, record)
         return self.ids[relative]
 
+    def scan(self) -> Any:
+        """The real scan over the whole root (skip rules, content sniffing); found files join `ids`."""
+        from gallery_builder.config import Root
+        from gallery_builder.indexing.scan import Scanner
+
+        report = Scanner(self.db, Root("corpus", self.root), []).scan()
+        for path, photo_id in self.db.execute("SELECT path, id FROM photos WHERE root_id = ?", (self.root_id,)):
+            self.ids[path] = photo_id
+        return report
+
     def run(self, *names: str, force: bool = False) -> dict[int, PhotoResult]:
         """Every named pass (plus requirements) over all pending photos; results of the last by id."""
         results: dict[int, PhotoResult] = {}
@@ -65,3 +77,22 @@ class PassHarness:
 
     def photo(self, relative: str) -> dict[str, Any]:
         return dict(self.db.execute("SELECT * FROM photos WHERE id = ?", (self.ids[relative],)).fetchone())
+
+
+def write_psd(path: Path, image: Any) -> Path:
+    """A minimal Photoshop document (Adobe's file format spec, version 1): the header, empty colour
+    mode data, image resources and layer sections, then the composite image as raw 8-bit RGB planes."""
+    rgb = image.convert("RGB")
+    width, height = rgb.size
+    header = b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, height, width, 8, 3)  # v1, 3 channels, depth 8, RGB
+    sections = struct.pack(">III", 0, 0, 0)  # colour mode data, image resources, layer and mask info
+    planes = b"".join(band.tobytes() for band in rgb.split())
+    path.write_bytes(header + sections + struct.pack(">H", 0) + planes)  # compression 0: raw
+    return path
+
+
+def write_xcf(path: Path, width: int = 64, height: int = 48) -> Path:
+    """The start of a GIMP XCF file (magic, version, size, RGB, no properties, no layers): an image by
+    its content that no installed decoder reads."""
+    path.write_bytes(b"gimp xcf v011\x00" + struct.pack(">IIIII", width, height, 0, 0, 0) + struct.pack(">II", 0, 0))
+    return path

@@ -11,7 +11,11 @@ Kind = Literal["photo", "video", "raw"]
 
 PHOTO_EXTENSIONS = frozenset({
     "jpg", "jpeg", "jpe", "jfif", "png", "tif", "tiff", "webp", "heic", "heif", "hif", "avif", "gif", "bmp",
+    "jxl", "psd", "jp2", "j2k", "jpf", "jpx",
 })
+# Image formats no decoder here reads: indexed as photos so the thumbs pass records them `unsupported`
+# with the format's name, instead of the scan dropping them as "not media".
+UNDECODED_IMAGE_EXTENSIONS = frozenset({"xcf", "psb", "kra", "ora", "exr", "hdr", "jxr", "wdp", "hdp"})
 RAW_EXTENSIONS = frozenset({
     "nef", "nrw", "cr2", "cr3", "crw", "arw", "srf", "sr2", "dng", "raf", "orf", "rw2", "pef", "srw", "x3f",
     "iiq", "mrw", "3fr", "erf", "kdc", "dcr", "mos", "rwl", "raw",
@@ -37,7 +41,7 @@ def extension_of(name: str) -> str:
 
 def kind_by_extension(name: str) -> Kind | None:
     extension = extension_of(name)
-    if extension in PHOTO_EXTENSIONS:
+    if extension in PHOTO_EXTENSIONS or extension in UNDECODED_IMAGE_EXTENSIONS:
         return "photo"
     if extension in RAW_EXTENSIONS:
         return "raw"

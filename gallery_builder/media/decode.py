@@ -1,9 +1,10 @@
 """Open images safely and turn decoded pixels into upright 8-bit sRGB.
 
-`open_image` registers pillow-heif, applies the pixel limit and maps decoder failures to error
-codes. `to_srgb` handles palette, 16-bit, alpha (flattened on white), CMYK and ICC profiles.
-HEIF pixels come out of pillow-heif already rotated (irot/imir), so EXIF orientation is applied to
-every other format only (see `needs_exif_rotation`).
+`open_image` registers pillow-heif and pillow-jxl-plugin, applies the pixel limit and maps decoder
+failures to error codes (a recognised format no decoder reads is `unsupported`). `to_srgb` handles
+palette, 16-bit, alpha (flattened on white), CMYK and ICC profiles. HEIF and JPEG XL pixels come out
+of their decoders already rotated (irot/imir, the codestream orientation), so EXIF orientation is
+applied to every other format only (see `needs_exif_rotation`).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from gallery_builder.media.errors import MediaError, classify
+from gallery_builder.media.sniff import describe_undecodable
 
 # Image.transpose method per EXIF orientation (the table of PIL.ImageOps.exif_transpose)
 TRANSPOSE_FOR = {2: 0, 3: 3, 4: 1, 5: 5, 6: 4, 7: 6, 8: 2}
@@ -20,17 +22,33 @@ HEIF_FORMATS = frozenset({"HEIF"})
 
 
 @cache
-def _register_heif() -> None:
+def _register_plugins() -> None:
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
+    try:
+        from pillow_jxl import JpegXLImagePlugin
+    except ImportError:  # without the plugin a JPEG XL file is `unsupported`, named as such
+        return
+    JpegXLImagePlugin.DECODE_THREADS = 1  # one worker process per core already
 
 
-def open_image(path: str, max_pixels: int) -> Any:
-    """A lazily decoding PIL image (header read only); MediaError on failure or over the pixel limit."""
+def pillow_reads(image_format: str) -> bool:
+    """Whether an installed Pillow plugin opens this format (Pillow's format id, e.g. "PSD", "JXL")."""
     from PIL import Image
 
-    _register_heif()
+    _register_plugins()
+    Image.init()
+    return image_format in Image.OPEN
+
+
+def open_image(path: str, max_pixels: int, sniffed_format: str = "") -> Any:
+    """A lazily decoding PIL image (header read only; the JPEG XL plugin decodes on open); MediaError on
+    failure or over the pixel limit. `sniffed_format` (media.sniff) tells a damaged header from a format
+    that no installed decoder reads."""
+    from PIL import Image
+
+    _register_plugins()
     Image.MAX_IMAGE_PIXELS = None  # check_pixels below applies our limit, with a clearer message
     try:
         with warnings.catch_warnings():
@@ -39,7 +57,13 @@ def open_image(path: str, max_pixels: int) -> Any:
     except Image.DecompressionBombError as error:
         raise too_large(max_pixels, str(error)) from None
     except Image.UnidentifiedImageError:
+        if sniffed_format and not pillow_reads(sniffed_format):
+            raise MediaError("unsupported", describe_undecodable(sniffed_format)) from None
         raise MediaError("corrupt", "the image header is damaged: Pillow cannot identify the data") from None
+    except RuntimeError as error:
+        if sniffed_format == "JXL":  # pillow-jxl-plugin's only error ("Generic Error. Please build libjxl...")
+            raise MediaError("corrupt", "JPEG XL data cannot be decoded (libjxl reports an error)") from None
+        raise classify(error) from None
     except Exception as error:
         raise classify(error) from None
     check_pixels(image.size, max_pixels)
@@ -60,6 +84,10 @@ def too_large(max_pixels: int, detail: str) -> MediaError:
 
 
 def needs_exif_rotation(image: Any) -> bool:
+    """False for pixels their decoder already turned upright: HEIF, and JPEG XL unless libjxl handed
+    back the original JPEG it was recompressed from (JPEG XL viewers ignore the EXIF tag)."""
+    if image.format == "JXL":
+        return bool(getattr(image, "jpeg", False))
     return image.format not in HEIF_FORMATS
 
 

@@ -1,9 +1,10 @@
 """One exception for a file that cannot be used, and the rule that turns decoder errors into codes.
 
 The rule (stable, documented in docs/media.md): a zero-byte file is `empty`; a file we may not
-read is `unreadable`; content that is not an image we know (text, HTML, JPEG XL, unknown bytes) is
-`unsupported`; a recognised image whose data stops early is `truncated`; a recognised image whose
-data is wrong is `corrupt`; more pixels than the limit, or a bigger file, is `too_large`.
+read is `unreadable`; content that is not an image we know (text, HTML, unknown bytes), or an image
+format no installed decoder reads (XCF, PSB, OpenEXR, ...), is `unsupported`; a recognised image
+whose data stops early is `truncated`; a recognised image whose data is wrong is `corrupt`; more
+pixels than the limit, or a bigger file, is `too_large`.
 """
 from __future__ import annotations
 

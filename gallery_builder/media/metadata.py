@@ -19,18 +19,20 @@ from gallery_builder.media.xmp import sidecar_capture_time, xmp_capture_time
 def read_facts(path: str, kind: str, mtime_ns: int, max_pixels: int,
                now: datetime | None = None) -> dict[str, Any]:
     """The facts of the exif table for a file, by column name (MediaError when nothing is readable)."""
+    from gallery_builder.media.native_stderr import decoder_messages_into_errors
+
     sniffed = check_file(path, kind, 0)
     family = route(sniffed, kind)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), decoder_messages_into_errors(path):
         warnings.simplefilter("ignore")
         if family == "image":
-            facts, embedded = _image_facts(path, max_pixels)
+            facts, embedded = _image_facts(path, max_pixels, sniffed.format)
         elif family == "raw":
             facts, embedded = _raw_facts(path, sniffed)
         elif family == "video":
             facts, embedded = _video_facts(path, sniffed)
         else:
-            raise MediaError("unsupported", describe_unsupported(sniffed))
+            raise MediaError("unsupported", describe_unsupported(sniffed, path))
     capture = pick_capture_time(path, mtime_ns, embedded)
     row = dict(facts)
     row.update(taken_at=capture.taken_at, tz_offset=capture.tz_offset, taken_at_source=capture.source,
@@ -57,8 +59,8 @@ def _tag_facts(tags: Tags) -> dict[str, Any]:
     return facts
 
 
-def _image_facts(path: str, max_pixels: int) -> tuple[dict[str, Any], list[CaptureTime | None]]:
-    image = open_image(path, max_pixels)
+def _image_facts(path: str, max_pixels: int, sniffed_format: str) -> tuple[dict[str, Any], list[CaptureTime | None]]:
+    image = open_image(path, max_pixels, sniffed_format)
     try:
         try:
             tags = tags_from_exif(image.getexif())

@@ -36,9 +36,9 @@ def open_picture(path: str, kind: str, max_pixels: int, max_file_mb: int) -> tup
     sniffed = check_file(path, kind, max_file_mb)
     family = route(sniffed, kind)
     if family == "unsupported":
-        raise MediaError("unsupported", describe_unsupported(sniffed))
+        raise MediaError("unsupported", describe_unsupported(sniffed, path))
     if family == "image":
-        return open_image(path, max_pixels), sniffed
+        return open_image(path, max_pixels, sniffed.format), sniffed
     image = raw_preview(path) if family == "raw" else poster_frame(path, SLOTS[-1].width)
     check_pixels(image.size, max_pixels)
     return image, sniffed

@@ -24,7 +24,21 @@ _IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"II+\x00", "TIFF"),
     (b"MM\x00+", "TIFF"),
     (b"BM", "BMP"),
+    (b"8BPS\x00\x01", "PSD"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG2000"),
+    (b"\xffO\xffQ", "JPEG2000"),
+    (b"\xff\x0a", "JXL"),
+    (b"\x00\x00\x00\x0cJXL \r\n\x87\n", "JXL"),
+    # images we recognise but no decoder here reads (decode.open_image records them `unsupported`)
+    (b"8BPS\x00\x02", "PSB"),
+    (b"gimp xcf ", "XCF"),
+    (b"v/1\x01", "OpenEXR"),
+    (b"#?RADIANCE", "Radiance HDR"),
+    (b"#?RGBE", "Radiance HDR"),
+    (b"II\xbc\x01", "JPEG XR"),
 )
+_FORMAT_NAMES = {"XCF": "GIMP XCF", "PSB": "Photoshop large document (PSB)", "JXL": "JPEG XL",
+                 "JPEG2000": "JPEG 2000"}
 _RAW_MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"FUJIFILMCCD-RAW", "RAF"),
     (0, b"\x00MRM", "MRW"),
@@ -86,8 +100,6 @@ def _sniff_ftyp(head: bytes) -> Sniffed:
 
 
 def _sniff_other(head: bytes) -> Sniffed:
-    if head.startswith(b"\xff\x0a") or head.startswith(b"\x00\x00\x00\x0cJXL "):
-        return Sniffed("unsupported", "JPEG XL")
     if not head:
         return Sniffed("unsupported", "empty")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -121,14 +133,17 @@ def route(sniffed: Sniffed, kind: str) -> Family:
     return sniffed.family
 
 
-def describe_unsupported(sniffed: Sniffed) -> str:
+def describe_unsupported(sniffed: Sniffed, path: str = "") -> str:
     """A readable reason for a file whose content is no image we can decode."""
+    from gallery_builder.core.media_types import UNDECODED_IMAGE_EXTENSIONS, extension_of
+
     if sniffed.format == "HTML":
         return "not an image: the file holds an HTML page (a failed download?)"
     if sniffed.format == "text":
         return "not an image: the file holds plain text"
-    if sniffed.format == "JPEG XL":
-        return "JPEG XL is not supported by this build of Pillow"
+    extension = extension_of(path.rsplit("/", 1)[-1])
+    if extension in UNDECODED_IMAGE_EXTENSIONS:
+        return f"no decoder for .{extension} images here: export it as JPEG, PNG or TIFF to show it"
     return "not an image: the content matches no known image, RAW or video format"
 
 
@@ -138,3 +153,9 @@ _KIND_BY_FAMILY: dict[str, Kind] = {"image": "photo", "raw": "raw", "video": "vi
 def kind_by_content(head: bytes) -> Kind | None:
     """Recognise a media file with no (or an unknown) extension from its first bytes."""
     return _KIND_BY_FAMILY.get(sniff_bytes(head).family)
+
+
+def describe_undecodable(image_format: str) -> str:
+    """The reason for an image we recognise (PSB, XCF, OpenEXR, ...) that no installed decoder reads."""
+    name = _FORMAT_NAMES.get(image_format, image_format)
+    return f"no decoder for {name} images here (Pillow cannot read them): export it as JPEG, PNG or TIFF to show it"

@@ -1,4 +1,4 @@
-"""The colors pass: the five dominant colours of the grid thumbnail (colorthief's MMCQ quantiser)."""
+"""The colors pass: the five dominant colours of the grid thumbnail (colorthief's MMCQ, numpy-summed in media/palette.py)."""
 from __future__ import annotations
 
 from typing import Any, ClassVar, Sequence

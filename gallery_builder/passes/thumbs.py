@@ -1,6 +1,7 @@
 """The thumbs pass: content-addressed thumbnails at every slot of thumb_layout (grid WebP, lightbox
 and preview JPEG) for photos, RAW previews and video posters. A failure here marks the photo as an
-error (it cannot be shown); the error code says why (see media/errors.py).
+error (it cannot be shown); the error code says why (see media/errors.py), and what a C decoder printed
+on stderr goes into that message instead of onto the terminal (media/native_stderr.py).
 """
 from __future__ import annotations
 
@@ -18,15 +19,18 @@ class ThumbsPass(PhotoPass):
     batch_size: ClassVar[int] = 16
 
     def run_one(self, item: PhotoInput, context: RunContext) -> dict[str, Any]:
+        from gallery_builder.media.native_stderr import decoder_messages_into_errors
         from gallery_builder.media.pictures import open_picture
         from gallery_builder.media.thumbnails import make_thumbnails
 
-        picture, sniffed = open_picture(item.path, item.kind, context.settings.max_pixels, context.settings.max_file_mb)
-        try:
-            made = make_thumbnails(picture, item.content_hash, context.thumbs_dir, context.settings.jpeg_quality,
-                                   context.settings.webp_quality)
-        finally:
-            picture.close()
+        settings = context.settings
+        with decoder_messages_into_errors(item.path):
+            picture, sniffed = open_picture(item.path, item.kind, settings.max_pixels, settings.max_file_mb)
+            try:
+                made = make_thumbnails(picture, item.content_hash, context.thumbs_dir, settings.jpeg_quality,
+                                       settings.webp_quality)
+            finally:
+                picture.close()
         return {"thumb_key": made.key, "widths": made.widths, "width": made.width, "height": made.height,
                 "format": sniffed.format}
 
