@@ -37,12 +37,13 @@ def make_library(out: Path, count: int, *extra: str) -> dict:
     if not MAKE_LIBRARY.exists():
         pytest.skip(f"shared tools not found at {MAKE_LIBRARY}")
     subprocess.run([sys.executable, str(MAKE_LIBRARY), "--count", str(count), "--out", str(out),
-                    "--workers", "2", *extra], check=True, capture_output=True)
+                    "--workers", "2", *extra], check=True, capture_output=True, timeout=240)
     return json.loads((out / "ground_truth.json").read_text(encoding="utf-8"))
 
 
-def run_gallery(*args: str, env: dict | None = None, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
-    """The CLI as a user runs it: a real subprocess."""
+def run_gallery(*args: str, env: dict | None = None, check: bool = True, timeout: float = 240) -> subprocess.CompletedProcess:
+    """The CLI as a user runs it: a real subprocess. `timeout` stays under pytest's (300 s), so a hung
+    command fails with its own name rather than a bare pytest timeout."""
     full_env = {**os.environ, **(env or {})}
     result = subprocess.run([sys.executable, "-m", "gallery_builder", *args], capture_output=True, text=True,
                             env=full_env, timeout=timeout, cwd=REPO)

@@ -17,9 +17,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
+
+from tests.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -37,22 +39,23 @@ def free_port() -> int:
 
 def gallery(*args: str) -> subprocess.CompletedProcess:
     result = subprocess.run([sys.executable, "-m", "gallery_builder", *args], capture_output=True, text=True,
-                            timeout=300, cwd=REPO)
+                            timeout=240, cwd=REPO)
     if result.returncode != 0:
         raise AssertionError(f"gallery {' '.join(args)}: {result.returncode}\n{result.stdout}\n{result.stderr}")
     return result
 
 
 class Nginx:
-    """nginx on 127.0.0.1:<free port> from the rendered config, in its own process session."""
+    """nginx on 127.0.0.1:<free port> from the rendered config, in its own process session. Its
+    config, pid, logs and temp files live in home/<folder>, so two servers on one home never share them."""
 
-    def __init__(self, home: Path, *extra: str) -> None:
+    def __init__(self, home: Path, *extra: str, folder: str = "nginx") -> None:
         if not Path(NGINX).exists():
             pytest.skip("Debian nginx is not installed (apt-get install nginx)")
         self.home = home
         self.port = free_port()
         self.sidecar_port = free_port()
-        self.config = home / "nginx" / "nginx.conf"
+        self.config = home / folder / "nginx.conf"
         gallery("nginx-config", "--home", str(home), "--listen", f"127.0.0.1:{self.port}",
                 "--sidecar", f"127.0.0.1:{self.sidecar_port}", "--out", str(self.config), *extra)
         subprocess.run([NGINX, "-t", "-p", str(self.config.parent), "-c", str(self.config)], check=True,
@@ -60,15 +63,20 @@ class Nginx:
         self.process = subprocess.Popen([NGINX, "-p", str(self.config.parent), "-c", str(self.config),
                                          "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise AssertionError("nginx did not start listening")
+        try:
+            wait_for(self._listening, 20, f"nginx listening on 127.0.0.1:{self.port}")
+        except AssertionError:
+            self.stop()
+            raise
+
+    def _listening(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"nginx exited ({self.process.returncode}) before listening on port {self.port}")
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            return True
+        except OSError:
+            return False
 
     @property
     def base(self) -> str:
@@ -126,7 +134,7 @@ class Upstream:
                     for number in (1, 2):
                         self.wfile.write(f"data: event {number}\n\n".encode())
                         self.wfile.flush()
-                        time.sleep(1.5)
+                        time.sleep(1.5)  # the contract under test: events 1.5 s apart, so buffering shows as lateness
                 else:
                     self.send_error(404)
 
@@ -178,12 +186,3 @@ def collect_errors(page: Any) -> list[str]:
 
     page.on("response", on_response)
     return errors
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()

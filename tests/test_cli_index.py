@@ -7,13 +7,13 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from gallery_builder.db.connection import DRIVER, connect
 from tests.conftest import REPO, make_library, run_gallery
+from tests.waiting import wait_for
 
 
 def parquet_rows(home: Path, name: str = "photos.parquet") -> list[dict]:
@@ -110,7 +110,7 @@ def test_corpus_bad_files_are_recorded_and_originals_never_written(corpus, manif
     for path in library.rglob("*"):  # a read-only copy, like a NAS share mounted ro
         path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
     result = run_gallery("index", str(library), "--home", str(tmp_path / "home"))
-    assert "error" not in result.stderr.lower() or "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr, result.stderr  # bad files are recorded, never a crash
     after = {path: path.read_bytes() for path in library.rglob("*") if path.is_file()}
     assert after == before
     rows = {row["path"]: row for row in parquet_rows(tmp_path / "home")}
@@ -136,6 +136,7 @@ def _count(db_path: Path, sql: str) -> int:
         connection.close()
 
 
+@pytest.mark.slow  # ~13 s (150 photos); tests/test_runner.py covers resuming after an interrupt quickly
 def test_kill_minus_nine_then_resume(tmp_path):
     library = tmp_path / "lib"
     make_library(library, 150, "--size", "800x600")
@@ -143,15 +144,21 @@ def test_kill_minus_nine_then_resume(tmp_path):
     command = [sys.executable, "-m", "gallery_builder", "index", str(library), "--home", str(home),
                "--batch-size", "8", "--workers", "1"]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and _count(home / "gallery.db",
-                                                   "SELECT COUNT(*) FROM pass_runs WHERE pass='thumbs'") < 16:
-        time.sleep(0.2)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    done_before = _count(home / "gallery.db", "SELECT COUNT(*) FROM pass_runs WHERE pass='thumbs'")
-    assert 16 <= done_before < 150 + 10, "the kill should land mid-run"
+    thumbs_done = lambda: _count(home / "gallery.db", "SELECT COUNT(*) FROM pass_runs WHERE pass='thumbs'")  # noqa: E731
+
+    def two_batches_of_thumbs() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the indexer ended ({process.returncode}) before it could be killed mid-run")
+        return thumbs_done() >= 16
+
+    try:
+        wait_for(two_batches_of_thumbs, 180, "two committed batches of thumbnails", interval=0.2)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    done_before = thumbs_done()
     total = _count(home / "gallery.db", "SELECT COUNT(*) FROM photos")
+    assert 16 <= done_before < total, f"the kill should land mid-run: {done_before} of {total} thumbnails done"
     run_gallery("index", "--home", str(home))
     db = connect(home / "gallery.db")
     assert db.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == total

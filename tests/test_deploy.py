@@ -10,12 +10,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO.parent / "shared" / "schemas" / "compose-spec.json"
@@ -266,7 +267,4 @@ def test_readme_password_recipe_and_the_nginx_healthcheck(shared_dir):
         assert healthy()
     finally:
         subprocess.run([nginx, "-p", str(config.parent), "-c", str(config), "-s", "quit"], capture_output=True)
-    deadline = time.monotonic() + 20
-    while healthy() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not healthy()
+    wait_for(lambda: not healthy(), 20, "the health check failing once nginx quit", interval=0.2)

@@ -7,13 +7,16 @@ import re
 import signal
 import socket
 import subprocess
-import time
+import threading
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlparse
 
+import pytest
+
 from tests.conftest import REPO
+from tests.waiting import wait_for
 
 
 def free_port() -> int:
@@ -41,6 +44,7 @@ def get(url: str) -> tuple[int, bytes]:
         return error.code, b""
 
 
+@pytest.mark.slow  # ~35 s: sets up, generates 40 photos, indexes, builds and serves
 def test_demo_indexes_builds_and_serves_the_sample_library(tmp_path):
     port = free_port()
     home = tmp_path / "home"
@@ -48,18 +52,27 @@ def test_demo_indexes_builds_and_serves_the_sample_library(tmp_path):
                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     output: list[str] = []
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 400
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line and process.poll() is not None:
-                break
+
+    def read_output() -> None:  # a thread, so the wait below keeps its deadline while the demo is silent
+        for line in process.stdout:
             output.append(line)
-            if base in line:
-                break
+
+    reader = threading.Thread(target=read_output, daemon=True)
+    reader.start()
+    base = f"http://127.0.0.1:{port}/"
+
+    def serving() -> bool:
+        if base in "".join(output):
+            return True
+        if process.poll() is not None:
+            reader.join(timeout=10)
+            raise AssertionError(f"scripts/demo exited ({process.returncode}) before serving:\n{''.join(output)[-3000:]}")
+        return False
+
+    try:
+        wait_for(serving, 240, f"scripts/demo serving on {base}", interval=0.2,
+                 details=lambda: "".join(output)[-3000:])
         log = "".join(output)
-        assert base in log, log[-3000:]
         assert re.search(r"exported \d+ photos", log) and "41 present" in log, log[-3000:]
         status, body = get(base)
         assert status == 200 and b"<html" in body.lower()

@@ -44,7 +44,7 @@ def exported(tmp_path_factory):
     torch.save(model.state_dict(), weights)
     home = folder / "home"
     result = run_gallery("models", "export", f"{ARCH}__seeded", "--weights", str(weights), "--model-config",
-                         str(config_file), "--home", str(home), timeout=900)
+                         str(config_file), "--home", str(home), timeout=240)
     assert "exported" in result.stdout
     return model, home / "models"
 
@@ -106,7 +106,7 @@ def test_onnx_towers_match_torch(exported):
 
 
 def test_random_weights_and_missing_torch_messages(tmp_path):
-    bad = run_gallery("models", "export", "ViT-B-32", "--home", str(tmp_path), check=False, timeout=300)
+    bad = run_gallery("models", "export", "ViT-B-32", "--home", str(tmp_path), check=False, timeout=120)
     assert bad.returncode == 1 and "--random-weights" in bad.stderr
-    unknown = run_gallery("models", "export", "NoSuchNet__x", "--home", str(tmp_path), check=False, timeout=300)
+    unknown = run_gallery("models", "export", "NoSuchNet__x", "--home", str(tmp_path), check=False, timeout=120)
     assert unknown.returncode == 1 and "open_clip knows no architecture 'NoSuchNet'" in unknown.stderr

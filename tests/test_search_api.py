@@ -24,6 +24,7 @@ from search_api.results import color_bonus
 from search_api.server import bind
 from tests.search_library import MODEL, SHOTS, Shot, build_home, write_photo
 from tests.tiny_clip import WORDS, expected_image_embedding
+from tests.waiting import wait_for
 
 TODAY = date(2024, 11, 20)
 
@@ -41,11 +42,13 @@ def running_sidecar(home: Path, model: str = MODEL) -> Iterator[httpx.Client]:
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    def started() -> bool:
+        if not thread.is_alive():
+            raise AssertionError("the sidecar's server thread ended before it started (see the log above)")
+        return server.started
+
     with httpx.Client(base_url=base, timeout=30) as client:
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
+        wait_for(started, 30, f"the sidecar (uvicorn) serving on {base}")
         yield client
     server.should_exit = True
     thread.join(10)

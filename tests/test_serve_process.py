@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import REPO, run_gallery
 from tests.search_library import MODEL, build_home
+from tests.waiting import wait_for
 
 
 def free_port() -> int:
@@ -56,16 +57,24 @@ class Sidecar:
         self.started_in = self._wait(began)
 
     def _wait(self, began: float) -> float:
-        for _ in range(600):
+        def healthy() -> bool:
             try:
                 if httpx.get(self.base + "/api/health", timeout=1).status_code == 200:
-                    return time.perf_counter() - began
+                    return True
             except httpx.HTTPError:
                 pass
             if self.process.poll() is not None:
-                raise AssertionError(f"gallery serve exited: {self.process.communicate()}")
-            time.sleep(0.05)
-        raise AssertionError("gallery serve did not answer within 30 s")
+                raise AssertionError(f"gallery serve exited ({self.process.returncode}): {self.process.communicate()}")
+            return False
+
+        try:
+            wait_for(healthy, 30, f"gallery serve answering {self.base}/api/health")
+        except AssertionError:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.communicate(timeout=15)
+            raise
+        return time.perf_counter() - began
 
     def raw_get(self, path: str) -> tuple[int, bytes]:
         """GET a path exactly as written (no client-side normalisation of `..`)."""

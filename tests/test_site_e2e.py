@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import pytest
 from gallery_builder.core.urls import photo_url
 from tests.conftest import REPO, run_gallery
 from tests.site_servers import Nginx
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.nginx, pytest.mark.slow]
 
@@ -31,19 +32,22 @@ def indexed(home: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def base() -> Path:
+    """A generated library indexed and built once (generation 1), in a folder nginx's workers
+    (nobody) can read; each test below starts from it, in any order."""
     folder = Path(tempfile.mkdtemp(prefix="gallery-site-e2e-"))
-    os.chmod(folder, 0o755)              # nginx's workers (nobody) read the photos and the site
+    os.chmod(folder, 0o755)
+    home, photos = folder / "home", folder / "photos"
+    run_gallery("sample-library", str(photos / "2019 trip"), "--count", "14", "--seed", "5")
+    (photos / "2019 trip" / "ground_truth.json").unlink()
+    run_gallery("index", str(photos), "--home", str(home), "--workers", "2")
+    report = run_gallery("build", "--home", str(home))
+    assert "published generation 1" in report.stdout
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_index_build_serve_and_grow(base):
     home, photos = base / "home", base / "photos"
-    run_gallery("sample-library", str(photos / "2019 trip"), "--count", "14", "--seed", "5")
-    (photos / "2019 trip" / "ground_truth.json").unlink()
-    run_gallery("index", str(photos), "--home", str(home), "--workers", "2")
-    report = run_gallery("build", "--home", str(home))
-    assert "published generation 1" in report.stdout
     rows = indexed(home)
     assert len(rows) >= 12
     nginx = Nginx(home)
@@ -69,7 +73,7 @@ def test_index_build_serve_and_grow(base):
         (photos / "2024 new card" / "ground_truth.json").unlink()
         run_gallery("index", "--home", str(home), "--workers", "2")
         report = run_gallery("build", "--home", str(home))
-        assert "removed 0 pages; published generation 2" in report.stdout
+        assert "removed 0 pages; published generation 2" in report.stdout, report.stdout
         new_rows = [row for row in indexed(home) if row["path"].startswith("2024 new card/")]
         assert len(new_rows) >= 10
         for row in new_rows:
@@ -84,14 +88,11 @@ def test_index_build_serve_and_grow(base):
 
 def _api_search_links_to_site_pages(nginx: Nginx, year: str) -> bool:
     """The real sidecar answers through nginx; each result's `url` leads to a page of the site."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def search() -> bytes | None:
         status, _, body = nginx.get(f"/api/search?q={year}&limit=5")
-        if status == 200:
-            break
-        time.sleep(0.5)
-    assert status == 200, body[:300]
-    results = json.loads(body)["results"]
+        return body if status == 200 else None       # 502 until the sidecar listens
+
+    results = json.loads(wait_for(search, 60, "the sidecar answering /api/search through nginx", interval=0.5))["results"]
     assert results
     for result in results:
         target = result["url"]
@@ -107,8 +108,6 @@ def test_serve_with_site_serves_the_built_site(base):
     """`gallery serve --with-site` (no nginx): pages, photo buckets and assets, which are symlinks
     into the shared store of the generations, are served."""
     home = base / "home"
-    if not (home / "site").exists():
-        pytest.skip("needs the site of test_index_build_serve_and_grow")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -118,19 +117,23 @@ def test_serve_with_site_serves_the_built_site(base):
     try:
         row = indexed(home)[0]
         bundle = next((home / "site" / "assets").iterdir()).name
-        for path in ["/", f"/years/{row['taken_at'][:4]}/", "/" + photo_url(row["id"]), f"/assets/{bundle}/js/grid.js"]:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
-                        assert response.status == 200
-                        break
-                except urllib.error.HTTPError as error:
-                    raise AssertionError(f"{path}: HTTP {error.code}") from error
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.5)
+
+        def status_of(path: str) -> int | None:
+            """The HTTP status of a GET, or None while nothing listens yet."""
+            if server.poll() is not None:
+                raise AssertionError(f"gallery serve --with-site exited ({server.returncode})")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
+            except OSError:
+                return None
+
+        wait_for(lambda: status_of("/") is not None, 60, f"gallery serve --with-site listening on port {port}",
+                 interval=0.2)
+        paths = ["/", f"/years/{row['taken_at'][:4]}/", "/" + photo_url(row["id"]), f"/assets/{bundle}/js/grid.js"]
+        assert {path: status_of(path) for path in paths} == {path: 200 for path in paths}
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)

@@ -121,16 +121,24 @@ def test_api_is_proxied_and_event_streams_are_not_buffered(nginx):
         assert status == 200 and b'"results"' in body and headers["Cache-Control"] == "no-store"
         with socket.create_connection(("127.0.0.1", nginx.port), timeout=10) as connection:
             connection.sendall(b"GET /api/events HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n")
-            started, received = time.monotonic(), b""
-            while b"event 1" not in received:
-                received += connection.recv(4096)
+            started = time.monotonic()
+            received = _receive_until(connection, b"event 1")
             first_after = time.monotonic() - started
-            while b"event 2" not in received:
-                received += connection.recv(4096)
+            received = _receive_until(connection, b"event 2", received)
         assert first_after < 1.2          # the first event arrived before the second was even sent
         assert b"Content-Encoding: gzip" not in received
     finally:
         upstream.stop()
+
+
+def _receive_until(connection: socket.socket, marker: bytes, received: bytes = b"") -> bytes:
+    """Read until `marker` arrives; a closed stream fails at once (the socket's timeout bounds a stall)."""
+    while marker not in received:
+        chunk = connection.recv(4096)
+        if not chunk:
+            raise AssertionError(f"the stream closed before {marker!r} arrived: {received[-500:]!r}")
+        received += chunk
+    return received
 
 
 def test_the_sidecar_being_down_is_a_gateway_error_not_a_hang(nginx):
@@ -146,11 +154,12 @@ def test_basic_auth_is_off_by_default_and_documented(nginx):
 
 def test_basic_auth_when_asked_for(served):
     home = served[0]
-    password_file = home / "nginx" / "htpasswd"
+    password_file = home / "nginx-auth" / "htpasswd"
     password_file.parent.mkdir(exist_ok=True)
     digest = base64.b64encode(hashlib.sha1(b"s3cret").digest()).decode()
     password_file.write_text(f"alice:{{SHA}}{digest}\n")
-    server = Nginx(home, "--basic-auth", str(password_file))
+    # a folder of its own: the module's server (and its config file) stay as other tests expect them
+    server = Nginx(home, "--basic-auth", str(password_file), folder="nginx-auth")
     try:
         assert server.get("/")[0] == 401
         token = base64.b64encode(b"alice:s3cret").decode()

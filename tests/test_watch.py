@@ -17,6 +17,7 @@ import pytest
 from gallery_builder.config import load_settings, resolve_roots, save_settings
 from gallery_builder.db.connection import connect
 from gallery_builder.watch.watcher import STATUS_FILE, WatchOptions, Watcher
+from tests.waiting import wait_for
 
 FAST = WatchOptions(settle=0.5, tick=0.1, max_wait=30, retry_after=0.5, rescan_hours=0)
 
@@ -61,15 +62,23 @@ def make_watcher(home: Path, root: Path, *, passes=(), options=FAST, rebuild=Non
     return watcher, lines
 
 
-def drive(watcher: Watcher, until, timeout: float = 60.0, what: str = "") -> None:
+def drive(watcher: Watcher, until, *, what: str, timeout: float = 60.0) -> None:
     """Tick like `run` does until `until()` holds; a correctness bound, not a speed test."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ticked_until() -> bool:
         watcher.tick()
-        if until():
-            return
+        return bool(until())
+
+    wait_for(ticked_until, timeout, what, interval=watcher.options.tick)
+
+
+def tick_for(watcher: Watcher, seconds: float) -> None:
+    """Tick like `run` does for `seconds` of wall time. For tests whose point is that nothing
+    happens: the settle time must really pass (settling is measured on the clock) before
+    "nothing was indexed" means anything."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        watcher.tick()
         time.sleep(watcher.options.tick)
-    raise AssertionError(f"not reached within {timeout} s: {what}")
 
 
 @pytest.fixture
@@ -110,7 +119,7 @@ def test_start_scans_every_root_and_builds(tmp_path, watcher_and_lines):
 def test_new_folder_is_indexed_once_and_then_a_deletion_and_a_move(tmp_path, watcher_and_lines):
     watcher, lines = watcher_and_lines
     home = tmp_path / "home"
-    drive(watcher, lambda: watcher.batches)
+    drive(watcher, lambda: watcher.batches, what="the first scan")
     shoot = tmp_path / "incoming" / "new shoot"
     for index in range(4):
         jpeg(shoot / f"DSC_{index}.jpg", 100 + index)
@@ -137,7 +146,7 @@ def test_new_folder_is_indexed_once_and_then_a_deletion_and_a_move(tmp_path, wat
 def test_a_copy_in_progress_is_not_indexed_half_way(tmp_path, watcher_and_lines):
     watcher, _ = watcher_and_lines
     home = tmp_path / "home"
-    drive(watcher, lambda: watcher.batches)
+    drive(watcher, lambda: watcher.batches, what="the first scan")
     source = jpeg(tmp_path / "big.jpg", 7, size=(1600, 1200)).read_bytes()
     target = watcher.settings.roots[0].path / "2024" / "slow.jpg"
     target.parent.mkdir()
@@ -157,7 +166,7 @@ def test_a_copy_in_progress_is_not_indexed_half_way(tmp_path, watcher_and_lines)
     while not done.is_set():
         watcher.tick()
         assert "2024/slow.jpg" not in rows(home)
-        time.sleep(0.1)
+        time.sleep(watcher.options.tick)   # ticking at the watcher's own pace while the copy goes on
     writer.join()
     drive(watcher, lambda: "2024/slow.jpg" in rows(home), what="the finished copy")
     assert rows(home)["2024/slow.jpg"][2] == len(source)
@@ -166,16 +175,13 @@ def test_a_copy_in_progress_is_not_indexed_half_way(tmp_path, watcher_and_lines)
 def test_a_root_that_vanishes_is_paused_and_nothing_is_marked_missing(tmp_path, watcher_and_lines):
     watcher, lines = watcher_and_lines
     home = tmp_path / "home"
-    drive(watcher, lambda: watcher.batches)
+    drive(watcher, lambda: watcher.batches, what="the first scan")
     root = watcher.settings.roots[0].path
     ids = {path: row[0] for path, row in rows(home).items()}
     os.rename(root, tmp_path / "unmounted")
     root.mkdir()                                    # the empty mount point stays behind
     drive(watcher, lambda: watcher.states["photos"].state == "paused", what="the pause")
-    end = time.monotonic() + 3 * watcher.options.settle
-    while time.monotonic() < end:
-        watcher.tick()
-        time.sleep(0.1)
+    tick_for(watcher, 3 * watcher.options.settle)   # long enough for the empty root's "deletions" to settle
     assert all(status == "ok" for _, status, _ in rows(home).values())
     assert any("paused" in line and "stay on the site" in line for line in lines)
     status = json.loads((home / STATUS_FILE).read_text())
@@ -195,7 +201,7 @@ def test_a_root_that_vanishes_is_paused_and_nothing_is_marked_missing(tmp_path, 
 def test_a_remount_with_other_content_is_rescanned(tmp_path, watcher_and_lines):
     watcher, _ = watcher_and_lines
     home = tmp_path / "home"
-    drive(watcher, lambda: watcher.batches)
+    drive(watcher, lambda: watcher.batches, what="the first scan")
     root = watcher.settings.roots[0].path
     shutil.copytree(root, tmp_path / "other disk")
     jpeg(tmp_path / "other disk" / "2023" / "only on the new disk.jpg", 99)
@@ -210,7 +216,7 @@ def test_periodic_rescan_catches_what_the_observer_missed(tmp_path, library):
     watcher, lines = make_watcher(tmp_path / "home", library, options=options)
     watcher.start()
     try:
-        drive(watcher, lambda: watcher.batches)
+        drive(watcher, lambda: watcher.batches, what="the first scan")
         jpeg(library / "2023" / "unnoticed.jpg", 150)
         drive(watcher, lambda: "2023/unnoticed.jpg" in rows(tmp_path / "home"), what="the periodic rescan")
     finally:
@@ -237,7 +243,7 @@ def test_a_corrupt_file_is_recorded_and_watching_goes_on(tmp_path, library, corp
     watcher, lines = make_watcher(tmp_path / "home", library, passes=["exif", "thumbs"])
     watcher.start()
     try:
-        drive(watcher, lambda: watcher.batches)
+        drive(watcher, lambda: watcher.batches, what="the first scan")
         shutil.copy(corpus / "broken" / "broken.png", library / "2023" / "broken.png")
         drive(watcher, lambda: len(watcher.batches) >= 2, what="the batch with the corrupt file")
         jpeg(library / "2023" / "after.jpg", 33)
@@ -261,11 +267,11 @@ def test_run_stops_cleanly_and_says_so(tmp_path, library):
     stop = threading.Event()
     thread = threading.Thread(target=watcher.run, args=(stop,))
     thread.start()
-    deadline = time.monotonic() + 60
-    while not watcher.batches and time.monotonic() < deadline:
-        time.sleep(0.1)
-    stop.set()
-    thread.join(timeout=30)
+    try:
+        wait_for(lambda: watcher.batches, 60, "the first batch of the running watcher", interval=0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
     assert not thread.is_alive() and watcher.batches
     assert json.loads((tmp_path / "home" / STATUS_FILE).read_text())["state"] == "stopped"
     assert watcher.pool.observers == {}
@@ -280,10 +286,9 @@ def test_an_inotify_overflow_queues_a_full_rescan(tmp_path, library):
     watcher, lines = make_watcher(tmp_path / "home", library, options=options)
     watcher.start()
     try:
-        drive(watcher, lambda: watcher.batches)
+        drive(watcher, lambda: watcher.batches, what="the first scan")
         jpeg(library / "lost.jpg", 77)
-        for _ in range(10):
-            watcher.tick()
+        tick_for(watcher, 3 * options.settle)       # settled if anything had seen it: nothing did
         assert "lost.jpg" not in rows(tmp_path / "home")
         logging.getLogger("watchdog.observers.inotify_c").warning(
             "Inotify queue overflowed; filesystem events were lost")

@@ -8,6 +8,7 @@ import sys
 import time
 
 from tests.conftest import REPO, run_gallery
+from tests.waiting import wait_for
 
 
 def test_help_is_complete_with_examples():
@@ -33,14 +34,17 @@ def test_watch_indexes_builds_reports_health_and_stops_on_sigterm(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "gallery_builder", "watch", str(root), "--home", str(home),
                                 "--settle", "0.5", "--workers", "1"], cwd=REPO, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    def first_batch_done() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"gallery watch exited ({process.returncode}) before its first batch")
+        try:
+            state = json.loads((home / "watch.json").read_text())
+        except (OSError, ValueError):          # not written yet
+            return False
+        return bool(state.get("last_batch", {}).get("ok"))
+
     try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and process.poll() is None:
-            state = json.loads((home / "watch.json").read_text()) if (home / "watch.json").exists() else {}
-            if state.get("last_batch", {}).get("ok"):
-                break
-            time.sleep(0.5)
-        assert state["last_batch"]["ok"], state
+        wait_for(first_batch_done, 120, "gallery watch reporting its first batch ok in watch.json", interval=0.2)
         assert (home / "site" / "index.html").exists()
         health = run_gallery("watch-status", "--home", str(home), check=False)
         assert health.returncode == 0 and "healthy: watching" in health.stdout

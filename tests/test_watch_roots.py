@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from gallery_builder.config import Root
 from gallery_builder.watch.roots import (
     ObserverPool, filesystem_type, inotify_limit_problem, root_presence,
 )
+from tests.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -108,10 +108,9 @@ def test_a_vanished_root_stops_its_polling_observer(tmp_path):
     try:
         pool.watch(Root("photos", root))
         shutil.rmtree(root)
-        deadline = time.monotonic() + 10
-        while pool.needs_restart("photos") is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert pool.needs_restart("photos") == "its observer stopped"
+        reason = wait_for(lambda: pool.needs_restart("photos"), 10, "the pool noticing its observer stopped",
+                          interval=0.1)
+        assert reason == "its observer stopped"
     finally:
         pool.stop()
 
