@@ -14,11 +14,12 @@ def photo_rows(db: Any) -> list[Any]:
         " e.camera_model, e.lens, e.focal_length, e.aperture, e.exposure_time, e.iso, e.width, e.height,"
         " e.orientation, e.gps_lat, e.gps_lon, e.gps_alt, pl.place, pl.admin, pl.country, pl.country_code,"
         " c.colors, h.phash, t.thumb_key, t.widths AS thumb_widths, e.duration, e.format, p.status,"
-        " p.error_code, p.error"
+        " p.error_code, p.error, d.flag, COALESCE(d.stars, 0) AS stars"
         " FROM photos p JOIN roots r ON r.id = p.root_id"
         " LEFT JOIN exif e ON e.photo_id = p.id LEFT JOIN places pl ON pl.photo_id = p.id"
         " LEFT JOIN colors c ON c.photo_id = p.id LEFT JOIN phashes h ON h.photo_id = p.id"
-        " LEFT JOIN thumbnails t ON t.photo_id = p.id ORDER BY p.id").fetchall()
+        " LEFT JOIN thumbnails t ON t.photo_id = p.id LEFT JOIN photo_decisions d ON d.photo_id = p.id"
+        " ORDER BY p.id").fetchall()
 
 
 def root_rows(db: Any) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from typing import Any
 from gallery_builder.config import Settings
 from gallery_builder.core.records import RunContext
 from gallery_builder.db import export_queries
+from gallery_builder.db.decisions import decisions_version as current_decisions_version
 from gallery_builder.core.files import temp_path_for, write_json_atomic
 
 SCHEMA_VERSION = 1
@@ -33,6 +34,7 @@ def _photo_schema() -> Any:
         ("country_code", pa.string()), ("colors", pa.list_(pa.string())), ("phash", pa.string()),
         ("thumb_key", pa.string()), ("thumb_widths", pa.list_(pa.int32())), ("duration", pa.float64()),
         ("format", pa.string()), ("status", pa.string()), ("error_code", pa.string()), ("error", pa.string()),
+        ("flag", pa.string()), ("stars", pa.int32()),
     ])
 
 
@@ -72,6 +74,7 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
 
     parquet_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
+    decisions_version = current_decisions_version(db)  # first: the rows hold at least it
     photos = _photo_rows(db)
     write_table(photos, parquet_dir / "photos.parquet", _photo_schema())
     counts["photos.parquet"] = len(photos)
@@ -93,5 +96,6 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
     from gallery_builder.db.pass_queries import now_iso
 
     write_json_atomic(parquet_dir / "export.json",
-                      {"exported_at": now_iso(), "schema_version": SCHEMA_VERSION, "counts": counts})
+                      {"exported_at": now_iso(), "schema_version": SCHEMA_VERSION, "counts": counts,
+                       "decisions_version": decisions_version})
     return counts

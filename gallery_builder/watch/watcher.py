@@ -5,7 +5,8 @@ changes rescans the affected roots, runs the passes, exports Parquet and rebuild
 builder renders only pages whose fingerprint changed). A root that vanishes is paused, never
 emptied, and rescanned when it comes back. One log line per batch; `<home>/watch.json` holds the
 live state (state, roots, pending, last_batch, updated_at by a heartbeat thread, tick_at by the
-main loop) for health checks and the status page.
+main loop) for health checks and the status page. Decisions written meanwhile (republish requests)
+are exported and rebuilt by an idle tick, so the sidecar leaves that to a running watcher.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class WatchOptions:
     retry_after: float = 60.0
     limit_check_every: float = 60.0
     heartbeat_every: float = 10.0
+    republish_settle: float = 2.0
 
 
 @dataclass
@@ -86,6 +88,8 @@ class Watcher:
         self._hold_until = 0.0
         self._status_unwritable = False
         self._next_rescan = self._next_limit_check = 0.0
+        self._requests_db: Any = None
+        self._newest_request: tuple[int, float] | None = None  # (id, when first seen)
 
     def log(self, message: str) -> None:
         self._log(f"{stamp()} {message}")
@@ -136,6 +140,8 @@ class Watcher:
         """Stop every observer and say so in the state file."""
         self.pool.stop()
         self.alarm.remove()
+        if self._requests_db is not None:
+            self._requests_db.close()
         self.set_status(state="stopped")
 
     def on_overflow(self) -> None:
@@ -160,7 +166,37 @@ class Watcher:
         if now < self._hold_until:
             return None
         batch = self.pending.take_batch(self.options.settle, self.options.max_wait)
-        return self.run_batch(batch) if batch else None
+        if batch:
+            return self.run_batch(batch)
+        self.republish_if_requested(now)
+        return None
+
+    def republish_if_requested(self, now: float) -> None:
+        """Decisions (CLI, sidecar) leave republish requests: once the newest has waited
+        `republish_settle` seconds, export and rebuild, then clear the requests that covered."""
+        from gallery_builder.db.connection import connect
+        from gallery_builder.db.decisions import clear_republish_requests, pending_republish_requests
+
+        if self._requests_db is None and self.settings.db_path.exists():
+            self._requests_db = connect(self.settings.db_path)
+        pending = pending_republish_requests(self._requests_db) if self._requests_db is not None else []
+        if not pending:
+            return
+        if self._newest_request is None or self._newest_request[0] != pending[-1].id:
+            self._newest_request = (pending[-1].id, now)
+        if now - self._newest_request[1] < self.options.republish_settle:
+            return
+        plan = RunPlan(roots=(), pass_names=(), publish_always=True,
+                       publish=lambda: self.rebuild(self.settings, ChangeScope(roots=())))
+        try:
+            state = run_index(self.settings, plan, show_bar=False, log=lambda line: None)
+        except Exception as error:  # kept pending: retried after the pause, like a failed batch
+            self._hold_until = self.clock() + self.options.retry_after
+            self.log(f"republishing decisions failed: {type(error).__name__}: {error}; "
+                     f"retrying in {self.options.retry_after:g} s")
+            return
+        clear_republish_requests(self._requests_db, pending[-1].id)
+        self.log(f"decisions changed ({len(pending)} write(s)): site republished (site: {state.published})")
 
     def watching(self) -> list[RootState]:
         return [state for state in self.states.values() if state.state == "watching"]

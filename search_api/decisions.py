@@ -1,0 +1,217 @@
+"""The sidecar's decision routes: POST /api/photos/flag and /api/photos/stars (writing routes behind
+write_guard), GET /api/decisions?since=V or ?ids=1,2 (open, read-only: the live overlay's one request).
+
+Writes go through one writable connection of their own, under a lock, one short transaction each;
+after a write the republisher brings the static pages up to date.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gallery_builder.config import Settings
+from gallery_builder.db import decisions as queries
+from search_api.republish import Republisher
+from search_api.write_guard import writing_route
+
+MAX_IDS = 100_000
+MAX_QUERY_IDS = 1_000  # ?ids= in a URL: 1,000 ids stay under nginx's default 8 KB request line
+MAX_BODY_BYTES = 16 * MAX_IDS  # room for 100,000 ids of up to 14 digits, with separators
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+class Refused(Exception):
+    """An answer other than 200: the status and the message."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.extra = status, extra
+
+
+class DecisionDesk:
+    """The sidecar's own connections for decisions: a writable one (writes, under a lock) and a
+    read-only one (the overlay's reads), each opened on first use."""
+
+    def __init__(self, settings: Settings, republisher: Republisher | None = None) -> None:
+        self.settings = settings
+        self.lock = threading.Lock()
+        self._writer: Any = None
+        self._reader: Any = None
+        self.republisher = republisher or Republisher(settings.home, self.latest_request, self.clear_requests)
+
+    def _open(self, readonly: bool) -> Any:
+        from gallery_builder.db.connection import connect
+
+        if not self.settings.db_path.exists():
+            raise Refused(503, f"no index yet at {self.settings.db_path}: run `gallery index PATH --home DIR`")
+        db = connect(self.settings.db_path, readonly=readonly, migrate=False)
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'photo_decisions'").fetchone() is None:
+            db.close()
+            raise Refused(503, "the database predates decisions: run `gallery export --home DIR` once to upgrade it")
+        return db
+
+    def write(self, change: Callable[[Any], queries.WriteResult]) -> queries.WriteResult:
+        with self.lock:
+            if self._writer is None:
+                self._writer = self._open(readonly=False)
+            result = change(self._writer)
+        if result.changes:
+            self.republisher.request()
+        return result
+
+    def read(self, question: Callable[[Any], Any]) -> Any:
+        with self.lock:
+            if self._reader is None:
+                self._reader = self._open(readonly=True)
+            return question(self._reader)
+
+    def latest_request(self) -> int | None:
+        with self.lock:
+            if self._writer is None:
+                self._writer = self._open(readonly=False)
+            pending = queries.pending_republish_requests(self._writer)
+            return pending[-1].id if pending else None
+
+    def clear_requests(self, through_id: int) -> None:
+        with self.lock:
+            queries.clear_republish_requests(self._writer, through_id)
+
+    def close(self) -> None:
+        with self.lock:
+            for db in (self._writer, self._reader):
+                if db is not None:
+                    db.close()
+            self._writer = self._reader = None
+
+
+def _answer(body: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=NO_STORE)
+
+
+def _photo_ids(value: Any) -> list[int]:
+    if not isinstance(value, list) or not value:
+        raise Refused(400, "ids must be a non-empty list of photo ids", parameter="ids")
+    if len(value) > MAX_IDS:
+        raise Refused(413, f"{len(value)} ids in one request; the limit is {MAX_IDS:,}", parameter="ids")
+    bad = [item for item in value if isinstance(item, bool) or not isinstance(item, int) or item < 1]
+    if bad:
+        raise Refused(400, f"ids must be whole numbers (photo ids); not {json.dumps(bad[:5])}", parameter="ids")
+    return value
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Refused(413, f"request body of {declared} bytes; the limit is {MAX_BODY_BYTES:,}")
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise Refused(413, f"request body of {len(raw)} bytes; the limit is {MAX_BODY_BYTES:,}")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise Refused(400, "the body must be JSON, e.g. {\"ids\": [1, 2], \"flag\": \"pick\"}") from None
+    if not isinstance(body, dict):
+        raise Refused(400, "the body must be a JSON object")
+    return body
+
+
+def _flag(body: dict[str, Any]) -> str | None:
+    if "flag" not in body or body["flag"] not in (*queries.FLAGS, None):
+        raise Refused(400, "flag must be \"pick\", \"reject\" or null", parameter="flag")
+    return body["flag"]
+
+
+def _stars(body: dict[str, Any]) -> int:
+    stars = body.get("stars")
+    if isinstance(stars, bool) or not isinstance(stars, int) or not 0 <= stars <= queries.MAX_STARS:
+        raise Refused(400, f"stars must be a whole number 0-{queries.MAX_STARS}", parameter="stars")
+    return stars
+
+
+def _written(field: str, value: Any, ids: list[int], result: queries.WriteResult) -> dict[str, Any]:
+    return {"field": field, "value": value, "changed": result.changed_ids,
+            "unchanged": len(set(ids)) - len(result.changes), "version": result.version}
+
+
+def _parse_id_list(text: str) -> list[int]:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if len(parts) > MAX_QUERY_IDS:
+        raise Refused(413, f"{len(parts)} ids in one URL; the limit is {MAX_QUERY_IDS:,}: ask since=VERSION "
+                           f"(the decisions_version of the page's export) instead", parameter="ids")
+    if not parts or not all(part.isdigit() and len(part) <= 18 for part in parts):
+        raise Refused(400, "ids must be photo ids separated by commas, e.g. ids=1,2,3", parameter="ids")
+    return [int(part) for part in parts]
+
+
+def decision_routes(settings: Settings, desk: DecisionDesk | None = None) -> list[Route]:
+    """The routes, sharing one desk; writing ones need what write_guard asks (a token, same origin)."""
+    desk = desk or DecisionDesk(settings)
+
+    def endpoint(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
+        async def answer(request: Request) -> Response:
+            try:
+                return _answer(await handler(request))
+            except Refused as refused:
+                return _answer({"error": str(refused), **refused.extra}, refused.status)
+            except queries.UnknownPhotos as unknown:
+                return _answer({"error": f"{unknown}; nothing written", "unknown": unknown.ids}, 404)
+        return answer
+
+    async def flag(request: Request) -> dict[str, Any]:
+        body = await _json_body(request)
+        ids, value = _photo_ids(body.get("ids")), _flag(body)
+        result = await run_in_threadpool(desk.write, lambda db: queries.set_flag(db, ids, value, "api"))  # type: ignore[arg-type]
+        return _written("flag", value, ids, result)
+
+    async def stars(request: Request) -> dict[str, Any]:
+        body = await _json_body(request)
+        ids, value = _photo_ids(body.get("ids")), _stars(body)
+        result = await run_in_threadpool(desk.write, lambda db: queries.set_stars(db, ids, value, "api"))
+        return _written("stars", value, ids, result)
+
+    async def current(request: Request) -> dict[str, Any]:
+        params = request.query_params
+        if ("since" in params) == ("ids" in params):
+            raise Refused(400, "ask for since=VERSION (changes after it) or ids=1,2,3 (their decisions)")
+        if "ids" in params:
+            ids = _parse_id_list(params["ids"])
+            return await run_in_threadpool(desk.read, lambda db: _decisions_of(db, ids))
+        since = params["since"]
+        if not since.isdigit() or len(since) > 18:
+            raise Refused(400, "since must be a decisions version (a whole number, 0 for everything)",
+                          parameter="since")
+        return await run_in_threadpool(desk.read, lambda db: _changes_since(db, int(since)))
+
+    token = lambda: settings.api_token  # noqa: E731 (read on each request: the settings may be reloaded)
+    return [
+        writing_route("/api/photos/flag", endpoint(flag), token=token),
+        writing_route("/api/photos/stars", endpoint(stars), token=token),
+        Route("/api/decisions", endpoint(current), methods=["GET"]),
+    ]
+
+
+def _decisions_of(db: Any, ids: list[int]) -> dict[str, Any]:
+    db.execute("BEGIN")
+    try:
+        version = queries.decisions_version(db)
+        found = queries.decisions_of(db, ids)
+    finally:
+        db.execute("COMMIT")
+    return {"version": version, "decisions": [decision.to_json() for decision in found.values()],
+            "unknown": sorted(set(ids) - set(found))}
+
+
+def _changes_since(db: Any, since: int) -> dict[str, Any]:
+    """The changes after `since`; a version from the future (a restored backup) answers everything, full."""
+    version, rows = queries.decisions_since(db, since)
+    full = since > version
+    if full:
+        version, rows = queries.decisions_since(db, 0)
+    return {"version": version, "since": since, "full": full or since == 0,
+            "decisions": [decision.to_json() for decision in rows]}
