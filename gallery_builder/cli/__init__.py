@@ -20,7 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.watch_cmd",
     "gallery_builder.cli.serve_cmd",
     "gallery_builder.cli.search_cmd",
-    "gallery_builder.cli.decisions_cmd",
+    "gallery_builder.cli.flag_cmd",
     "gallery_builder.cli.models_cmd",
     "gallery_builder.cli.build_cmd",
     "gallery_builder.cli.nginx_config_cmd",
