@@ -1,5 +1,6 @@
 """The sidecar's decision routes: POST /api/photos/flag and /api/photos/stars (writing routes behind
-write_guard), GET /api/decisions?since=V or ?ids=1,2 (open, read-only: the live overlay's one request).
+write_guard), GET /api/decisions?since=V, ?since=published (the changes the published pages do not
+show yet: the live overlay's one request) or ?ids=1,2 (open, read-only).
 
 Writes go through one writable connection of their own, under a lock, one short transaction each;
 after a write the republisher brings the static pages up to date.
@@ -183,6 +184,8 @@ def decision_routes(settings: Settings, desk: DecisionDesk | None = None) -> lis
             ids = _parse_id_list(params["ids"])
             return await run_in_threadpool(desk.read, lambda db: _decisions_of(db, ids))
         since = params["since"]
+        if since == "published":   # what the pages nginx serves were built with (site's state.json)
+            since = str(published_version(settings))
         if not since.isdigit() or len(since) > 18:
             raise Refused(400, "since must be a decisions version (a whole number, 0 for everything)",
                           parameter="since")
@@ -194,6 +197,15 @@ def decision_routes(settings: Settings, desk: DecisionDesk | None = None) -> lis
         writing_route("/api/photos/stars", endpoint(stars), token=token),
         Route("/api/decisions", endpoint(current), methods=["GET"]),
     ]
+
+
+def published_version(settings: Settings) -> int:
+    """The decisions version the published site was built with (its `state.json`), 0 when unknown:
+    the live overlay then gets every decision, which is always right, only larger."""
+    try:
+        return int(json.loads((settings.site_dir / "state.json").read_text(encoding="utf-8"))["decisions_version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
 
 
 def _decisions_of(db: Any, ids: list[int]) -> dict[str, Any]:

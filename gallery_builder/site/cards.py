@@ -16,6 +16,8 @@ from gallery_builder.core.thumb_layout import SLOTS
 # slot bitmask (bit i = SLOTS[i] was written), flags (FLAG_*), optional exact original file name
 CARD_FIELDS = ("id", "key", "w", "h", "t", "n", "f", "s", "x", "q")
 FLAG_VIDEO, FLAG_RAW, FLAG_ORIGINAL_VIEWABLE, FLAG_FUTURE = 1, 2, 4, 8
+FLAG_PICK, FLAG_REJECT = 16, 32      # a person's flag, as of the build (the live overlay updates it)
+STARS_SHIFT = 6                      # stars 0-5 in bits 6-8 of the flags field
 BROWSER_FORMATS = frozenset({"JPEG", "MPO", "PNG", "GIF", "WEBP", "AVIF", "BMP"})
 SLOT_BITS = {slot.width: 1 << index for index, slot in enumerate(SLOTS)}
 FIRST_SCREEN = 48      # cards rendered as HTML before any script runs
@@ -46,6 +48,8 @@ def flags_for(photo: Photo) -> int:
     flags = FLAG_VIDEO if photo.kind == "video" else 0
     flags |= FLAG_RAW if photo.kind == "raw" else 0
     flags |= FLAG_ORIGINAL_VIEWABLE if is_original_viewable(photo) else 0
+    flags |= FLAG_PICK if photo.flag == "pick" else FLAG_REJECT if photo.flag == "reject" else 0
+    flags |= max(0, min(5, photo.stars)) << STARS_SHIFT
     return flags | (FLAG_FUTURE if photo.date_in_future else 0)
 
 
@@ -72,6 +76,16 @@ def card_thumb_2x(row: tuple) -> str:
     grid.js (`Gallery.gridImage`) offers it too, for the cards it lays out that need it."""
     slot = SLOTS[1]
     return thumb_url(row[1], slot.width) if row[1] and row[7] & SLOT_BITS[slot.width] else ""
+
+
+def card_decision(row: tuple) -> dict[str, str]:
+    """A card's decision as of the build, for its first-screen HTML: `flag` ("pick", "reject" or "")
+    and the `badge` text (decisions.js paints the same badge on the cards it lays out)."""
+    bits = row[8]
+    flag = "pick" if bits & FLAG_PICK else "reject" if bits & FLAG_REJECT else ""
+    stars = (bits >> STARS_SHIFT) & 7
+    mark = {"pick": "\u2691", "reject": "\u2715", "": ""}[flag]
+    return {"flag": flag, "badge": " ".join(part for part in (mark, "\u2605" * stars) if part)}
 
 
 def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str]) -> GridData:

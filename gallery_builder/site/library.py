@@ -1,8 +1,8 @@
 """What the builder knows: the Parquet export read into typed records (docs/parquet.md).
 
 The builder reads only `<home>/parquet/*.parquet` (and links to the thumbnail store); never the
-originals, never the database, never a model. Columns added by later capabilities (description,
-tags, score, ...) are read when present and stay empty otherwise.
+originals, never the database, never a model. Optional columns (description, tags, score, and a
+person's flag and stars) are read when present and stay empty otherwise.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ PHOTO_COLUMNS = (
     "exposure_time", "iso", "width", "height", "gps_lat", "gps_lon", "gps_alt", "place", "admin",
     "country", "country_code", "colors", "thumb_key", "thumb_widths", "duration", "format", "status",
 )
-OPTIONAL_COLUMNS = ("description", "tags", "score")
+OPTIONAL_COLUMNS = ("description", "tags", "score", "flag", "stars")
 
 
 class LibraryError(RuntimeError):
@@ -69,6 +69,8 @@ class Photo(NamedTuple):
     description: str | None = None
     tags: tuple[str, ...] = ()
     score: float | None = None
+    flag: str | None = None          # a person's decision: "pick", "reject" or None
+    stars: int = 0                   # a person's rating, 0-5
 
     @property
     def day(self) -> str | None:
@@ -153,6 +155,8 @@ def _column(table: Any, name: str) -> list[Any]:
         return [tuple(sorted(value)) if value else () for value in values]
     if name == "tags":
         return [tuple(value) if value else () for value in values]
+    if name == "stars":
+        return [int(value or 0) for value in values]
     if name == "folder":
         return [value or "" for value in values]
     if name == "kind":

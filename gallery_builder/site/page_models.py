@@ -130,6 +130,8 @@ class PhotoPage:
     description: str | None = None   # generated description (optional Parquet column, docs/parquet.md)
     tags: tuple[str, ...] = ()       # optional Parquet column
     score: float | None = None       # aesthetic score (optional Parquet column)
+    flag: str | None = None          # a person's decision as of the build: "pick", "reject" or None
+    stars: int = 0
 
 
 @dataclass(frozen=True)

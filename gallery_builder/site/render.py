@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gallery_builder.core.urls import photo_url, thumb_url
-from gallery_builder.site.cards import FIRST_SCREEN, card_thumb_2x
+from gallery_builder.site.cards import FIRST_SCREEN, card_decision, card_thumb_2x
 from gallery_builder.site.fingerprint import canonical_json, digest, template_fingerprint, to_plain
 from gallery_builder.site.formatting import day_label
 from gallery_builder.site.page_models import DataFile, Page, Thumb
@@ -95,6 +95,7 @@ def make_environment(templates_dir: Path = TEMPLATES_DIR) -> Any:
     env.filters["thumb_src"] = thumb_src
     env.filters["card_thumb"] = card_thumb
     env.filters["card_thumb_2x"] = card_thumb_2x
+    env.filters["card_decision"] = card_decision
     env.filters["first_screen"] = first_screen
     env.globals["first_screen_size"] = FIRST_SCREEN
     env.globals["slot_table"] = ",".join(f"{slot.width}:{slot.ext}" for slot in SLOTS)

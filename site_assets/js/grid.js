@@ -153,6 +153,8 @@
     link.className = "card" + (row[8] & G.FLAGS.video ? " card-video" : "");
     link.href = G.url(G.pageLink(G.photoPath(row[0])));
     link.setAttribute("data-index", entry.index);
+    link.setAttribute("data-id", row[0]);
+    link.setAttribute("data-x", row[8]);
     link.style.cssText = style + "left:" + entry.left + "px;width:" + entry.width + "px;height:" + entry.height + "px";
     var picture = G.gridImage(row[1], row[7], row[2], row[3], entry.width);
     if (picture) {
@@ -167,6 +169,7 @@
     } else {
       link.appendChild(G.fileCard(row[5], G.kindOf(row[8])));
     }
+    if (G.decisions) G.decisions.paintCard(link, G.decisions.decisionOf(row[0], G.decisions.fromBits(row[8])));
     return link;
   };
 

@@ -12,6 +12,7 @@
     var original = G.url(folder[1] + (row[9] || encodeURIComponent(row[5])));
     var list = G.sources(key, row[7], width, height);
     var data = { id: id, alt: row[5], name: row[5], original: original, page: G.url(G.pageLink(G.photoPath(id))),
+                 decisionBits: flags,
                  folderName: folder[2], folderUrl: G.url(G.pageLink(folder[0])) };
     if (!list.length) {
       data.html = '<div class="pswp-video"><p>' + G.escapeHtml(row[5]) + ": no preview yet</p></div>";
@@ -98,6 +99,7 @@
     pauseVideos(lightbox);
     homeEnd(lightbox);
     markState(lightbox);
+    if (G.decisions) G.decisions.attachLightbox(lightbox);
     if (options && options.onIndex) {
       lightbox.on("change", function () { options.onIndex(lightbox.pswp.currIndex); });
     }

@@ -90,6 +90,8 @@ def photo_page(photo: Photo, catalog: Catalog, previous: Photo | None, following
         description=photo.description,
         tags=photo.tags,
         score=photo.score,
+        flag=photo.flag,
+        stars=photo.stars,
     )
 
 
