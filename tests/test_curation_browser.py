@@ -27,6 +27,7 @@ from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.nginx, pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "correct horse battery"
+LIGHTBOX_STATE = "document.documentElement.getAttribute('data-lightbox')"
 
 
 def indexed(home: Path) -> list[dict]:
@@ -112,9 +113,7 @@ def test_flags_and_stars_from_keys_and_taps_live_everywhere_and_republished(serv
     photo_path = "/" + photo_url(first["id"])
     year_path = f"/years/{first['taken_at'][:4]}/"
 
-    with_context = browser_context(has_touch=True)
-    context = next(with_context)
-    try:
+    for context in browser_context(has_touch=True):                    # the person who curates
         page = context.new_page()
         errors = collect_errors(page)
         page.goto(nginx.base + photo_path)
@@ -140,52 +139,47 @@ def test_flags_and_stars_from_keys_and_taps_live_everywhere_and_republished(serv
         page.wait_for_selector(".pswp-decide .decide[data-flag='reject']")
         page.keyboard.press("2")                                       # keys work in the lightbox too
         wait_for(lambda: decisions_of(nginx, second["id"]) == {"id": second["id"], "flag": "reject", "stars": 2},
-                 30, "the lightbox's reject and two stars reaching the database")
+                 30, "the lightbox's reject and two stars reaching the database",
+                 details=lambda: f"{decisions_of(nginx, second['id'])}, lightbox={page.evaluate(LIGHTBOX_STATE)}")
         screenshot(page, "curation-lightbox")
-
-        other = browser_context()                                      # a second device, signed out
-        other_context = next(other)
-        try:
-            viewer = other_context.new_page()
-            viewer.goto(nginx.base + year_path)
-            seen = viewer.locator(f"a.card[data-id='{second['id']}']").first
-            seen.wait_for()
-            wait_for(lambda: "is-reject" in (seen.get_attribute("class") or ""), 30,
-                     "the other browser's card showing the reject")
-            assert "\u2605\u2605" in (seen.locator(".card-decision").inner_text())
-        finally:
-            other.close()
-
-        # the sidecar republishes by itself: the static photo page carries the pick and four stars
-        wait_for(lambda: b'data-built-flag="pick" data-built-stars="4"' in nginx.get(photo_path)[2], 120,
-                 "the republished static photo page")
-
         cookie = "; ".join(f"{item['name']}={item['value']}" for item in context.cookies())
-        own = {"Origin": nginx.base, "Cookie": cookie}
-        assert post(nginx, "/api/photos/flag", {"ids": [rows[2]["id"]], "flag": "pick"}, own) == 200
-        assert post(nginx, "/api/photos/flag", {"ids": [rows[3]["id"]], "flag": "pick"},
-                    {"Origin": "http://evil.example", "Cookie": cookie}) == 403    # cross-site
-        assert post(nginx, "/api/photos/flag", {"ids": [rows[3]["id"]], "flag": "pick"}, {"Origin": nginx.base}) == 403
-
-        def rate(photo_id: int, stars: int) -> None:
-            assert post(nginx, "/api/photos/stars", {"ids": [photo_id], "stars": stars}, own) == 200
-
-        writers = [threading.Thread(target=rate, args=(row["id"], 1 + index % 5)) for index, row in enumerate(rows[4:10])]
-        for writer in writers:
-            writer.start()
-        for writer in writers:
-            writer.join(60)
-        assert [decisions_of(nginx, row["id"])["stars"] for row in rows[4:10]] == [1 + i % 5 for i in range(6)]
-
-        sidecar.stop()                                                 # sidecar down: pages still browse
-        page.goto(nginx.base + year_path)
-        page.locator(f"a.card[data-id='{first['id']}']").first.wait_for()
-        sidecar.start(nginx)                                           # and the decisions are still there
-        assert decisions_of(nginx, first["id"]) == {"id": first["id"], "flag": "pick", "stars": 4}
-        assert decisions_of(nginx, rows[3]["id"])["flag"] is None
         assert [error for error in errors if "/signin" not in error] == []
-    finally:
-        with_context.close()
+
+    for context in browser_context():                                  # a second device, signed out
+        viewer = context.new_page()
+        viewer.goto(nginx.base + year_path)
+        seen = viewer.locator(f"a.card[data-id='{second['id']}']").first
+        seen.wait_for()
+        wait_for(lambda: "is-reject" in (seen.get_attribute("class") or ""), 30,
+                 "the other browser's card showing the reject")
+        assert "\u2605\u2605" in seen.locator(".card-decision").inner_text()
+
+    # the sidecar republishes by itself: the static photo page carries the pick and four stars
+    wait_for(lambda: b'data-built-flag="pick" data-built-stars="4"' in nginx.get(photo_path)[2], 120,
+             "the republished static photo page")
+
+    own = {"Origin": nginx.base, "Cookie": cookie}
+    assert post(nginx, "/api/photos/flag", {"ids": [rows[2]["id"]], "flag": "pick"}, own) == 200
+    assert post(nginx, "/api/photos/flag", {"ids": [rows[3]["id"]], "flag": "pick"},
+                {"Origin": "http://evil.example", "Cookie": cookie}) == 403    # cross-site
+    assert post(nginx, "/api/photos/flag", {"ids": [rows[3]["id"]], "flag": "pick"}, {"Origin": nginx.base}) == 403
+
+    def rate(photo_id: int, stars: int) -> None:
+        assert post(nginx, "/api/photos/stars", {"ids": [photo_id], "stars": stars}, own) == 200
+
+    writers = [threading.Thread(target=rate, args=(row["id"], 1 + index % 5)) for index, row in enumerate(rows[4:10])]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(60)
+    assert [decisions_of(nginx, row["id"])["stars"] for row in rows[4:10]] == [1 + i % 5 for i in range(6)]
+
+    sidecar.stop()                                                     # sidecar down: pages still browse
+    status, _, body = nginx.get(photo_path)
+    assert status == 200 and b'data-built-flag="pick"' in body
+    sidecar.start(nginx)                                               # and the decisions are still there
+    assert decisions_of(nginx, first["id"]) == {"id": first["id"], "flag": "pick", "stars": 4}
+    assert decisions_of(nginx, rows[3]["id"])["flag"] is None
 
 
 def test_without_a_password_the_site_is_read_only_and_says_how_to_enable_writing(tmp_path):

@@ -222,20 +222,20 @@
         }
       });
     });
-    lightbox.on("keydown", function (event) {
-      var slide = lightbox.pswp && lightbox.pswp.currSlide;
-      if (slide && handleKey(event.originalEvent.key, slide.data.id)) event.preventDefault();
-    });
+    lightbox.on("change", function () { lightboxId = lightbox.pswp.currSlide.data.id; });
+    lightbox.on("close", function () { lightboxId = null; });
   }
 
-  /* The photo page: its panel is in the HTML (built state); keys act on it. */
+  /* Keys act on the lightbox's photo while it is open, else on the photo page's panel (whatever
+     has the focus: a panel button just tapped, the lightbox, the page). */
+  var lightboxId = null;
   document.addEventListener("keydown", function (event) {
-    if (document.documentElement.getAttribute("data-lightbox") === "open") return;   // the lightbox has its own
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
     if (target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.isContentEditable)) return;
     var panel = document.querySelector("main .decide[data-id]");
-    if (panel && handleKey(event.key, panel.getAttribute("data-id"))) event.preventDefault();
+    var id = lightboxId !== null ? lightboxId : panel ? panel.getAttribute("data-id") : null;
+    if (handleKey(event.key, id)) event.preventDefault();
   });
 
   document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
