@@ -188,3 +188,39 @@ def test_descriptions_and_tags_reach_the_photo_page_and_the_search_index(tmp_pat
     assert "Two dogs &lt;b&gt;running&lt;/b&gt; on a beach" in page and "<li>dog</li>" in page and "6.2" in page
     shard = json.loads((tmp_path / "site" / "search/index/2020.json").read_text())
     assert shard["rows"][0][shard["fields"].index("text")] == "Two dogs <b>running</b> on a beach dog beach"
+
+
+def test_a_second_build_waits_for_the_first_instead_of_failing(tmp_path):
+    """The sidecar republishes after each decision while a person may run `gallery build`: the
+    later build waits for the lock, and gives up with a clear message only after its wait."""
+    import threading
+
+    from gallery_builder.site.generations import PublishError, SiteLayout, build_lock
+
+    layout = SiteLayout(tmp_path / "site")
+    entered = threading.Event()
+    release = threading.Event()
+
+    def first() -> None:
+        with build_lock(layout):
+            entered.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=first)
+    holder.start()
+    assert entered.wait(10)
+    with pytest.raises(PublishError, match="try again when it ends"):
+        with build_lock(layout, wait_seconds=0.3):
+            pass
+    waited: list[bool] = []
+    second = threading.Thread(target=lambda: waited.append(_enter(build_lock(layout, wait_seconds=20))))
+    second.start()
+    release.set()
+    holder.join(10)
+    second.join(20)
+    assert waited == [True]
+
+
+def _enter(lock) -> bool:
+    with lock:
+        return True

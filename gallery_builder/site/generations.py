@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,15 +83,26 @@ def write_manifest(layout: SiteLayout, number: int, manifest: dict[str, Any]) ->
     os.replace(temp, path)
 
 
+BUILD_LOCK_WAIT_S = 600.0
+
+
 @contextmanager
-def build_lock(layout: SiteLayout) -> Iterator[None]:
-    """One build at a time per output; a second one fails at once with a clear message."""
+def build_lock(layout: SiteLayout, wait_seconds: float = BUILD_LOCK_WAIT_S) -> Iterator[None]:
+    """One build at a time per output. A second one waits its turn (the sidecar republishes after
+    every decision, the watcher after every batch, a person may run `gallery build` meanwhile) and
+    gives up with a clear message only after `wait_seconds`."""
     layout.generations.mkdir(parents=True, exist_ok=True)
     with open(layout.generations / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise PublishError(f"another `gallery build` is publishing to {layout.out}") from None
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise PublishError(f"another build has been publishing to {layout.out} for "
+                                       f"{wait_seconds:.0f} s; try again when it ends") from None
+                time.sleep(0.2)
         yield
 
 
