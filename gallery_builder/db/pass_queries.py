@@ -13,17 +13,36 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def photos_pending(db: Any, pass_name: str, version: int, requires: Sequence[str], scope: Scope,
-                   force: bool = False, kinds: Sequence[str] = ("photo", "video", "raw")) -> list[int]:
-    """Present photos in scope whose result for this pass is absent, outdated or for old content.
+def pending_sql(pass_name: str, version: int, requires: Sequence[str], scope: Scope, force: bool = False,
+                kinds: Sequence[str] = ("photo", "video", "raw")) -> tuple[str, list[Any]]:
+    """The SQL (and parameters) of a pass's pending photos: rows of (id, content_hash) in id order.
 
-    A photo whose earlier attempt failed on the same content and version is not pending: bad files
+    Present photos in scope whose result for this pass is absent, outdated or for old content. A
+    photo whose earlier attempt failed on the same content and version is not pending: bad files
     are retried only when they change (or with force). Required passes must have succeeded.
+
+    A whole library or a root is answered by merging sorted index ranges (EXCEPT / INTERSECT over
+    (photo id, content hash), migration 0005), never one look-up per photo; a folder or a chunk of
+    ids looks up its own photos. `photos_pending` and `count_photos_pending` both run this SQL.
     """
-    where, params = scope.sql("p")
-    sql = [f"SELECT p.id FROM photos p WHERE p.status != 'missing' AND p.content_hash IS NOT NULL"
-           f" AND p.kind IN ({','.join('?' * len(kinds))}){where}"]
-    params = list(kinds) + params
+    where, scope_params = scope.sql("p")
+    eligible = (f"SELECT p.id, p.content_hash FROM photos p WHERE p.status != 'missing'"
+                f" AND p.content_hash IS NOT NULL AND p.kind IN ({','.join('?' * len(kinds))}){where}")
+    params: list[Any] = list(kinds) + scope_params
+    if scope.folder is None and not scope.photo_ids:
+        sql = [eligible]
+        for required in requires:
+            sql.append(" INTERSECT SELECT q.photo_id, q.content_hash FROM pass_runs q"
+                       " WHERE q.pass = ? AND q.status = 'ok'")
+            params.append(required)
+        if not force:
+            for status in ("ok", "error"):  # each (pass, version, status) range is in photo order
+                sql.append(" EXCEPT SELECT r.photo_id, r.content_hash FROM pass_runs r"
+                           " WHERE r.pass = ? AND r.version = ? AND r.status = ?")
+                params.extend([pass_name, version, status])
+        sql.append(" ORDER BY 1, 2")
+        return "".join(sql), params
+    sql = [eligible]
     if not force:
         sql.append(" AND NOT EXISTS (SELECT 1 FROM pass_runs r WHERE r.photo_id = p.id AND r.pass = ?"
                    " AND r.version = ? AND r.content_hash IS p.content_hash)")
@@ -33,7 +52,25 @@ def photos_pending(db: Any, pass_name: str, version: int, requires: Sequence[str
                    " AND q.status = 'ok' AND q.content_hash IS p.content_hash)")
         params.append(required)
     sql.append(" ORDER BY p.id")
-    return [row[0] for row in db.execute("".join(sql), params)]
+    return "".join(sql), params
+
+
+def photos_pending(db: Any, pass_name: str, version: int, requires: Sequence[str], scope: Scope,
+                   force: bool = False, kinds: Sequence[str] = ("photo", "video", "raw")) -> list[int]:
+    """Ids of the photos pending for a pass (see `pending_sql`)."""
+    sql, params = pending_sql(pass_name, version, requires, scope, force, kinds)
+    return [row[0] for row in db.execute(sql, params)]
+
+
+def count_photos_pending(db: Any, pass_name: str, version: int, requires: Sequence[str], scope: Scope,
+                         force: bool = False, kinds: Sequence[str] = ("photo", "video", "raw")) -> int:
+    """How many photos `photos_pending` would return, by the same SQL, without fetching them."""
+    return count_rows(db, *pending_sql(pass_name, version, requires, scope, force, kinds))
+
+
+def count_rows(db: Any, sql: str, params: Sequence[Any]) -> int:
+    """The number of rows a SELECT returns, counted inside SQLite."""
+    return int(db.execute(f"SELECT COUNT(*) FROM ({sql})", list(params)).fetchone()[0])
 
 
 def photo_inputs(db: Any, photo_ids: Sequence[int]) -> list[PhotoInput]:
@@ -67,6 +104,23 @@ def record_pass_results(db: Any, pass_name: str, version: int, results: Iterable
                        " WHERE id = ? AND status = 'error' AND error LIKE ?",
                        (result.photo_id, f"{pass_name}: %"))
     db.executemany("INSERT OR REPLACE INTO pass_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def pass_outcome(db: Any, pass_name: str, version: int) -> tuple[int, int, str | None]:
+    """(ok, errors, newest result) of one pass version over present photos' current content.
+
+    ok merges two sorted index ranges; errors look up only the failed photos; the newest result is
+    the latest this version wrote (read from the index, whatever became of the photo since).
+    """
+    ok = count_rows(db, "SELECT r.photo_id, r.content_hash FROM pass_runs r WHERE r.pass = ? AND r.version = ?"
+                        " AND r.status = 'ok' INTERSECT SELECT p.id, p.content_hash FROM photos p"
+                        " WHERE p.status != 'missing' ORDER BY 1, 2", (pass_name, version))
+    errors, last_run = db.execute(
+        "SELECT (SELECT COUNT(*) FROM pass_runs r JOIN photos p ON p.id = r.photo_id WHERE r.pass = ?1"
+        "  AND r.version = ?2 AND r.status = 'error' AND p.status != 'missing' AND r.content_hash IS p.content_hash),"
+        " (SELECT MAX(updated_at) FROM pass_runs WHERE pass = ?1 AND version = ?2)",
+        (pass_name, version)).fetchone()
+    return ok, int(errors or 0), last_run
 
 
 def pass_coverage(db: Any) -> list[dict[str, Any]]:

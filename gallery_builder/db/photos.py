@@ -129,14 +129,25 @@ def delete_photos(db: Any, photo_ids: Iterable[int]) -> None:
 
 
 def status_counts(db: Any) -> dict[str, Any]:
-    """Counts for `gallery status`: photos by root, status and kind, and skips by reason."""
-    by_status = {f"{row[0]}": row[1] for row in db.execute("SELECT status, COUNT(*) FROM photos GROUP BY status")}
-    by_kind = {row[0]: row[1] for row in
-               db.execute("SELECT kind, COUNT(*) FROM photos WHERE status != 'missing' GROUP BY kind")}
-    roots = [dict(row) for row in db.execute(
-        "SELECT r.label, r.path, r.last_scan_at, SUM(p.status != 'missing') AS present,"
-        " SUM(p.status = 'missing') AS missing FROM roots r LEFT JOIN photos p ON p.root_id = r.id"
-        " GROUP BY r.id ORDER BY r.label")]
+    """Counts for `gallery status`: photos by root, status and kind, and skips by reason (one read of
+    the index photos_root_status_kind, not of the photos)."""
+    by_status: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    by_root: dict[int, dict[str, int]] = {}
+    for root_id, status, kind, count in db.execute(
+            "SELECT root_id, status, kind, COUNT(*) FROM photos GROUP BY root_id, status, kind"):
+        by_status[status] = by_status.get(status, 0) + count
+        tally = by_root.setdefault(root_id, {"present": 0, "missing": 0})
+        if status == "missing":
+            tally["missing"] += count
+        else:
+            by_kind[kind] = by_kind.get(kind, 0) + count
+            tally["present"] += count
+    roots = []
+    for row in db.execute("SELECT id, label, path, last_scan_at FROM roots ORDER BY label"):
+        tally = by_root.get(row["id"])
+        roots.append({"label": row["label"], "path": row["path"], "last_scan_at": row["last_scan_at"],
+                      "present": tally["present"] if tally else None, "missing": tally["missing"] if tally else None})
     skipped = {row[0]: row[1] for row in
                db.execute("SELECT reason, COUNT(*) FROM skipped_files GROUP BY reason ORDER BY 2 DESC")}
     return {"by_status": by_status, "by_kind": by_kind, "roots": roots, "skipped": skipped}

@@ -49,6 +49,12 @@ class ClipPass:
         return photos_needing_vectors(db, context.settings.clip_model, self.name, self.version, self.requires,
                                       scope, force)
 
+    def count_pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> int:
+        from gallery_builder.db.vectors import count_photos_needing_vectors
+
+        return count_photos_needing_vectors(db, context.settings.clip_model, self.name, self.version,
+                                            self.requires, scope, force)
+
     def inputs(self, db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:
         from gallery_builder.db.pass_queries import photo_inputs
         from gallery_builder.db.vectors import thumb_sources

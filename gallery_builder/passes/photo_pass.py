@@ -8,7 +8,7 @@ import warnings
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Sequence
 
-from gallery_builder.db.pass_queries import photo_inputs, photos_pending
+from gallery_builder.db.pass_queries import count_photos_pending, photo_inputs, photos_pending
 from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Scope
 
 
@@ -27,6 +27,10 @@ class PhotoPass(ABC):
 
     def pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> list[int]:
         return photos_pending(db, self.name, self.version, self.requires, scope, force, self.kinds)
+
+    def count_pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> int:
+        """len(self.pending(...)), counted by the same SQL inside SQLite."""
+        return count_photos_pending(db, self.name, self.version, self.requires, scope, force, self.kinds)
 
     def inputs(self, db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:
         return photo_inputs(db, photo_ids)
