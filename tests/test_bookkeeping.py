@@ -4,6 +4,7 @@ counts each pass's pending with the pass's own query."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -11,7 +12,6 @@ from click.testing import CliRunner
 from gallery_builder.config import Root
 from gallery_builder.core.records import RunContext, Scope
 from gallery_builder.db.connection import connect
-from gallery_builder.db.export_queries import pass_outcomes
 from gallery_builder.db.pass_queries import pass_outcome
 from gallery_builder.indexing.scan import Scanner
 from gallery_builder.passes import registry
@@ -188,3 +188,14 @@ def test_a_noop_rescan_asks_nothing_per_file_and_changes_nothing(tmp_path):
         return len(statements)
 
     assert statements_of_noop_rescan(12) == statements_of_noop_rescan(60)
+
+
+def pass_outcomes(  # the plain photo-by-photo join, kept here as the oracle
+        db: Any, pass_name: str, version: int) -> tuple[int, int, str | None]:
+    """(ok, errors, last run) of one pass version over present photos' current content."""
+    counts = db.execute(
+        "SELECT SUM(r.status = 'ok') AS ok, SUM(r.status = 'error') AS errors, MAX(r.updated_at) AS last_run"
+        " FROM pass_runs r JOIN photos p ON p.id = r.photo_id WHERE r.pass = ? AND r.version = ?"
+        " AND p.status != 'missing' AND r.content_hash IS p.content_hash",
+        (pass_name, version)).fetchone()
+    return int(counts["ok"] or 0), int(counts["errors"] or 0), counts["last_run"]

@@ -34,16 +34,6 @@ def present_photo_count(db: Any) -> int:
                       ).fetchone()[0]
 
 
-def pass_outcomes(db: Any, pass_name: str, version: int) -> tuple[int, int, str | None]:
-    """(ok, errors, last run) of one pass version over present photos' current content."""
-    counts = db.execute(
-        "SELECT SUM(r.status = 'ok') AS ok, SUM(r.status = 'error') AS errors, MAX(r.updated_at) AS last_run"
-        " FROM pass_runs r JOIN photos p ON p.id = r.photo_id WHERE r.pass = ? AND r.version = ?"
-        " AND p.status != 'missing' AND r.content_hash IS p.content_hash",
-        (pass_name, version)).fetchone()
-    return int(counts["ok"] or 0), int(counts["errors"] or 0), counts["last_run"]
-
-
 def error_rows(db: Any) -> list[dict[str, Any]]:
     return error_records(db)
 

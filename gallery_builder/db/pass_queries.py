@@ -123,17 +123,6 @@ def pass_outcome(db: Any, pass_name: str, version: int) -> tuple[int, int, str |
     return ok, int(errors or 0), last_run
 
 
-def pass_coverage(db: Any) -> list[dict[str, Any]]:
-    """Per pass: photos done ok, failed, and present photos in all (for `gallery status`)."""
-    rows = db.execute(
-        "SELECT r.pass, SUM(r.status = 'ok' AND r.content_hash IS p.content_hash) AS ok,"
-        " SUM(r.status = 'error' AND r.content_hash IS p.content_hash) AS errors,"
-        " MAX(r.updated_at) AS last_run"
-        " FROM pass_runs r JOIN photos p ON p.id = r.photo_id WHERE p.status != 'missing'"
-        " GROUP BY r.pass ORDER BY r.pass").fetchall()
-    return [dict(row) for row in rows]
-
-
 def errors_by_code(db: Any) -> list[dict[str, Any]]:
     rows = db.execute(
         "SELECT pass, error_code, COUNT(*) AS count FROM ("
