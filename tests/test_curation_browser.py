@@ -203,3 +203,49 @@ def test_without_a_password_the_site_is_read_only_and_says_how_to_enable_writing
         sidecar.stop()
         nginx.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_grid_filters_show_picks_ratings_and_hide_rejected(tmp_path):
+    """Decisions made from the CLI reach the static grid; its filter bar narrows the cards (and the
+    lightbox) to picks, a minimum rating, or everything but rejects; with the sidecar down."""
+    folder, home = make_home(8, None)
+    everything = indexed(home)
+    year = everything[0]["taken_at"][:4]
+    in_year = [row for row in everything if row["taken_at"][:4] == year]
+    assert len(in_year) >= 5, "the sample library should put several photos in one year"
+    rows = in_year                            # the four decided photos and the rest share the year page
+    for arguments in (("flag", "pick", str(rows[0]["id"]), str(rows[1]["id"])), ("rate", "4", str(rows[1]["id"])),
+                      ("rate", "2", str(rows[2]["id"])), ("flag", "reject", str(rows[3]["id"]))):
+        run_gallery(*arguments, "--home", str(home))
+    run_gallery("export", "--home", str(home))
+    run_gallery("build", "--home", str(home))
+    nginx = Nginx(home)                       # no sidecar: the filter works on the built state
+    try:
+        for context in browser_context():
+            page = context.new_page()
+            page.goto(nginx.base + f"/years/{year}/")
+            page.wait_for_selector(".grid-filter")
+
+            def shown() -> set[int]:
+                return {int(value) for value in page.eval_on_selector_all(
+                    ".grid-window a.card", "cards => cards.map(card => card.getAttribute('data-id'))")}
+
+            wait_for(lambda: len(shown()) == len(in_year), 30, "every card of the year")
+            page.select_option(".grid-filter select[name=show]", "picks")
+            wait_for(lambda: shown() == {row["id"] for row in in_year if row["id"] in (rows[0]["id"], rows[1]["id"])},
+                     30, "only the picks")
+            assert "of " + str(len(in_year)) + " photos" in page.inner_text(".grid-filter-count")
+            page.select_option(".grid-filter select[name=show]", "all")
+            page.select_option(".grid-filter select[name=min]", "2")
+            wait_for(lambda: shown() == {row["id"] for row in in_year if row["id"] in (rows[1]["id"], rows[2]["id"])},
+                     30, "photos rated two stars or more")
+            page.select_option(".grid-filter select[name=min]", "0")
+            page.check(".grid-filter input[name=hideRejected]")
+            wait_for(lambda: shown() == {row["id"] for row in in_year if row["id"] != rows[3]["id"]}, 30,
+                     "everything but the reject")
+            page.reload()                                          # the choice stays for the session
+            page.wait_for_selector(".grid-filter input[name=hideRejected]:checked")
+            wait_for(lambda: rows[3]["id"] not in shown() and len(shown()) > 0, 30, "the kept filter")
+    finally:
+        nginx.stop()
+        shutil.rmtree(folder, ignore_errors=True)

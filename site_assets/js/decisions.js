@@ -109,6 +109,7 @@
         absorb(body.decisions || []);
         version = body.version;
         repaint();
+        if ((body.decisions || []).length) document.dispatchEvent(new CustomEvent("gallery:decisions"));
       })
       .catch(function () { refreshing = false; });     // sidecar down: the built state stays
   }

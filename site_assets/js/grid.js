@@ -100,9 +100,16 @@
     this.layout = null;
   };
 
-  Grid.prototype.relayout = function () {
+  /* Show only `rows` (a filter): the lightbox's list is the same array, changed in place. */
+  Grid.prototype.setRows = function (rows) {
+    this.rows.length = 0;
+    Array.prototype.push.apply(this.rows, rows);
+    this.relayout(true);
+  };
+
+  Grid.prototype.relayout = function (force) {
     var width = Math.floor(this.section.clientWidth);
-    if (width === this.width) return;
+    if (width === this.width && !force) return;
     var anchor = this.topIndex();
     this.width = width;
     this.layout = computeLayout(this.rows, this.group, width);
@@ -249,6 +256,7 @@
       grid.mount();
       G.fixFileLinks(section);
       if (G.scrubber) G.scrubber.attach(grid);
+      if (G.gridFilter) G.gridFilter.attach(grid);
       grid.openDeepLink();
       return grid;
     }).catch(function (error) {
