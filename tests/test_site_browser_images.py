@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.site_fixtures import GOLDEN_COVERAGE, GOLDEN_ERRORS, Row, build, golden_rows, write_records
-from tests.site_servers import Nginx, Upstream, browser_context, collect_errors, screenshot, wait_until
+from tests.site_servers import Nginx, Upstream, browser_context, collect_errors, screenshot
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.nginx, pytest.mark.slow]
 RAW_WITHOUT_PREVIEW = Row(5000, "photos", "2019/2019-04 Raw/DSC_5000.NEF", "2019-04-01T09:00:00", kind="raw",
@@ -66,7 +67,7 @@ def test_sidecar_results_without_a_thumbnail_are_file_cards(nginx, address):
             page.goto(nginx.base + address)
             page.wait_for_selector(".source-badge")
             assert page.locator(".source-badge").inner_text() == "search server"
-            wait_until(lambda: page.evaluate(SETTLED), timeout=5)
+            wait_for(lambda: page.evaluate(SETTLED), 30, "every result image settled (loaded or swapped for a file card)")
             images = page.eval_on_selector_all("#results img", "els => els.map(i => [i.getAttribute('src'), i.naturalWidth])")
             assert images and all(src and width > 0 for src, width in images), images     # no broken image
             assert page.locator("#results a.card").count() == 3                           # and no result left out
