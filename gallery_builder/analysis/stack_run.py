@@ -136,7 +136,6 @@ def _restack(db: Any, context: RunContext, scope: Scope | None, everything: bool
 
     rules = StackRules.from_settings(context.settings)
     rows = {row.photo_id: row for row in stack_db.stack_candidates(db)}
-    records = {photo_id: _record(row) for photo_id, row in rows.items()}
     stored_prints = stack_db.stack_fingerprints(db)
     in_scope = set(rows) if everything or scope is None else stack_db.photo_ids_in_scope(db, scope) & set(rows)
     if changed_only:
@@ -145,6 +144,9 @@ def _restack(db: Any, context: RunContext, scope: Scope | None, everything: bool
         seeds = set(in_scope)
     seeds |= {photo_id for photo_id in stored_prints if photo_id not in rows}  # gone, or no longer stackable
     seeds |= set(extra_seeds)
+    if not seeds:
+        return RestackReport()
+    records = {photo_id: _record(row) for photo_id, row in rows.items()}
     stored = stack_db.memberships(db)
     edits = _edits(db)
     affected = _affected(records, seeds, rules, stored, edits)
