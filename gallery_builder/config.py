@@ -73,6 +73,25 @@ class Settings:
                                   "photos (0: at the end only).")
     rescan_hours: float = _setting(24.0, "float", "GALLERY_RESCAN_HOURS",
                                    "Watch mode: hours between full rescans that catch missed file-system events.")
+    stack_gap_seconds: float = _setting(5.0, "float", "GALLERY_STACK_GAP_SECONDS",
+                                        "Stacks: longest gap between two frames of a burst (same camera, seconds).")
+    stack_span_seconds: float = _setting(10.0, "float", "GALLERY_STACK_SPAN_SECONDS",
+                                         "Stacks: longest time from the first to the last frame of a burst (seconds).")
+    stack_sequence_gap_seconds: float = _setting(
+        30.0, "float", "GALLERY_STACK_SEQUENCE_GAP_SECONDS",
+        "Stacks: near-identical frames (a tripod sequence, a bracket) may chain over gaps up to this long (seconds).")
+    stack_burst_phash_distance: int = _setting(
+        22, "int", "GALLERY_STACK_BURST_PHASH_DISTANCE",
+        "Stacks: most pHash bits (of 64) two burst frames may differ by; more means another scene.")
+    stack_sequence_phash_distance: int = _setting(
+        16, "int", "GALLERY_STACK_SEQUENCE_PHASH_DISTANCE",
+        "Stacks: most pHash bits two frames may differ by to chain over the longer sequence gap.")
+    stack_burst_clip_similarity: float = _setting(
+        0.80, "float", "GALLERY_STACK_BURST_CLIP_SIMILARITY",
+        "Stacks: when both frames have CLIP vectors, a cosine similarity at least this high also confirms a burst.")
+    stack_sequence_clip_similarity: float = _setting(
+        0.92, "float", "GALLERY_STACK_SEQUENCE_CLIP_SIMILARITY",
+        "Stacks: the CLIP cosine similarity that confirms a sequence frame over the longer gap.")
     roots: tuple[Root, ...] = field(default=())
 
     @property

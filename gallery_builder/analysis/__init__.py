@@ -23,4 +23,6 @@ class Analysis(Protocol):
         ...
 
 
-ANALYSES: tuple[Analysis, ...] = ()
+from gallery_builder.analysis.stack_run import StackAnalysis  # noqa: E402
+
+ANALYSES: tuple[Analysis, ...] = (StackAnalysis(),)

@@ -14,12 +14,22 @@ def photo_rows(db: Any) -> list[Any]:
         " e.camera_model, e.lens, e.focal_length, e.aperture, e.exposure_time, e.iso, e.width, e.height,"
         " e.orientation, e.gps_lat, e.gps_lon, e.gps_alt, pl.place, pl.admin, pl.country, pl.country_code,"
         " c.colors, h.phash, t.thumb_key, t.widths AS thumb_widths, e.duration, e.format, p.status,"
-        " p.error_code, p.error, d.flag, COALESCE(d.stars, 0) AS stars"
+        " p.error_code, p.error, d.flag, COALESCE(d.stars, 0) AS stars, sm.stack_id,"
+        " (st.top_photo_id = p.id) AS stack_top"
         " FROM photos p JOIN roots r ON r.id = p.root_id"
         " LEFT JOIN exif e ON e.photo_id = p.id LEFT JOIN places pl ON pl.photo_id = p.id"
         " LEFT JOIN colors c ON c.photo_id = p.id LEFT JOIN phashes h ON h.photo_id = p.id"
         " LEFT JOIN thumbnails t ON t.photo_id = p.id LEFT JOIN photo_decisions d ON d.photo_id = p.id"
+        " LEFT JOIN stack_members sm ON sm.photo_id = p.id LEFT JOIN stacks st ON st.id = sm.stack_id"
         " ORDER BY p.id").fetchall()
+
+
+def stack_rows(db: Any) -> list[dict[str, Any]]:
+    """One row per stack: its top, size, first and last capture time, kind."""
+    return [dict(row) for row in db.execute(
+        "SELECT s.id AS stack_id, s.top_photo_id, COUNT(*) AS size, MIN(e.taken_at) AS first_taken_at,"
+        " MAX(e.taken_at) AS last_taken_at, s.kind FROM stacks s JOIN stack_members m ON m.stack_id = s.id"
+        " LEFT JOIN exif e ON e.photo_id = m.photo_id GROUP BY s.id ORDER BY s.id")]
 
 
 def root_rows(db: Any) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ def _photo_schema() -> Any:
         ("country_code", pa.string()), ("colors", pa.list_(pa.string())), ("phash", pa.string()),
         ("thumb_key", pa.string()), ("thumb_widths", pa.list_(pa.int32())), ("duration", pa.float64()),
         ("format", pa.string()), ("status", pa.string()), ("error_code", pa.string()), ("error", pa.string()),
-        ("flag", pa.string()), ("stars", pa.int32()),
+        ("flag", pa.string()), ("stars", pa.int32()), ("stack_id", pa.int64()), ("stack_top", pa.bool_()),
     ])
 
 
@@ -46,6 +46,7 @@ def _photo_rows(db: Any) -> list[dict[str, Any]]:
         record["colors"] = json.loads(record["colors"]) if record["colors"] else None
         record["thumb_widths"] = json.loads(record["thumb_widths"]) if record["thumb_widths"] else None
         record["date_in_future"] = bool(record["date_in_future"]) if record["date_in_future"] is not None else None
+        record["stack_top"] = bool(record["stack_top"])
         rows.append(record)
     return rows
 
@@ -89,6 +90,9 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
             ("error_code", pa.string()), ("error", pa.string())])),
         "skipped.parquet": (export_queries.skipped_rows(db), pa.schema([
             ("root", pa.string()), ("path", pa.string()), ("reason", pa.string())])),
+        "stacks.parquet": (export_queries.stack_rows(db), pa.schema([
+            ("stack_id", pa.int64()), ("top_photo_id", pa.int64()), ("size", pa.int64()),
+            ("first_taken_at", pa.string()), ("last_taken_at", pa.string()), ("kind", pa.string())])),
     }
     for name, (rows, schema) in others.items():
         write_table(rows, parquet_dir / name, schema)
