@@ -70,10 +70,11 @@ def migrate(connection: Any, db_path: Path | None = None, target: int | None = N
     """Apply pending migrations up to `target` (default: all). Returns the numbers applied."""
     applied = []
     version = current_version(connection)
+    fresh = version == 0          # a new database has nothing a backup could save
     for migration in all_migrations():
         if migration.number <= version or (target is not None and migration.number > target):
             continue
-        if migration.rewrites_data and version > 0 and db_path is not None and db_path.exists():
+        if migration.rewrites_data and not fresh and db_path is not None and db_path.exists():
             backup_to(connection, db_path.with_name(f"{db_path.name}.before-{migration.number:04d}.bak"))
         connection.execute("BEGIN IMMEDIATE")
         try:

@@ -76,10 +76,10 @@ def run_index(settings: Settings, plan: RunPlan, *, db: Any = None, show_bar: bo
     `log` gets one line per stage; `notify` (default: `log`) the events a watcher shows even when
     it keeps stage lines to itself (the site published part-way through a long run)."""
     own_db = db is None
-    db = db if db is not None else connect(settings.db_path)
     progress = Progress(settings.progress_path, show_bar=show_bar, passes=list(plan.pass_names))
-    run = _Run(settings, plan, db, progress, log, notify or log)
     try:
+        db = db if db is not None else connect(settings.db_path)   # creating it may meet a full disk too
+        run = _Run(settings, plan, db, progress, log, notify or log)
         run.scan()
         run.run_passes()
         run.analyse()
@@ -96,7 +96,7 @@ def run_index(settings: Settings, plan: RunPlan, *, db: Any = None, show_bar: bo
                            "run it again: it resumes where it stopped (nothing done so far is lost).") from None
         raise
     finally:
-        if own_db:
+        if own_db and db is not None:
             db.close()
     return run.state
 
