@@ -23,4 +23,8 @@ class Analysis(Protocol):
         ...
 
 
-ANALYSES: tuple[Analysis, ...] = ()
+from gallery_builder.analysis.duplicates import DuplicateAnalysis  # noqa: E402  (after the protocol)
+
+ANALYSES: tuple[Analysis, ...] = (
+    DuplicateAnalysis(),
+)

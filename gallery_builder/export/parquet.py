@@ -89,6 +89,8 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
             ("error_code", pa.string()), ("error", pa.string())])),
         "skipped.parquet": (export_queries.skipped_rows(db), pa.schema([
             ("root", pa.string()), ("path", pa.string()), ("reason", pa.string())])),
+        "duplicates.parquet": (export_queries.duplicate_rows(db), pa.schema([
+            ("group_id", pa.int64()), ("photo_id", pa.int64()), ("kind", pa.string()), ("is_keeper", pa.bool_())])),
     }
     for name, (rows, schema) in others.items():
         write_table(rows, parquet_dir / name, schema)
