@@ -92,6 +92,18 @@ class Settings:
     stack_sequence_clip_similarity: float = _setting(
         0.92, "float", "GALLERY_STACK_SEQUENCE_CLIP_SIMILARITY",
         "Stacks: the CLIP cosine similarity that confirms a sequence frame over the longer gap.")
+    duplicate_phash_distance: int = _setting(
+        6, "int", "GALLERY_DUPLICATE_PHASH_DISTANCE",
+        "Near duplicates: most pHash bits (of 64) two photos may differ by, upright or turned a quarter "
+        "(resized, re-encoded, other format, greyscale copies differ by 0-2). Photos shot at different "
+        "times (per their metadata) are never duplicates.")
+    duplicate_phash_distance_same_capture: int = _setting(
+        10, "int", "GALLERY_DUPLICATE_PHASH_DISTANCE_SAME_CAPTURE",
+        "Near duplicates: most pHash bits two photos with the same capture time and camera may differ by "
+        "(an edited copy of one shot).")
+    duplicate_clip_distance: float = _setting(
+        0.01, "float", "GALLERY_DUPLICATE_CLIP_DISTANCE",
+        "Near duplicates: largest CLIP cosine distance between two photos, when CLIP vectors exist.")
     roots: tuple[Root, ...] = field(default=())
 
     @property

@@ -3,8 +3,7 @@ propose stacks, duplicates, people and culling picks (DESIGN.md section 6).
 
 `ANALYSES` is the one registry the run's analysis stage reads, in order. Each analysis reads what
 it needs through `db/`, computes proposals without touching a person's decisions, and stores them
-in one short transaction. Stacks, duplicates and faces register here as they land; until then the
-stage reports that it has nothing to do.
+in one short transaction. Stacks and duplicates are registered; faces join the same way.
 """
 from __future__ import annotations
 
@@ -23,6 +22,8 @@ class Analysis(Protocol):
         ...
 
 
+from gallery_builder.analysis.duplicates import DuplicateAnalysis  # noqa: E402  (after the protocol)
 from gallery_builder.analysis.stack_run import StackAnalysis  # noqa: E402
 
-ANALYSES: tuple[Analysis, ...] = (StackAnalysis(),)
+# In order: stacks, then duplicates (each reads only facts and a person's decisions, never the other).
+ANALYSES: tuple[Analysis, ...] = (StackAnalysis(), DuplicateAnalysis())

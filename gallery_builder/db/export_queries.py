@@ -52,3 +52,9 @@ def skipped_rows(db: Any) -> list[dict[str, Any]]:
     return [dict(row) for row in db.execute(
         "SELECT r.label AS root, s.path, s.reason FROM skipped_files s JOIN roots r ON r.id = s.root_id"
         " ORDER BY r.label, s.path")]
+
+
+def duplicate_rows(db: Any) -> list[dict[str, Any]]:
+    """One row per photo in a duplicate group, group by group (duplicates.parquet)."""
+    return [{"group_id": row[0], "photo_id": row[1], "kind": row[2], "is_keeper": bool(row[3])} for row in db.execute(
+        "SELECT group_id, photo_id, kind, is_keeper FROM duplicate_members ORDER BY group_id, photo_id")]

@@ -93,6 +93,8 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
         "stacks.parquet": (export_queries.stack_rows(db), pa.schema([
             ("stack_id", pa.int64()), ("top_photo_id", pa.int64()), ("size", pa.int64()),
             ("first_taken_at", pa.string()), ("last_taken_at", pa.string()), ("kind", pa.string())])),
+        "duplicates.parquet": (export_queries.duplicate_rows(db), pa.schema([
+            ("group_id", pa.int64()), ("photo_id", pa.int64()), ("kind", pa.string()), ("is_keeper", pa.bool_())])),
     }
     for name, (rows, schema) in others.items():
         write_table(rows, parquet_dir / name, schema)
