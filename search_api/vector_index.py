@@ -299,20 +299,25 @@ class VectorIndex:
     @staticmethod
     def _approximate_top(snapshot: Snapshot, query: np.ndarray, count: int,
                          among: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate rows and scores: the index's nearest (more of them when some of its keys are
-        stale or a filter will drop most), plus every row it lacks, scored exactly."""
+        """Candidate rows and scores: the index's nearest (asking for more while stale keys or a filter
+        leave fewer than `count`), plus every row it lacks, scored exactly."""
         ann = snapshot.ann
         assert ann is not None
-        share = 1.0 if among is None else max(len(among) / snapshot.count, 1e-6)
-        wanted = min(len(ann.index), int(count / share * (2 if among is not None else 1)) + ann.stale)
-        found = ann.index.search(query.astype(np.float32), wanted, threads=1)
-        rows, current = ann.rows_of_keys(np.asarray(found.keys), snapshot.rowids)
-        rows, scores = rows[current], (1.0 - np.asarray(found.distances, dtype=np.float32))[current]
+        allowed = None
         if among is not None:
             allowed = np.zeros(snapshot.count, dtype=bool)
             allowed[among] = True
-            keep = allowed[rows]
-            rows, scores = rows[keep], scores[keep]
+        share = 1.0 if among is None else max(len(among) / snapshot.count, 1e-6)
+        wanted = min(len(ann.index), int(count / share) + min(ann.stale, count) + (count if among is not None else 0))
+        while True:  # ask again for more when stale keys or the filter left too few
+            found = ann.index.search(query.astype(np.float32), wanted, threads=1)
+            rows, keep = ann.rows_of_keys(np.asarray(found.keys), snapshot.rowids)
+            if allowed is not None:
+                keep &= allowed[rows]
+            if int(keep.sum()) >= count or wanted >= len(ann.index):
+                break
+            wanted = min(len(ann.index), wanted * 4)
+        rows, scores = rows[keep], (1.0 - np.asarray(found.distances, dtype=np.float32))[keep]
         exact_rows = ann.exact_rows if among is None else np.intersect1d(ann.exact_rows, among)
         if exact_rows.size:
             positions = np.searchsorted(ann.exact_rows, exact_rows)

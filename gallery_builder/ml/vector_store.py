@@ -19,7 +19,7 @@ import numpy as np
 
 from gallery_builder.core.files import temp_path_for, write_json_atomic
 
-EXACT_LIMIT = 200_000   # below this many vectors exact search stays under ~25 ms here: no index
+EXACT_LIMIT = 150_000   # below this, exact numpy search stays under ~50 ms over HTTP here: no index
 FORMAT = 1              # bump when the file layout or the index parameters change: forces a rebuild
 LIBRARY = "usearch"
 CONNECTIVITY = 16       # HNSW edges per node
@@ -118,7 +118,7 @@ def update_vector_index(db: Any, db_path: str | Path, model: str, *, limit: int 
         manifest_file.unlink(missing_ok=True)
         return f"vector index: removed ({count} vectors is below {limit}: exact search)" if existed else None
     if importlib.util.find_spec("usearch") is None:
-        return "vector index: usearch is not installed, searches stay exact (slower past 200,000 photos)"
+        return f"vector index: usearch is not installed, searches stay exact (slower past {limit:,} photos)"
     rowids, _ = vectors.vector_ids(db, model)
     current = np.frombuffer(rowids, dtype=np.int64)
     manifest = read_manifest(manifest_file)
