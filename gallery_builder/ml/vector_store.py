@@ -59,11 +59,20 @@ def read_manifest(path: Path) -> Manifest | None:
         return None
 
 
-def new_index(dim: int) -> Any:
-    from usearch.index import Index
+def usearch_index() -> Any:
+    """`usearch.index`, imported after onnxruntime: usearch 2.26.6's extension, loaded first, makes a
+    later `import onnxruntime` (1.32) crash the process with a segfault; the other order is fine."""
+    if importlib.util.find_spec("onnxruntime") is not None:
+        import onnxruntime  # noqa: F401
 
-    return Index(ndim=dim, metric="cos", dtype="i8", connectivity=CONNECTIVITY, expansion_add=EXPANSION_ADD,
-                 expansion_search=EXPANSION_SEARCH)
+    from usearch import index
+
+    return index
+
+
+def new_index(dim: int) -> Any:
+    return usearch_index().Index(ndim=dim, metric="cos", dtype="i8", connectivity=CONNECTIVITY,
+                                 expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
 
 
 def open_index(db_path: str | Path, model: str) -> tuple[Any, Manifest] | None:
@@ -74,14 +83,9 @@ def open_index(db_path: str | Path, model: str) -> tuple[Any, Manifest] | None:
     if manifest is None or not manifest.fits(model) or not index_file.exists():
         return None
     try:
-        from usearch.index import Index
-    except ImportError:
-        return None
-
-    index = Index(ndim=manifest.dim, metric="cos", dtype="i8", connectivity=CONNECTIVITY)
-    try:
+        index = usearch_index().Index(ndim=manifest.dim, metric="cos", dtype="i8", connectivity=CONNECTIVITY)
         index.view(str(index_file))
-    except (RuntimeError, ValueError, OSError):
+    except (ImportError, RuntimeError, ValueError, OSError):
         return None
     index.expansion_search = EXPANSION_SEARCH
     return index, manifest
