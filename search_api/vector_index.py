@@ -1,5 +1,5 @@
 """CLIP vectors for search: exact cosine search over float32 rows in memory, or, for a large library,
-the indexer's persisted approximate index (memory-mapped) patched exactly with what it lacks.
+the indexer's persisted approximate index (memory-mapped, `gallery_builder.ml.vector_store`) patched exactly with what it lacks.
 
 Loaded from SQLite once, then kept in step cheaply: `refresh` compares the list of vector ids with
 the one in memory, drops rows whose id is gone and reads only the new ones. From `ann_limit`
@@ -18,7 +18,7 @@ import numpy as np
 
 from gallery_builder.ml.vector_store import EXACT_LIMIT
 
-SUBSET_EXACT = 20_000   # a filter leaving at most this many photos is ranked exactly (dequantised vectors)
+SUBSET_EXACT = 20_000   # a filter leaving at most this many photos is ranked over every list of the index
 MAX_DELTA = 50_000      # more vectors than this missing from the index: exact search over everything
 RECHECK_SECONDS = 5.0   # how often a search looks whether the indexer saved a newer index
 
@@ -263,8 +263,7 @@ class VectorIndex:
         found = np.empty((len(rows), snapshot.matrix.shape[1]), dtype=np.float32)
         in_index = ann.indexed[rows]
         if in_index.any():
-            keys = snapshot.rowids[rows[in_index]].astype(np.uint64)
-            stored = np.vstack(ann.index.get(keys, dtype="f32"))
+            stored = ann.index.vectors(snapshot.rowids[rows[in_index]])
             found[in_index] = stored / np.maximum(np.linalg.norm(stored, axis=1, keepdims=True), 1e-12)
         if (~in_index).any():
             found[~in_index] = snapshot.matrix[np.searchsorted(ann.exact_rows, rows[~in_index])]
@@ -284,8 +283,6 @@ class VectorIndex:
         if snapshot.ann is None:
             scores = snapshot.matrix @ query if rows is None else snapshot.matrix[rows] @ query
             rows = np.arange(snapshot.count) if rows is None else rows
-        elif rows is not None and len(rows) <= SUBSET_EXACT:
-            scores = self._vectors(snapshot, rows) @ query if len(rows) else np.zeros(0, dtype=np.float32)
         else:
             rows, scores = self._approximate_top(snapshot, query, count + 1, rows)
         ranked = snapshot.count if among is None else len(snapshot.rows_of(among))
@@ -299,32 +296,32 @@ class VectorIndex:
     @staticmethod
     def _approximate_top(snapshot: Snapshot, query: np.ndarray, count: int,
                          among: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate rows and scores: the index's nearest (asking for more while stale keys or a filter
-        leave fewer than `count`), plus every row it lacks, scored exactly."""
+        """Candidate rows and scores: the index's nearest (asking for more while stale keys leave
+        fewer than `count`; with a filter, only its photos, every list searched for a small one),
+        plus every row the index lacks, scored exactly."""
         ann = snapshot.ann
         assert ann is not None
-        allowed = None
-        if among is not None:
-            allowed = np.zeros(snapshot.count, dtype=bool)
-            allowed[among] = True
-        share = 1.0 if among is None else max(len(among) / snapshot.count, 1e-6)
-        wanted = min(len(ann.index), int(count / share) + min(ann.stale, count) + (count if among is not None else 0))
-        while True:  # ask again for more when stale keys or the filter left too few
-            found = ann.index.search(query.astype(np.float32), wanted, threads=1)
-            rows, keep = ann.rows_of_keys(np.asarray(found.keys), snapshot.rowids)
-            if allowed is not None:
-                keep &= allowed[rows]
-            if int(keep.sum()) >= count or wanted >= len(ann.index):
-                break
-            wanted = min(len(ann.index), wanted * 4)
-        rows, scores = rows[keep], (1.0 - np.asarray(found.distances, dtype=np.float32))[keep]
+        if among is None:
+            wanted = count + min(ann.stale, count)
+            while True:
+                keys, scores = ann.index.search(query, wanted)
+                rows, keep = ann.rows_of_keys(keys, snapshot.rowids)
+                if int(keep.sum()) >= count or wanted >= len(ann.index):
+                    break
+                wanted = min(len(ann.index), wanted * 4)
+        else:
+            keys = snapshot.rowids[among[ann.indexed[among]]]
+            small = len(among) <= SUBSET_EXACT
+            found, scores = ann.index.search(query, count, keys, everywhere=small) if len(keys) else (keys, keys)
+            if len(found) < min(count, len(keys)) and not small:
+                found, scores = ann.index.search(query, count, keys, everywhere=True)
+            rows, keep = ann.rows_of_keys(found, snapshot.rowids)
+        rows, scores = rows[keep], np.asarray(scores, dtype=np.float32)[keep]
         exact_rows = ann.exact_rows if among is None else np.intersect1d(ann.exact_rows, among)
         if exact_rows.size:
             positions = np.searchsorted(ann.exact_rows, exact_rows)
             rows = np.concatenate([rows, exact_rows])
             scores = np.concatenate([scores, snapshot.matrix[positions] @ query])
-        if among is not None and len(rows) < min(count, len(among)):  # the filter dropped too many
-            return among, VectorIndex._vectors(snapshot, among) @ query
         return rows, scores
 
 
