@@ -166,7 +166,8 @@ def wait_until_loaded(client, expected: int, model_expected: bool) -> tuple[floa
         time.sleep(0.1)
 
 
-def http_latencies(client, count: int, vectors: int, text: bool, answers: dict[int, list[int]] | None = None) -> list[float]:
+def http_latencies(client, count: int, vectors: int, text: bool,
+                   answers: dict[int, list[int]] | None = None) -> list[float]:
     rng = random.Random(time.time_ns())  # phrases never asked before, in this run or an earlier one
     samples = []
     for index in range(count):

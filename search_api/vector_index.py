@@ -1,10 +1,6 @@
-"""CLIP vectors for search: exact cosine search over float32 rows in memory, or, for a large library,
-the indexer's persisted approximate index (memory-mapped, `gallery_builder.ml.vector_store`) patched exactly with what it lacks.
-
-Loaded from SQLite once, then kept in step cheaply: `refresh` compares the list of vector ids with
-the one in memory, drops rows whose id is gone and reads only the new ones. From `ann_limit`
-vectors on, the index `gallery_builder.ml.vector_store` keeps beside the database answers instead:
-its answers for ids that are gone are dropped, and vectors it lacks are searched exactly.
+"""CLIP vectors for search: exact cosine search over float32 rows in memory or, from `ann_limit`
+vectors on, the indexer's persisted approximate index (memory-mapped) with what it lacks searched
+exactly. `refresh` keeps either in step with SQLite by vector id, reading only new rows.
 """
 from __future__ import annotations
 

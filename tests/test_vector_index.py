@@ -102,7 +102,8 @@ def test_approximate_search_gives_the_exact_top_results_on_a_planted_set(library
         assert set(ids) == set(exact_ids) == set(range(number * MEMBERS + 1, (number + 1) * MEMBERS + 1))
         assert total == exact_total == CLUSTERS * MEMBERS
         member = number * MEMBERS + 7
-        assert approximate.top(approximate.vector_of(member), 1)[0] == exact.top(exact.vector_of(member), 1)[0] == [member]
+        nearest = approximate.top(approximate.vector_of(member), 1)[0]
+        assert nearest == exact.top(exact.vector_of(member), 1)[0] == [member]
         assert np.allclose(scores, sorted(exact_scores, reverse=True), atol=0.03)
     reader.close()
 

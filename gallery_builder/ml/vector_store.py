@@ -67,7 +67,8 @@ class PersistedIndex:
         import faiss
 
         self.index, self.dim, self.faiss = index, dim, faiss
-        keys, lists, offsets = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
+        keys = [np.zeros(0, dtype=np.int64)]
+        lists, offsets = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
         invlists = index.invlists
         for number in range(index.nlist):
             size = invlists.list_size(number)
@@ -77,7 +78,8 @@ class PersistedIndex:
                 offsets.append(np.arange(size, dtype=np.int32))
         all_keys = np.concatenate(keys)
         order = np.argsort(all_keys, kind="stable")
-        self.keys, self.lists, self.offsets = all_keys[order], np.concatenate(lists)[order], np.concatenate(offsets)[order]
+        self.keys = all_keys[order]
+        self.lists, self.offsets = np.concatenate(lists)[order], np.concatenate(offsets)[order]
 
     def __len__(self) -> int:
         return int(self.keys.shape[0])
@@ -126,7 +128,8 @@ def open_index(db_path: str | Path, model: str) -> tuple[PersistedIndex, Manifes
 
 
 def _new_index(db: Any, current: np.ndarray, dim: int) -> Any:
-    """An empty index whose lists are trained on a sample of the library (about 2·√N lists, at least 39 samples each)."""
+    """An empty index whose lists are trained on a sample of the library (about 2·√N lists, at least
+    39 samples each)."""
     import faiss
 
     from gallery_builder.db import vectors
