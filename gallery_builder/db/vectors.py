@@ -7,6 +7,7 @@ them in SQL), one row per (photo, model) in `clip_vectors` (migrations 0002, 000
 from __future__ import annotations
 
 import json
+from array import array
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -114,6 +115,20 @@ def vector_row_ids(db: Any, model: str) -> list[tuple[int, int]]:
         "SELECT v.id, v.photo_id FROM clip_vectors v JOIN photos p ON p.id = v.photo_id"
         " WHERE v.model = ? AND p.status != 'missing' AND v.content_hash IS p.content_hash"
         " ORDER BY v.id", (model,))]
+
+
+def vector_ids(db: Any, model: str) -> tuple[array, array]:
+    """(ids, photo ids) of every current vector of this model in id order, as int64 arrays: the same
+    rows as `vector_row_ids` without a million Python tuples."""
+    ids, photo_ids = array("q"), array("q")
+    cursor = db.execute(
+        "SELECT v.id, v.photo_id FROM clip_vectors v JOIN photos p ON p.id = v.photo_id"
+        " WHERE v.model = ? AND p.status != 'missing' AND v.content_hash IS p.content_hash ORDER BY v.id", (model,))
+    while rows := cursor.fetchmany(10_000):
+        for rowid, photo_id in rows:
+            ids.append(rowid)
+            photo_ids.append(photo_id)
+    return ids, photo_ids
 
 
 def vectors_by_id(db: Any, ids: Sequence[int]) -> list[tuple[int, int, int, bytes]]:

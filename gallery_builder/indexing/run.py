@@ -17,6 +17,7 @@ from gallery_builder.db.connection import connect
 from gallery_builder.indexing.progress import Progress
 from gallery_builder.indexing.runner import PassRunner, RunReport
 from gallery_builder.indexing.scan import RootUnavailable, ScanReport, Scanner
+from gallery_builder.ml.vector_store import update_vector_index
 
 STAGES: tuple[str, ...] = ("scan", "passes", "analysis", "export", "publish")
 Publish = Callable[[], str]
@@ -163,6 +164,7 @@ class _Run:
         else:
             self.state.passes = runner.run(list(self.plan.pass_names), scope, self.plan.force)
         self.log(self.state.passes.summary())
+        update_vector_index(self.db, self.settings.db_path, self.settings.clip_model, log=self.log)
 
     def _run_in_chunks(self, runner: PassRunner, scope: Scope) -> RunReport:
         """All passes over one chunk of photos at a time, oldest ids first; export and publish between
