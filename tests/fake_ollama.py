@@ -89,6 +89,7 @@ class FakeOllama:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # as Go servers do: each streamed line leaves at once
     server_fake: FakeOllama
 
     def log_message(self, *args: Any) -> None:
