@@ -172,3 +172,26 @@ def test_cli_names_the_pull_command_and_takes_describe_model(home):
         assert f"describe: {len(SHOTS)} done, 0 errors" in done.stdout
     table = pq.read_table(home / "parquet" / "photos.parquet", columns=["description_model"])
     assert set(table.column("description_model").to_pylist()) == {"moondream"}
+
+
+def test_without_a_clip_model_search_words_match_descriptions_and_tags(home):
+    from gallery_builder.db.search_queries import PhotoFilter, install_search_functions, matching_photo_ids
+
+    numbers = count()
+
+    def reply(seen):
+        if "Tags:" in seen.prompt:
+            return Reply('["beach"]') if next(numbers) == 1 else Reply('["field"]')
+        return Reply("A red kite over the dunes." if not fake.answers()[:-1] else DESCRIPTION)
+
+    with FakeOllama(reply=reply) as fake:
+        _run(home, _context(home, fake.url))
+    db = connect(home / "gallery.db")
+    try:
+        install_search_functions(db)
+        first, second = [row[0] for row in db.execute("SELECT id FROM photos ORDER BY id LIMIT 2")]
+        assert matching_photo_ids(db, PhotoFilter(words=("kite",))) == [first]
+        assert matching_photo_ids(db, PhotoFilter(words=("beach",))) == [second]
+        assert matching_photo_ids(db, PhotoFilter(words=("dunes", "beach"))) == []
+    finally:
+        db.close()
