@@ -60,6 +60,17 @@ class Settings:
     webp_quality: int = _setting(80, "int", "GALLERY_WEBP_QUALITY", "WebP quality of the grid thumbnails.")
     clip_model: str = _setting("ViT-B-32__laion2b-s34b-b79k", "str", "GALLERY_CLIP_MODEL",
                                "CLIP model bundle under <home>/models/clip/ used by the clip pass and the search sidecar.")
+    describe_model: str = _setting("llava", "str", "GALLERY_DESCRIBE_MODEL",
+                                   "Ollama vision model of the describe and tags passes (llava, moondream, "
+                                   "llava:13b, ...); changing it makes every photo pending for them again.")
+    ollama_host: str = _setting("http://127.0.0.1:11434", "str", "OLLAMA_HOST",
+                                "Where the Ollama server answers (the same variable the ollama command reads).")
+    ollama_timeout: float = _setting(300.0, "float", "GALLERY_OLLAMA_TIMEOUT",
+                                     "Seconds to wait for the next piece of an Ollama answer before retrying (a "
+                                     "small CPU may take minutes to read an image).")
+    ollama_retry_seconds: float = _setting(2.0, "float", "GALLERY_OLLAMA_RETRY_SECONDS",
+                                           "First pause before retrying a failed Ollama request; doubled at each "
+                                           "of the 3 retries.")
     hemisphere: str = _setting("auto", "str", "GALLERY_HEMISPHERE",
                                "What 'summer' or 'winter' mean in searches: north, south, or auto (the library's "
                                "median GPS latitude).")

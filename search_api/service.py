@@ -182,7 +182,7 @@ class SearchService:
             return self._clip_answer(parsed, request, encoder, notes)
         words = plain_words(parsed.text) if parsed.text and not parsed.filenames else ()
         if words:
-            notes.append("no CLIP model: the words were matched literally in file paths, places and cameras")
+            notes.append("no CLIP model: the words were matched literally in file paths, places, cameras, descriptions and tags")
         with self.db_lock:
             ids = queries.matching_photo_ids(self.db, photo_filter(parsed, words))
         mode = "filename" if parsed.filenames else "words" if words else "filters"

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import click
 
-from gallery_builder.cli.options import clip_model_option, home_option, settings_and_roots
+from gallery_builder.cli.options import clip_model_option, describe_model_option, home_option, settings_and_roots
 from gallery_builder.passes import default_pass_names, registry
 
 
@@ -49,10 +49,11 @@ def chosen_passes(defaults: list[str], flags: dict[str, Any]) -> tuple[list[str]
 @click.option("--progress/--no-progress", "show_bar", default=None,
               help="Show progress bars (default: when stderr is a terminal).")
 @clip_model_option
+@describe_model_option
 @_pass_flags
 def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch_size: int | None,
                   accept_empty: bool, export: bool, show_bar: bool | None, clip_model: str | None,
-                  **flags: Any) -> None:
+                  describe_model: str | None, **flags: Any) -> None:
     """Index photo folders into <home>/gallery.db, make thumbnails, export Parquet.
 
     Each PATH becomes a root (remembered in <home>/gallery.toml with a short label); with no PATH,
@@ -65,12 +66,14 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
       gallery index ~/Pictures --home ./gallery-data --no-geocode
       gallery index --home ./gallery-data --force-thumbs
       gallery index ~/Pictures --home ./gallery-data --clip --clip-model ViT-B-16__laion400m-e32
+      gallery index --home ./gallery-data --describe --tags --describe-model moondream
     """
     from gallery_builder.core.disk_space import DiskFull
     from gallery_builder.indexing.run import index_roots
 
     settings, roots = settings_and_roots(
-        home, {"workers": workers, "batch_size": batch_size, "clip_model": clip_model}, paths, "index")
+        home, {"workers": workers, "batch_size": batch_size, "clip_model": clip_model,
+               "describe_model": describe_model}, paths, "index")
     names, force = chosen_passes(default_pass_names(settings.default_passes), flags)
     click.echo(f"indexing {', '.join(f'{root.label}={root.path}' for root in roots)} "
                f"into {settings.home} (passes: {', '.join(names) or 'none'})")

@@ -14,6 +14,11 @@ clip_model_option = click.option(
     help="CLIP bundle under <home>/models/clip/ (default from settings: ViT-B-32__laion2b-s34b-b79k). "
          "Env: GALLERY_CLIP_MODEL.")
 
+describe_model_option = click.option(
+    "--describe-model", "describe_model", envvar="GALLERY_DESCRIBE_MODEL", default=None,
+    help="Ollama vision model of the describe and tags passes (default from settings: llava; e.g. moondream). "
+         "Env: GALLERY_DESCRIBE_MODEL.")
+
 
 def settings_and_roots(home: str, overrides: dict, paths: tuple, command: str):
     """Settings plus the roots a command works on: the PATHs given (remembered in gallery.toml with

@@ -14,7 +14,7 @@ from gallery_builder.config import Settings
 
 ErrorCode = Literal[
     "corrupt", "truncated", "empty", "unsupported", "too_large", "unreadable", "missing_input",
-    "no_model", "internal",
+    "no_model", "bad_answer", "internal",
 ]
 ERROR_CODES: tuple[str, ...] = ErrorCode.__args__  # type: ignore[attr-defined]
 

@@ -53,7 +53,7 @@ class PhotoFilter:
     colors: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
     filenames: tuple[str, ...] = ()
-    words: tuple[str, ...] = ()   # plain-text match on path, place and camera (when no CLIP model)
+    words: tuple[str, ...] = ()   # plain-text match on path, place, camera, description, tags (no CLIP model)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in self.__dataclass_fields__)
@@ -87,7 +87,7 @@ def _date_clauses(where: list[str], params: list[Any], f: PhotoFilter) -> None:
         params.extend(f.months)
 
 
-def _fact_clauses(where: list[str], params: list[Any], f: PhotoFilter) -> None:
+def _fact_clauses(db: Any, where: list[str], params: list[Any], f: PhotoFilter) -> None:
     for value in f.places:
         where.append("(gallery_fold(pl.place) = ? OR gallery_fold(pl.admin) = ? OR gallery_fold(pl.country) = ?)")
         params.extend([fold_text(value)] * 3)
@@ -117,11 +117,25 @@ def _fact_clauses(where: list[str], params: list[Any], f: PhotoFilter) -> None:
             clauses.extend(["p.name LIKE ? ESCAPE '\\'"] * len(patterns))
             params.extend(patterns)
         where.append(_any(clauses))
+    said = _MODEL_WORDS if f.words and _has_answers(db) else ""
     for word in f.words:
         where.append("gallery_fold(p.path || ' ' || coalesce(pl.place, '') || ' ' || coalesce(pl.admin, '') || ' '"
                      " || coalesce(pl.country, '') || ' ' || coalesce(e.camera_make, '') || ' '"
-                     " || coalesce(e.camera_model, '')) LIKE ? ESCAPE '\\'")
+                     f" || coalesce(e.camera_model, ''){said}) LIKE ? ESCAPE '\\'")
         params.append(f"%{_like_escape(fold_text(word))}%")
+
+
+# What a vision model said about the photo's current content (migration 0008): descriptions and tags.
+_MODEL_WORDS = (" || ' ' || coalesce((SELECT group_concat(a.description, ' ') FROM photo_descriptions a"
+                " WHERE a.photo_id = p.id AND a.content_hash IS p.content_hash), '')"
+                " || ' ' || coalesce((SELECT group_concat(g.tags, ' ') FROM photo_tags g"
+                " WHERE g.photo_id = p.id AND g.content_hash IS p.content_hash), '')")
+
+
+def _has_answers(db: Any) -> bool:
+    """A database the indexer has not migrated to 0008 yet (the sidecar opens it read-only) has none."""
+    return db.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+                      " AND name IN ('photo_descriptions', 'photo_tags')").fetchone()[0] == 2
 
 
 def _name_patterns(value: str) -> list[str]:
@@ -138,7 +152,7 @@ def matching_photo_ids(db: Any, f: PhotoFilter) -> list[int]:
     where: list[str] = ["p.status != 'missing'"]
     params: list[Any] = []
     _date_clauses(where, params, f)
-    _fact_clauses(where, params, f)
+    _fact_clauses(db, where, params, f)
     if f.people:
         where.append("0")  # no face data in this schema yet: a person filter matches nothing
     sql = ("SELECT p.id FROM photos p JOIN roots r ON r.id = p.root_id LEFT JOIN exif e ON e.photo_id = p.id"

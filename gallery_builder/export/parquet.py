@@ -35,10 +35,14 @@ def _photo_schema() -> Any:
         ("thumb_key", pa.string()), ("thumb_widths", pa.list_(pa.int32())), ("duration", pa.float64()),
         ("format", pa.string()), ("status", pa.string()), ("error_code", pa.string()), ("error", pa.string()),
         ("flag", pa.string()), ("stars", pa.int32()), ("stack_id", pa.int64()), ("stack_top", pa.bool_()),
+        ("description", pa.string()), ("description_model", pa.string()), ("tags", pa.list_(pa.string())),
     ])
 
 
 def _photo_rows(db: Any) -> list[dict[str, Any]]:
+    from gallery_builder.db.descriptions import current_descriptions, current_tags
+
+    descriptions, tags = current_descriptions(db), current_tags(db)
     rows = []
     for row in export_queries.photo_rows(db):
         record = dict(row)
@@ -47,6 +51,8 @@ def _photo_rows(db: Any) -> list[dict[str, Any]]:
         record["thumb_widths"] = json.loads(record["thumb_widths"]) if record["thumb_widths"] else None
         record["date_in_future"] = bool(record["date_in_future"]) if record["date_in_future"] is not None else None
         record["stack_top"] = bool(record["stack_top"])
+        record["description"], record["description_model"] = descriptions.get(record["id"], (None, None))
+        record["tags"] = tags.get(record["id"])
         rows.append(record)
     return rows
 
