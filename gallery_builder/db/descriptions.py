@@ -41,35 +41,12 @@ def _model_error_pattern(model: str) -> str:
 
 def needing_answers_sql(kind: AnswerKind, model: str, pass_name: str, version: int, requires: Sequence[str],
                         scope: Scope, force: bool = False) -> tuple[str, list[Any]]:
-    """Rows of (id, content_hash) in id order: present photos whose required passes succeeded on their
-    current content, with no answer of `kind` from `model` for it and no failed answer from `model`
-    (by this pass version). Index ranges merged for a library or a root, per-photo look-ups else."""
-    table = _TABLES[kind]
-    where, params = scope.sql("p")
-    sql = "SELECT p.id, p.content_hash FROM photos p WHERE p.status != 'missing' AND p.content_hash IS NOT NULL" + where
-    failed = [pass_name, version, _model_error_pattern(model)]
-    if scope.folder is None and not scope.photo_ids:
-        for required in requires:
-            sql += " INTERSECT SELECT t.photo_id, t.content_hash FROM pass_runs t WHERE t.pass = ? AND t.status = 'ok'"
-            params.append(required)
-        if not force:
-            sql += (f" EXCEPT SELECT a.photo_id, a.content_hash FROM {table} a WHERE a.model = ?"
-                    " EXCEPT SELECT r.photo_id, r.content_hash FROM pass_runs r WHERE r.pass = ? AND r.version = ?"
-                    " AND r.status = 'error' AND r.error LIKE ? ESCAPE '\\'")
-            params.extend([model, *failed])
-        return sql + " ORDER BY 1, 2", params
-    for required in requires:
-        sql += (" AND EXISTS (SELECT 1 FROM pass_runs t WHERE t.photo_id = p.id AND t.pass = ?"
-                "  AND t.status = 'ok' AND t.content_hash IS p.content_hash)")
-        params.append(required)
-    if not force:
-        sql += (f" AND NOT EXISTS (SELECT 1 FROM {table} a WHERE a.photo_id = p.id AND a.model = ?"
-                "  AND a.content_hash IS p.content_hash)"
-                " AND NOT EXISTS (SELECT 1 FROM pass_runs r WHERE r.photo_id = p.id AND r.pass = ?"
-                "  AND r.version = ? AND r.status = 'error' AND r.error LIKE ? ESCAPE '\\'"
-                "  AND r.content_hash IS p.content_hash)")
-        params.extend([model, *failed])
-    return sql + " ORDER BY p.id", params
+    """Rows of (id, content_hash) in id order: photos with no answer of `kind` from `model` for their
+    current content and no failed answer from `model` by this pass version."""
+    from gallery_builder.db.pass_queries import model_output_pending_sql
+
+    return model_output_pending_sql(_TABLES[kind], model, pass_name, version, requires, scope, force,
+                                    error_pattern=_model_error_pattern(model))
 
 
 def photos_needing_answers(db: Any, kind: AnswerKind, model: str, pass_name: str, version: int,

@@ -68,6 +68,47 @@ def count_photos_pending(db: Any, pass_name: str, version: int, requires: Sequen
     return count_rows(db, *pending_sql(pass_name, version, requires, scope, force, kinds))
 
 
+_OUTPUT_TABLES = frozenset({"clip_vectors", "photo_descriptions", "photo_tags"})
+
+
+def model_output_pending_sql(output_table: str, model: str, pass_name: str, version: int, requires: Sequence[str],
+                             scope: Scope, force: bool = False,
+                             error_pattern: str | None = None) -> tuple[str, list[Any]]:
+    """Rows of (id, content_hash) in id order: present photos in scope whose required passes
+    succeeded on their current content, with no row in `output_table` from `model` for it and no
+    failed run of this pass version (only failures whose message is LIKE `error_pattern`, when
+    given: e.g. the model's own). For the passes whose result is keyed by a model (clip, describe,
+    tags). Merged sorted index ranges for a library or a root, a look-up per photo for a folder or a
+    chunk of ids (like `pending_sql`)."""
+    if output_table not in _OUTPUT_TABLES:
+        raise ValueError(f"not a model output table: {output_table!r}")
+    where, params = scope.sql("p")
+    sql = "SELECT p.id, p.content_hash FROM photos p WHERE p.status != 'missing' AND p.content_hash IS NOT NULL" + where
+    error_filter = " AND r.error LIKE ? ESCAPE '\\'" if error_pattern is not None else ""
+    failed = [pass_name, version] + ([error_pattern] if error_pattern is not None else [])
+    if scope.folder is None and not scope.photo_ids:
+        for required in requires:
+            sql += " INTERSECT SELECT t.photo_id, t.content_hash FROM pass_runs t WHERE t.pass = ? AND t.status = 'ok'"
+            params.append(required)
+        if not force:
+            sql += (f" EXCEPT SELECT a.photo_id, a.content_hash FROM {output_table} a WHERE a.model = ?"
+                    " EXCEPT SELECT r.photo_id, r.content_hash FROM pass_runs r WHERE r.pass = ? AND r.version = ?"
+                    " AND r.status = 'error'" + error_filter)
+            params.extend([model, *failed])
+        return sql + " ORDER BY 1, 2", params
+    for required in requires:
+        sql += (" AND EXISTS (SELECT 1 FROM pass_runs t WHERE t.photo_id = p.id AND t.pass = ?"
+                "  AND t.status = 'ok' AND t.content_hash IS p.content_hash)")
+        params.append(required)
+    if not force:
+        sql += (f" AND NOT EXISTS (SELECT 1 FROM {output_table} a WHERE a.photo_id = p.id AND a.model = ?"
+                "  AND a.content_hash IS p.content_hash)"
+                " AND NOT EXISTS (SELECT 1 FROM pass_runs r WHERE r.photo_id = p.id AND r.pass = ?"
+                "  AND r.version = ? AND r.status = 'error'" + error_filter + " AND r.content_hash IS p.content_hash)")
+        params.extend([model, *failed])
+    return sql + " ORDER BY p.id", params
+
+
 def count_rows(db: Any, sql: str, params: Sequence[Any]) -> int:
     """The number of rows a SELECT returns, counted inside SQLite."""
     return int(db.execute(f"SELECT COUNT(*) FROM ({sql})", list(params)).fetchone()[0])

@@ -62,31 +62,10 @@ def count_photos_needing_vectors(db: Any, model: str, pass_name: str, version: i
 
 def needing_vectors_sql(model: str, pass_name: str, version: int, requires: Sequence[str], scope: Scope,
                         force: bool = False) -> tuple[str, list[Any]]:
-    """Rows of (id, content_hash) in id order: merged sorted index ranges for a library or a root, a
-    look-up per photo for a folder or a chunk of ids (like `pass_queries.pending_sql`)."""
-    where, params = scope.sql("p")
-    sql = "SELECT p.id, p.content_hash FROM photos p WHERE p.status != 'missing' AND p.content_hash IS NOT NULL" + where
-    if scope.folder is None and not scope.photo_ids:
-        for required in requires:
-            sql += " INTERSECT SELECT t.photo_id, t.content_hash FROM pass_runs t WHERE t.pass = ? AND t.status = 'ok'"
-            params.append(required)
-        if not force:
-            sql += (" EXCEPT SELECT v.photo_id, v.content_hash FROM clip_vectors v WHERE v.model = ?"
-                    " EXCEPT SELECT r.photo_id, r.content_hash FROM pass_runs r WHERE r.pass = ? AND r.version = ?"
-                    " AND r.status = 'error'")
-            params.extend([model, pass_name, version])
-        return sql + " ORDER BY 1, 2", params
-    for required in requires:
-        sql += (" AND EXISTS (SELECT 1 FROM pass_runs t WHERE t.photo_id = p.id AND t.pass = ?"
-                "  AND t.status = 'ok' AND t.content_hash IS p.content_hash)")
-        params.append(required)
-    if not force:
-        sql += (" AND NOT EXISTS (SELECT 1 FROM clip_vectors v WHERE v.photo_id = p.id AND v.model = ?"
-                "  AND v.content_hash IS p.content_hash)"
-                " AND NOT EXISTS (SELECT 1 FROM pass_runs r WHERE r.photo_id = p.id AND r.pass = ?"
-                "  AND r.status = 'error' AND r.version = ? AND r.content_hash IS p.content_hash)")
-        params = params + [model, pass_name, version]
-    return sql + " ORDER BY p.id", params
+    """Rows of (id, content_hash) in id order of the photos that need a vector of `model`."""
+    from gallery_builder.db.pass_queries import model_output_pending_sql
+
+    return model_output_pending_sql("clip_vectors", model, pass_name, version, requires, scope, force)
 
 
 def thumb_sources(db: Any, photo_ids: Sequence[int]) -> dict[int, ThumbSource]:
