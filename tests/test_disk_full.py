@@ -75,7 +75,7 @@ def small_disk(tmp_path):
 def test_index_on_a_full_disk_says_so_in_one_line_and_a_rerun_resumes(tmp_path, small_disk):
     library = tmp_path / "library"
     write_noisy_photos(library, 8)
-    disk = small_disk("home", "1m")
+    disk = small_disk("home", "4m")   # room for a new database (~1 MB with its WAL), not for the thumbnails
     home = disk.path / "home"
 
     full = run_gallery("index", str(library), "--home", str(home), "--workers", "1", "--no-geocode", check=False)
