@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from gallery_builder.config import Settings
 from search_api.auth import SessionKeeper
 from search_api.decisions import decision_routes
+from search_api.ranking import rank_routes
 from search_api.routes import API_ROUTES
 from search_api.service import SearchService
 
@@ -28,7 +29,7 @@ def create_app(settings: Settings, *, with_site: bool = False, model_name: str |
                warm_up: bool = True) -> Starlette:
     service = SearchService(settings, model_name=model_name, hemisphere=hemisphere, today=today, threads=threads)
     routes = list(API_ROUTES)
-    routes[:0] = decision_routes(settings)  # before API_ROUTES' catch-all
+    routes[:0] = decision_routes(settings) + rank_routes(settings)  # before API_ROUTES' catch-all
     if with_site:
         from search_api.static_site import site_routes
 

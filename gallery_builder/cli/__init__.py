@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.serve_cmd",
     "gallery_builder.cli.search_cmd",
     "gallery_builder.cli.flag_cmd",
+    "gallery_builder.cli.rank_cmd",
     "gallery_builder.cli.stack_cmd",
     "gallery_builder.cli.models_cmd",
     "gallery_builder.cli.build_cmd",

@@ -1,0 +1,121 @@
+"""The ranking routes on the real app (Starlette TestClient) and `gallery rank` as a user runs it."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from gallery_builder.config import load_settings
+from gallery_builder.db.connection import connect
+from search_api.app import create_app
+from search_api.write_guard import TOKEN_HEADER
+from tests.conftest import run_gallery
+from tests.search_library import MODEL, build_home
+from tests.test_decisions_api import pretend_a_watcher_runs
+
+TOKEN = "rank-token"
+SITE = "http://nas:8080"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    home = build_home(tmp_path_factory.mktemp("ranking_api"), passes=("exif",))
+    pretend_a_watcher_runs(home)
+    return home
+
+
+def make_client(home: Path, **headers: str) -> TestClient:
+    settings = load_settings(home, {"clip_model": MODEL, "api_token": TOKEN}, environ={})
+    return TestClient(create_app(settings, warm_up=False), base_url=SITE,
+                      headers={TOKEN_HEADER: TOKEN, "Origin": SITE, "Sec-Fetch-Site": "same-origin", **headers})
+
+
+def photo_ids(home: Path) -> list[int]:
+    db = connect(home / "gallery.db", readonly=True)
+    try:
+        return [row[0] for row in db.execute("SELECT id FROM photos WHERE kind <> 'video' ORDER BY id")]
+    finally:
+        db.close()
+
+
+def test_rank_cli_status_with_no_comparisons_exits_0(home):
+    status = run_gallery("rank", "status", "--home", str(home))
+    assert "0 rated" in status.stdout and "no comparisons yet" in status.stdout
+    bad = run_gallery("rank", "status", "--scope", "stars:5", "--home", str(home), check=False)
+    assert bad.returncode == 2 and "year:YYYY" in bad.stderr
+
+
+def test_pairs_picks_undo_and_top_through_the_api(home):
+    client = make_client(home)
+    ids = photo_ids(home)
+    seen = []
+    for _ in range(6):
+        answer = client.get("/api/rank/pair", params={"scope": "all"})
+        assert answer.status_code == 200, answer.text
+        pair = answer.json()["pair"]
+        assert len(set(pair)) == 2 and set(pair) <= set(ids)
+        assert not seen or set(pair) != set(seen[-1])           # no immediate repeat
+        seen.append(pair)
+        picked = client.post("/api/rank/compare", json={"winner": pair[0], "loser": pair[1], "scope": "all"})
+        assert picked.status_code == 200, picked.text
+    winner = seen[-1][0]
+    top = client.get("/api/rank/top", params={"scope": "all", "n": 50}).json()["photos"]
+    assert winner in [row["id"] for row in top] and top[0]["rating"] >= top[-1]["rating"]
+    best, *others = ids[:5]
+    mosaic = client.post("/api/rank/mosaic", json={"best": best, "others": others, "scope": "all"}).json()
+    assert len(mosaic["events"]) == 4
+    before_undo = {row["id"]: row for row in client.get("/api/rank/top", params={"n": 500}).json()["photos"]}
+    undone = client.post("/api/rank/undo").json()
+    assert undone["pick"] == mosaic["pick"] and len(undone["events"]) == 4
+    after = {row["id"]: row for row in client.get("/api/rank/top", params={"n": 500}).json()["photos"]}
+    assert sum(row["comparisons"] for row in after.values()) == sum(
+        row["comparisons"] for row in before_undo.values()) - 8
+    db = connect(home / "gallery.db", readonly=True)
+    try:
+        assert tuple(db.execute("SELECT COUNT(*), COUNT(undone_at) FROM comparison_events").fetchone()) == (10, 4)
+    finally:
+        db.close()
+
+    exported = run_gallery("rank", "export", "--format", "csv", "--home", str(home))
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [int(row["id"]) for row in rows] == [row["id"] for row in
+                                               client.get("/api/rank/top", params={"n": 500}).json()["photos"]]
+    status = run_gallery("rank", "status", "--home", str(home)).stdout
+    assert "6 comparison(s) counted" in status and "4 undone" in status
+    reset = run_gallery("rank", "reset", "--scope", "all", "--home", str(home), check=False)
+    assert reset.returncode == 2 and "--yes" in reset.stderr
+    run_gallery("rank", "reset", "--scope", "all", "--yes", "--home", str(home))
+    assert client.get("/api/rank/top").json()["photos"] == []
+    run_gallery("rank", "undo-reset", "--home", str(home))
+    out = home / "rank.json"
+    run_gallery("rank", "export", "--format", "json", "--out", str(out), "--home", str(home))
+    assert [row["id"] for row in json.loads(out.read_text())["photos"]] == [int(row["id"]) for row in rows]
+
+
+def test_bad_and_unauthorised_requests_write_nothing(home):
+    client = make_client(home)
+    first, second = photo_ids(home)[:2]
+    bad = [("/api/rank/compare", {"winner": first, "loser": first}),
+           ("/api/rank/compare", {"winner": first, "loser": "x"}),
+           ("/api/rank/compare", {"winner": first, "loser": second, "mode": "mosaic"}),
+           ("/api/rank/compare", {"winner": first, "loser": second, "scope": "year:19"}),
+           ("/api/rank/mosaic", {"others": [first]}),
+           ("/api/rank/mosaic", {"best": first, "others": list(range(1, 40))})]
+    for path, body in bad:
+        answer = client.post(path, json=body)
+        assert answer.status_code == 400, (path, body, answer.text)
+    assert client.post("/api/rank/compare", json={"winner": first, "loser": 999999}).status_code == 404
+    assert client.get("/api/rank/top", params={"n": "0"}).status_code == 400
+    cross = make_client(home, Origin="http://evil.example")
+    assert cross.post("/api/rank/compare", json={"winner": first, "loser": second}).status_code == 403
+    assert cross.post("/api/rank/undo").status_code == 403
+    db = connect(home / "gallery.db", readonly=True)
+    try:
+        assert db.execute("SELECT COUNT(*) FROM comparison_events WHERE winner = ? AND loser = ?",
+                          (first, 999999)).fetchone()[0] == 0
+    finally:
+        db.close()
