@@ -113,3 +113,27 @@ def test_index_collection_force_thumbs_touches_only_its_photos_and_their_stacks(
     assert touched() == {chosen, stacked} and other not in touched()
     bad = run_gallery("index", "--home", str(home), "--collection", "nope", "--force-thumbs", check=False)
     assert bad.returncode == 2 and "no collection 'nope'" in bad.stderr
+
+
+def test_export_writes_collections_and_their_order(home):
+    import json
+
+    import pyarrow.parquet as pq
+
+    ids = ids_by_path(home)
+    first, second = ids["2023/2023-07-21/IMG_12345.JPG"], ids["2019/2019-03-10/P1000123.JPG"]
+    gallery(home, "create", "Exported")
+    gallery(home, "add", "Exported", str(second), str(first))
+    gallery(home, "cover", "Exported", str(first))
+    gallery(home, "create", "Empty one")
+    run_gallery("export", "--home", str(home))
+    albums = {row["name"]: row for row in pq.read_table(home / "parquet" / "collections.parquet").to_pylist()}
+    exported = albums["Exported"]
+    assert exported["cover_photo_id"] == first and exported["photo_count"] == 2 and exported["created_at"]
+    assert albums["Empty one"]["cover_photo_id"] is None and albums["Empty one"]["photo_count"] == 0
+    rows = [row for row in pq.read_table(home / "parquet" / "collection_photos.parquet").to_pylist()
+            if row["collection_id"] == exported["id"]]
+    assert rows == [{"collection_id": exported["id"], "photo_id": second, "position": 0},
+                    {"collection_id": exported["id"], "photo_id": first, "position": 1}]
+    state = json.loads((home / "parquet" / "export.json").read_text())
+    assert state["collections_version"] == query(home, "SELECT MAX(seq) FROM collection_log")[0][0]
