@@ -18,7 +18,8 @@ from starlette.responses import JSONResponse
 
 from gallery_builder.config import Settings
 from search_api.auth import SessionKeeper
-from search_api.decisions import decision_routes
+from search_api.collections import collection_routes
+from search_api.decisions import DecisionDesk, decision_routes
 from search_api.ranking import rank_routes
 from search_api.routes import API_ROUTES
 from search_api.service import SearchService
@@ -29,7 +30,9 @@ def create_app(settings: Settings, *, with_site: bool = False, model_name: str |
                warm_up: bool = True) -> Starlette:
     service = SearchService(settings, model_name=model_name, hemisphere=hemisphere, today=today, threads=threads)
     routes = list(API_ROUTES)
-    routes[:0] = decision_routes(settings) + rank_routes(settings)  # before API_ROUTES' catch-all
+    desk = DecisionDesk(settings)  # one writer and one republisher for every decision route
+    routes[:0] = [*decision_routes(settings, desk), *collection_routes(settings, desk),  # before API_ROUTES'
+                  *rank_routes(settings)]                                              # catch-all
     if with_site:
         from search_api.static_site import site_routes
 

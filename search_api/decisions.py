@@ -91,22 +91,23 @@ class DecisionDesk:
             self._writer = self._reader = None
 
 
-def _answer(body: dict[str, Any], status: int = 200) -> JSONResponse:
+def json_answer(body: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=NO_STORE)
 
 
-def _photo_ids(value: Any) -> list[int]:
+def photo_ids_of(value: Any, name: str = "ids") -> list[int]:
+    """A request's list of photo ids (1 to MAX_IDS whole numbers), else a 400 or 413 naming `name`."""
     if not isinstance(value, list) or not value:
-        raise Refused(400, "ids must be a non-empty list of photo ids", parameter="ids")
+        raise Refused(400, f"{name} must be a non-empty list of photo ids", parameter=name)
     if len(value) > MAX_IDS:
-        raise Refused(413, f"{len(value)} ids in one request; the limit is {MAX_IDS:,}", parameter="ids")
+        raise Refused(413, f"{len(value)} ids in one request; the limit is {MAX_IDS:,}", parameter=name)
     bad = [item for item in value if isinstance(item, bool) or not isinstance(item, int) or item < 1]
     if bad:
-        raise Refused(400, f"ids must be whole numbers (photo ids); not {json.dumps(bad[:5])}", parameter="ids")
+        raise Refused(400, f"{name} must be whole numbers (photo ids); not {json.dumps(bad[:5])}", parameter=name)
     return value
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request) -> dict[str, Any]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise Refused(413, f"request body of {declared} bytes; the limit is {MAX_BODY_BYTES:,}")
@@ -157,22 +158,22 @@ def decision_routes(settings: Settings, desk: DecisionDesk | None = None) -> lis
     def endpoint(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
         async def answer(request: Request) -> Response:
             try:
-                return _answer(await handler(request))
+                return json_answer(await handler(request))
             except Refused as refused:
-                return _answer({"error": str(refused), **refused.extra}, refused.status)
+                return json_answer({"error": str(refused), **refused.extra}, refused.status)
             except queries.UnknownPhotos as unknown:
-                return _answer({"error": f"{unknown}; nothing written", "unknown": unknown.ids}, 404)
+                return json_answer({"error": f"{unknown}; nothing written", "unknown": unknown.ids}, 404)
         return answer
 
     async def flag(request: Request) -> dict[str, Any]:
-        body = await _json_body(request)
-        ids, value = _photo_ids(body.get("ids")), _flag(body)
+        body = await json_body(request)
+        ids, value = photo_ids_of(body.get("ids")), _flag(body)
         result = await run_in_threadpool(desk.write, lambda db: queries.set_flag(db, ids, value, "api"))  # type: ignore[arg-type]
         return _written("flag", value, ids, result)
 
     async def stars(request: Request) -> dict[str, Any]:
-        body = await _json_body(request)
-        ids, value = _photo_ids(body.get("ids")), _stars(body)
+        body = await json_body(request)
+        ids, value = photo_ids_of(body.get("ids")), _stars(body)
         result = await run_in_threadpool(desk.write, lambda db: queries.set_stars(db, ids, value, "api"))
         return _written("stars", value, ids, result)
 

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.flag_cmd",
     "gallery_builder.cli.rank_cmd",
     "gallery_builder.cli.stack_cmd",
+    "gallery_builder.cli.collection_cmd",
     "gallery_builder.cli.models_cmd",
     "gallery_builder.cli.build_cmd",
     "gallery_builder.cli.nginx_config_cmd",

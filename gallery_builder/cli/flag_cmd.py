@@ -81,7 +81,7 @@ def _decide(home: str, targets: tuple[str, ...], query: str | None, limit: int,
     try:
         ids, unknown = resolve_targets(db, targets)
         if query:
-            ids += _search_ids(home, query, limit)
+            ids += search_ids(home, query, limit)
         if unknown:
             _fail("unknown target(s), nothing written:\n" + "\n".join(f"  {item}" for item in unknown))
         if not ids:
@@ -158,7 +158,7 @@ def _by_absolute_path(db: Any, roots: dict[str, tuple[int, str]], target: str) -
     return None
 
 
-def _search_ids(home: str, query: str, limit: int) -> list[int]:
+def search_ids(home: str, query: str, limit: int) -> list[int]:
     """The top `limit` results of the sidecar's own search, run in this process."""
     from search_api.params import BadParameter, parse_search
     from search_api.service import SearchService

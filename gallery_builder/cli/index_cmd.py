@@ -48,12 +48,17 @@ def chosen_passes(defaults: list[str], flags: dict[str, Any]) -> tuple[list[str]
 @click.option("--export/--no-export", default=True, show_default=True, help="Write Parquet at the end.")
 @click.option("--progress/--no-progress", "show_bar", default=None,
               help="Show progress bars (default: when stderr is a terminal).")
+@click.option("--collection", "collection", default=None, metavar="ID",
+              help="Only the photos of this collection (id or name): no scan, just the passes (with "
+                   "--force-NAME to re-run one) and the export.")
+@click.option("--expand-stacks", is_flag=True,
+              help="With --collection: also the other photos of the stacks its photos are in.")
 @clip_model_option
 @describe_model_option
 @_pass_flags
 def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch_size: int | None,
-                  accept_empty: bool, export: bool, show_bar: bool | None, clip_model: str | None,
-                  describe_model: str | None, **flags: Any) -> None:
+                  accept_empty: bool, export: bool, show_bar: bool | None, collection: str | None,
+                  expand_stacks: bool, clip_model: str | None, describe_model: str | None, **flags: Any) -> None:
     """Index photo folders into <home>/gallery.db, make thumbnails, export Parquet.
 
     Each PATH becomes a root (remembered in <home>/gallery.toml with a short label); with no PATH,
@@ -67,19 +72,26 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
       gallery index --home ./gallery-data --force-thumbs
       gallery index ~/Pictures --home ./gallery-data --clip --clip-model ViT-B-16__laion400m-e32
       gallery index --home ./gallery-data --describe --tags --describe-model moondream
+      gallery index --home ./gallery-data --collection "Lisbon 2023" --expand-stacks --force-thumbs
     """
     from gallery_builder.core.disk_space import DiskFull
     from gallery_builder.indexing.run import index_roots
 
+    if expand_stacks and collection is None:
+        raise click.UsageError("--expand-stacks goes with --collection ID")
+    if collection is not None and paths:
+        raise click.UsageError("--collection indexes the photos of a collection: give no PATH with it")
     settings, roots = settings_and_roots(
         home, {"workers": workers, "batch_size": batch_size, "clip_model": clip_model,
                "describe_model": describe_model}, paths, "index")
     names, force = chosen_passes(default_pass_names(settings.default_passes), flags)
-    click.echo(f"indexing {', '.join(f'{root.label}={root.path}' for root in roots)} "
-               f"into {settings.home} (passes: {', '.join(names) or 'none'})")
+    photo_ids = _collection_photo_ids(home, collection, expand_stacks) if collection is not None else None
+    where = (f"{len(photo_ids)} photo(s) of collection {collection}" if photo_ids is not None
+             else ", ".join(f"{root.label}={root.path}" for root in roots))
+    click.echo(f"indexing {where} into {settings.home} (passes: {', '.join(names) or 'none'})")
     try:
         report = index_roots(settings, roots, names, force, accept_empty=accept_empty, export=export,
-                             show_bar=show_bar, log=click.echo)
+                             show_bar=show_bar, log=click.echo, photo_ids=photo_ids)
     except DiskFull as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
@@ -92,6 +104,20 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
         for message in report.refused:
             click.echo(f"error: {message}", err=True)
         sys.exit(2)
+
+
+def _collection_photo_ids(home: str, key: str, expand_stacks: bool) -> list[int]:
+    """The photos a collection-scoped run covers; a clear error for an unknown collection."""
+    from gallery_builder.cli.options import open_index
+    from gallery_builder.db.collections import UnknownCollection, find_collection, photo_ids_to_index
+
+    _, db = open_index(home)
+    try:
+        return photo_ids_to_index(db, find_collection(db, key).id, expand_stacks)
+    except UnknownCollection as error:
+        raise click.UsageError(f"{error}; `gallery collection list` shows them") from None
+    finally:
+        db.close()
 
 
 def register(group: click.Group) -> None:

@@ -58,3 +58,18 @@ def duplicate_rows(db: Any) -> list[dict[str, Any]]:
     """One row per photo in a duplicate group, group by group (duplicates.parquet)."""
     return [{"group_id": row[0], "photo_id": row[1], "kind": row[2], "is_keeper": bool(row[3])} for row in db.execute(
         "SELECT group_id, photo_id, kind, is_keeper FROM duplicate_members ORDER BY group_id, photo_id")]
+
+
+def collection_rows(db: Any) -> list[dict[str, Any]]:
+    """One row per collection (collections.parquet); the cover is the chosen one, else the first photo."""
+    from gallery_builder.db.collections import list_collections
+
+    return [{"id": item.id, "name": item.name, "cover_photo_id": item.cover_photo_id,
+             "photo_count": item.photo_count, "created_at": item.created_at, "updated_at": item.updated_at}
+            for item in sorted(list_collections(db), key=lambda item: item.id)]
+
+
+def collection_photo_rows(db: Any) -> list[dict[str, Any]]:
+    """One row per photo in a collection, in each collection's order (collection_photos.parquet)."""
+    return [{"collection_id": row[0], "photo_id": row[1], "position": row[2]} for row in db.execute(
+        "SELECT collection_id, photo_id, position FROM collection_photos ORDER BY collection_id, position")]

@@ -12,6 +12,7 @@ from typing import Any
 from gallery_builder.config import Settings
 from gallery_builder.core.records import RunContext
 from gallery_builder.db import export_queries
+from gallery_builder.db.collections import collections_version as current_collections_version
 from gallery_builder.db.decisions import decisions_version as current_decisions_version
 from gallery_builder.core.files import temp_path_for, write_json_atomic
 
@@ -82,6 +83,7 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
     parquet_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     decisions_version = current_decisions_version(db)  # first: the rows hold at least it
+    collections_version = current_collections_version(db)
     photos = _photo_rows(db)
     write_table(photos, parquet_dir / "photos.parquet", _photo_schema())
     counts["photos.parquet"] = len(photos)
@@ -101,6 +103,11 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
             ("first_taken_at", pa.string()), ("last_taken_at", pa.string()), ("kind", pa.string())])),
         "duplicates.parquet": (export_queries.duplicate_rows(db), pa.schema([
             ("group_id", pa.int64()), ("photo_id", pa.int64()), ("kind", pa.string()), ("is_keeper", pa.bool_())])),
+        "collections.parquet": (export_queries.collection_rows(db), pa.schema([
+            ("id", pa.int64()), ("name", pa.string()), ("cover_photo_id", pa.int64()), ("photo_count", pa.int64()),
+            ("created_at", pa.string()), ("updated_at", pa.string())])),
+        "collection_photos.parquet": (export_queries.collection_photo_rows(db), pa.schema([
+            ("collection_id", pa.int64()), ("photo_id", pa.int64()), ("position", pa.int64())])),
     }
     for name, (rows, schema) in others.items():
         write_table(rows, parquet_dir / name, schema)
@@ -109,5 +116,5 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
 
     write_json_atomic(parquet_dir / "export.json",
                       {"exported_at": now_iso(), "schema_version": SCHEMA_VERSION, "counts": counts,
-                       "decisions_version": decisions_version})
+                       "decisions_version": decisions_version, "collections_version": collections_version})
     return counts

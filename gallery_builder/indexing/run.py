@@ -21,6 +21,7 @@ from gallery_builder.ml.vector_store import update_vector_index
 
 STAGES: tuple[str, ...] = ("scan", "passes", "analysis", "export", "publish")
 Publish = Callable[[], str]
+CHOSEN_CHUNK = 10_000  # photos per pass run when a run covers chosen photos (a Scope's SQL has one ? each)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class RunPlan:
     changed, or always with `publish_always` (a full rescan: the site may be missing).
     `publish_every` > 0 runs the passes over chunks of that many photos and exports and publishes
     after each chunk but the last, so a first run over a large library shows photos long before it
-    ends."""
+    ends. `photo_ids` (a collection's photos) skips the scan and runs the passes and analyses over
+    just those photos."""
 
     roots: tuple[Root, ...]
     pass_names: tuple[str, ...]
@@ -43,6 +45,7 @@ class RunPlan:
     publish: Publish | None = None
     publish_always: bool = False
     publish_every: int = 0
+    photo_ids: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -115,10 +118,12 @@ def _bytes_still_needed(db: Any) -> int | None:
 
 def index_roots(settings: Settings, roots: Sequence[Root], pass_names: Sequence[str],
                 force: frozenset[str] = frozenset(), *, accept_empty: bool = False, export: bool = True,
-                show_bar: bool | None = None, log: Callable[[str], None] = print, db: Any = None) -> RunState:
-    """Scan, passes, analysis and export of `roots`, without publishing (`gallery index`)."""
+                show_bar: bool | None = None, log: Callable[[str], None] = print, db: Any = None,
+                photo_ids: Sequence[int] | None = None) -> RunState:
+    """Scan, passes, analysis and export of `roots`, without publishing (`gallery index`); with
+    `photo_ids`, no scan: the passes and analyses of just those photos, then the export."""
     plan = RunPlan(roots=tuple(roots), pass_names=tuple(pass_names), force=force, accept_empty=accept_empty,
-                   export=export)
+                   export=export, photo_ids=tuple(photo_ids) if photo_ids is not None else None)
     return run_index(settings, plan, db=db, show_bar=show_bar, log=log)
 
 
@@ -136,6 +141,9 @@ class _Run:
         from gallery_builder.db.photos import root_ids_by_label
 
         self.state.stage = "scan"
+        if self.plan.photo_ids is not None:
+            self.log(f"scan skipped: {len(self.plan.photo_ids)} chosen photo(s)")
+            return
         for root in self.plan.roots:
             self.progress.start("scan", 0, f"scan {root.label}")
             scanner = Scanner(self.db, root, self.settings.ignore, accept_empty=self.plan.accept_empty,
@@ -154,17 +162,35 @@ class _Run:
 
     def run_passes(self) -> None:
         self.state.stage = "passes"
-        if not self.state.root_ids:
+        if not self.state.root_ids and not self.plan.photo_ids:
             return
         runner = PassRunner(self.db, self.context, workers=self.settings.worker_count(),
                             batch_size=self.settings.batch_size, progress=self.progress, log=self.log)
-        scope = Scope(root_ids=tuple(self.state.root_ids))
-        if self.plan.publish_every > 0 and self.plan.publish is not None:
+        scope = self._scope()
+        if self.plan.photo_ids:
+            self.state.passes = self._run_chosen(runner)
+        elif self.plan.publish_every > 0 and self.plan.publish is not None:
             self.state.passes = self._run_in_chunks(runner, scope)
         else:
             self.state.passes = runner.run(list(self.plan.pass_names), scope, self.plan.force)
         self.log(self.state.passes.summary())
         update_vector_index(self.db, self.settings.db_path, self.settings.clip_model, log=self.log)
+
+    def _scope(self) -> Scope:
+        if self.plan.photo_ids is not None:
+            return Scope(photo_ids=self.plan.photo_ids)
+        return Scope(root_ids=tuple(self.state.root_ids))
+
+    def _chosen_scopes(self) -> list[Scope]:
+        """Chosen photos in chunks that keep each scope's SQL under SQLite's variable limit."""
+        ids = self.plan.photo_ids or ()
+        return [Scope(photo_ids=ids[start:start + CHOSEN_CHUNK]) for start in range(0, len(ids), CHOSEN_CHUNK)]
+
+    def _run_chosen(self, runner: PassRunner) -> RunReport:
+        total = RunReport()
+        for scope in self._chosen_scopes():
+            total.merge(runner.run(list(self.plan.pass_names), scope, self.plan.force))
+        return total
 
     def _run_in_chunks(self, runner: PassRunner, scope: Scope) -> RunReport:
         """All passes over one chunk of photos at a time, oldest ids first; export and publish between
@@ -193,13 +219,13 @@ class _Run:
         from gallery_builder.analysis import ANALYSES
 
         self.state.stage = "analysis"
-        if not self.state.root_ids:
+        if not self.state.root_ids and not self.plan.photo_ids:
             return
-        scope = Scope(root_ids=tuple(self.state.root_ids))
-        for analysis in ANALYSES:
-            line = analysis.run(self.db, scope, self.context)
-            self.state.analyses.append(f"{analysis.name}: {line}")
-            self.log(f"{analysis.name}: {line}")
+        for scope in self._chosen_scopes() if self.plan.photo_ids else [self._scope()]:
+            for analysis in ANALYSES:
+                line = analysis.run(self.db, scope, self.context)
+                self.state.analyses.append(f"{analysis.name}: {line}")
+                self.log(f"{analysis.name}: {line}")
 
     def export(self) -> None:
         if not self.plan.export:
