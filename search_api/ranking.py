@@ -19,7 +19,7 @@ from gallery_builder.config import Settings
 from gallery_builder.core.rating import mosaic_events, worst_events
 from gallery_builder.db import ranking as queries
 from gallery_builder.db.decisions import UnknownPhotos
-from search_api.decisions import Refused, _answer, _json_body
+from search_api.decisions import Refused, json_answer, json_body
 from search_api.pairing import BoardArrays, choose_pair
 from search_api.write_guard import writing_route
 
@@ -145,11 +145,11 @@ def rank_routes(settings: Settings, desk: RankDesk | None = None) -> list[Route]
     def endpoint(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
         async def answer(request: Request) -> Response:
             try:
-                return _answer(await handler(request))
+                return json_answer(await handler(request))
             except Refused as refused:
-                return _answer({"error": str(refused), **refused.extra}, refused.status)
+                return json_answer({"error": str(refused), **refused.extra}, refused.status)
             except UnknownPhotos as unknown:
-                return _answer({"error": f"{unknown}; nothing written", "unknown": unknown.ids}, 404)
+                return json_answer({"error": f"{unknown}; nothing written", "unknown": unknown.ids}, 404)
         return answer
 
     async def pair(request: Request) -> dict[str, Any]:
@@ -165,7 +165,7 @@ def rank_routes(settings: Settings, desk: RankDesk | None = None) -> list[Route]
         return {"scope": scope.text, "photos": [row.to_json() for row in rows]}
 
     async def compare(request: Request) -> dict[str, Any]:
-        body = await _json_body(request)
+        body = await json_body(request)
         winner, loser, scope = _photo_id(body, "winner"), _photo_id(body, "loser"), _scope(body.get("scope"))
         mode = body.get("mode", "swiss")
         if mode not in ("swiss", "top"):
@@ -178,7 +178,7 @@ def rank_routes(settings: Settings, desk: RankDesk | None = None) -> list[Route]
         return _recorded(result)
 
     async def mosaic(request: Request) -> dict[str, Any]:
-        body = await _json_body(request)
+        body = await json_body(request)
         scope, others = _scope(body.get("scope")), body.get("others")
         if (not isinstance(others, list) or not 1 <= len(others) <= MAX_MOSAIC
                 or any(isinstance(o, bool) or not isinstance(o, int) or o < 1 for o in others)):
