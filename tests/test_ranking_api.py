@@ -94,6 +94,12 @@ def test_pairs_picks_undo_and_top_through_the_api(home):
     out = home / "rank.json"
     run_gallery("rank", "export", "--format", "json", "--out", str(out), "--home", str(home))
     assert [row["id"] for row in json.loads(out.read_text())["photos"]] == [int(row["id"]) for row in rows]
+    run_gallery("export", "--home", str(home))                  # ratings.parquet: the same order, for DuckDB
+    import pyarrow.parquet as pq
+
+    ratings = pq.read_table(home / "parquet" / "ratings.parquet").to_pylist()
+    assert [row["photo_id"] for row in ratings] == [int(row["id"]) for row in rows]
+    assert all(0 <= row["confidence"] <= 1 and row["comparisons"] >= 1 for row in ratings)
 
 
 def test_bad_and_unauthorised_requests_write_nothing(home):

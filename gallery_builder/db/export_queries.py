@@ -73,3 +73,14 @@ def collection_photo_rows(db: Any) -> list[dict[str, Any]]:
     """One row per photo in a collection, in each collection's order (collection_photos.parquet)."""
     return [{"collection_id": row[0], "photo_id": row[1], "position": row[2]} for row in db.execute(
         "SELECT collection_id, photo_id, position FROM collection_photos ORDER BY collection_id, position")]
+
+
+def rating_rows(db: Any) -> list[dict[str, Any]]:
+    """Every photo's current rating from comparisons (Glicko-2), best first, with its confidence."""
+    from gallery_builder.core.rating import Rating
+
+    rows = db.execute("SELECT photo_id, rating, deviation, comparisons, wins FROM photo_ratings"
+                      " ORDER BY rating DESC, photo_id").fetchall()
+    return [{"photo_id": row["photo_id"], "rating": row["rating"], "deviation": row["deviation"],
+             "confidence": round(Rating(row["rating"], row["deviation"]).confidence, 4),
+             "comparisons": row["comparisons"], "wins": row["wins"]} for row in rows]

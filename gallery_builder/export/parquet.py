@@ -108,6 +108,9 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
             ("created_at", pa.string()), ("updated_at", pa.string())])),
         "collection_photos.parquet": (export_queries.collection_photo_rows(db), pa.schema([
             ("collection_id", pa.int64()), ("photo_id", pa.int64()), ("position", pa.int64())])),
+        "ratings.parquet": (export_queries.rating_rows(db), pa.schema([
+            ("photo_id", pa.int64()), ("rating", pa.float64()), ("deviation", pa.float64()),
+            ("confidence", pa.float64()), ("comparisons", pa.int64()), ("wins", pa.int64())])),
     }
     for name, (rows, schema) in others.items():
         write_table(rows, parquet_dir / name, schema)
