@@ -32,12 +32,12 @@ RUN python -m venv /opt/venv
 WORKDIR /app
 # Dependencies first (a layer that survives code edits), then the code, installed in place so the
 # templates and site assets beside the package are found where the builder looks for them.
-COPY pyproject.toml README.md ./
-RUN mkdir -p gallery_builder search_api \
+COPY pyproject.toml setup.py README.md ./
+RUN mkdir -p gallery_builder search_api templates site_assets deploy \
     && touch gallery_builder/__init__.py search_api/__init__.py \
     && pip install . \
     && pip uninstall -y gallery_builder \
-    && rm -rf build gallery_builder search_api
+    && rm -rf build gallery_builder search_api templates site_assets deploy
 COPY gallery_builder ./gallery_builder
 COPY search_api ./search_api
 COPY templates ./templates
