@@ -11,13 +11,12 @@ from typing import Any, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from gallery_builder.config import Settings
 from gallery_builder.db import collections as queries
-from gallery_builder.db.decisions import UnknownPhotos
-from search_api.decisions import DecisionDesk, Refused, json_answer, json_body, photo_ids_of
+from search_api.decisions import DecisionDesk
+from search_api.json_api import Refused, json_body, json_endpoint, photo_ids_of
 from search_api.write_guard import writing_route
 
 
@@ -60,20 +59,18 @@ def _written(db: Any, result: queries.CollectionWrite) -> dict[str, Any]:
 def collection_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
     """The routes, on the desk the decision routes use (one writer, one republisher)."""
 
+    def unknown_collection(error: Exception) -> tuple[dict[str, Any], int]:
+        assert isinstance(error, queries.UnknownCollection)
+        return {"error": f"{error}; nothing written", "unknown_collection": error.key}, 404
+
+    def refused_change(error: Exception) -> tuple[dict[str, Any], int]:
+        assert isinstance(error, queries.CollectionRefused)
+        extra = {"photos": error.photo_ids} if error.photo_ids else {}
+        return {"error": f"{error}; nothing written", **extra}, 409 if error.conflict else 400
+
     def endpoint(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
-        async def answer(request: Request) -> Response:
-            try:
-                return json_answer(await handler(request))
-            except Refused as refused:
-                return json_answer({"error": str(refused), **refused.extra}, refused.status)
-            except UnknownPhotos as unknown:
-                return json_answer({"error": f"{unknown}; nothing written", "unknown": unknown.ids}, 404)
-            except queries.UnknownCollection as unknown:
-                return json_answer({"error": f"{unknown}; nothing written", "unknown_collection": unknown.key}, 404)
-            except queries.CollectionRefused as refused:
-                extra = {"photos": refused.photo_ids} if refused.photo_ids else {}
-                return json_answer({"error": f"{refused}; nothing written", **extra}, 409 if refused.conflict else 400)
-        return answer
+        return json_endpoint(handler, {queries.UnknownCollection: unknown_collection,
+                                       queries.CollectionRefused: refused_change})
 
     async def write(change: Callable[[Any], queries.CollectionWrite]) -> dict[str, Any]:
         def run(db: Any) -> Any:

@@ -13,26 +13,15 @@ from typing import Any, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gallery_builder.config import Settings
 from gallery_builder.db import decisions as queries
+from search_api.json_api import Refused, json_body, json_endpoint, open_index, photo_ids_of
 from search_api.republish import Republisher
 from search_api.write_guard import writing_route
 
-MAX_IDS = 100_000
 MAX_QUERY_IDS = 1_000  # ?ids= in a URL: 1,000 ids stay under nginx's default 8 KB request line
-MAX_BODY_BYTES = 16 * MAX_IDS  # room for 100,000 ids of up to 14 digits, with separators
-NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-
-
-class Refused(Exception):
-    """An answer other than 200: the status and the message."""
-
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status, self.extra = status, extra
 
 
 class DecisionDesk:
@@ -47,15 +36,7 @@ class DecisionDesk:
         self.republisher = republisher or Republisher(settings.home, self.latest_request, self.clear_requests)
 
     def _open(self, readonly: bool) -> Any:
-        from gallery_builder.db.connection import connect
-
-        if not self.settings.db_path.exists():
-            raise Refused(503, f"no index yet at {self.settings.db_path}: run `gallery index PATH --home DIR`")
-        db = connect(self.settings.db_path, readonly=readonly, migrate=False)
-        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'photo_decisions'").fetchone() is None:
-            db.close()
-            raise Refused(503, "the database predates decisions: run `gallery export --home DIR` once to upgrade it")
-        return db
+        return open_index(self.settings, readonly, "photo_decisions", "decisions")
 
     def write(self, change: Callable[[Any], queries.WriteResult]) -> queries.WriteResult:
         with self.lock:
@@ -91,38 +72,6 @@ class DecisionDesk:
             self._writer = self._reader = None
 
 
-def json_answer(body: dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=NO_STORE)
-
-
-def photo_ids_of(value: Any, name: str = "ids") -> list[int]:
-    """A request's list of photo ids (1 to MAX_IDS whole numbers), else a 400 or 413 naming `name`."""
-    if not isinstance(value, list) or not value:
-        raise Refused(400, f"{name} must be a non-empty list of photo ids", parameter=name)
-    if len(value) > MAX_IDS:
-        raise Refused(413, f"{len(value)} ids in one request; the limit is {MAX_IDS:,}", parameter=name)
-    bad = [item for item in value if isinstance(item, bool) or not isinstance(item, int) or item < 1]
-    if bad:
-        raise Refused(400, f"{name} must be whole numbers (photo ids); not {json.dumps(bad[:5])}", parameter=name)
-    return value
-
-
-async def json_body(request: Request) -> dict[str, Any]:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Refused(413, f"request body of {declared} bytes; the limit is {MAX_BODY_BYTES:,}")
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise Refused(413, f"request body of {len(raw)} bytes; the limit is {MAX_BODY_BYTES:,}")
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise Refused(400, "the body must be JSON, e.g. {\"ids\": [1, 2], \"flag\": \"pick\"}") from None
-    if not isinstance(body, dict):
-        raise Refused(400, "the body must be a JSON object")
-    return body
-
-
 def _flag(body: dict[str, Any]) -> str | None:
     if "flag" not in body or body["flag"] not in (*queries.FLAGS, None):
         raise Refused(400, "flag must be \"pick\", \"reject\" or null", parameter="flag")
@@ -155,16 +104,7 @@ def decision_routes(settings: Settings, desk: DecisionDesk | None = None) -> lis
     """The routes, sharing one desk; writing ones need what write_guard asks (a token, same origin)."""
     desk = desk or DecisionDesk(settings)
 
-    def endpoint(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
-        async def answer(request: Request) -> Response:
-            try:
-                return json_answer(await handler(request))
-            except Refused as refused:
-                return json_answer({"error": str(refused), **refused.extra}, refused.status)
-            except queries.UnknownPhotos as unknown:
-                return json_answer({"error": f"{unknown}; nothing written", "unknown": unknown.ids}, 404)
-        return answer
-
+    endpoint = json_endpoint
     async def flag(request: Request) -> dict[str, Any]:
         body = await json_body(request)
         ids, value = photo_ids_of(body.get("ids")), _flag(body)

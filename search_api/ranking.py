@@ -12,14 +12,12 @@ from typing import Any, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from gallery_builder.config import Settings
 from gallery_builder.core.rating import mosaic_events, worst_events
 from gallery_builder.db import ranking as queries
-from gallery_builder.db.decisions import UnknownPhotos
-from search_api.decisions import Refused, json_answer, json_body
+from search_api.json_api import Refused, json_body, json_endpoint, open_index
 from search_api.pairing import BoardArrays, choose_pair
 from search_api.write_guard import writing_route
 
@@ -41,15 +39,7 @@ class RankDesk:
         self.shown: dict[str, deque[frozenset[int]]] = {}
 
     def _open(self, readonly: bool) -> Any:
-        from gallery_builder.db.connection import connect
-
-        if not self.settings.db_path.exists():
-            raise Refused(503, f"no index yet at {self.settings.db_path}: run `gallery index PATH --home DIR`")
-        db = connect(self.settings.db_path, readonly=readonly, migrate=False)
-        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'comparison_events'").fetchone() is None:
-            db.close()
-            raise Refused(503, "the database predates ranking: run `gallery export --home DIR` once to upgrade it")
-        return db
+        return open_index(self.settings, readonly, "comparison_events", "ranking")
 
     def _db(self, writable: bool) -> Any:
         if writable:
@@ -142,15 +132,7 @@ def rank_routes(settings: Settings, desk: RankDesk | None = None) -> list[Route]
     """The routes, sharing one desk; writing ones need what write_guard asks (a token or session, same origin)."""
     desk = desk or RankDesk(settings)
 
-    def endpoint(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
-        async def answer(request: Request) -> Response:
-            try:
-                return json_answer(await handler(request))
-            except Refused as refused:
-                return json_answer({"error": str(refused), **refused.extra}, refused.status)
-            except UnknownPhotos as unknown:
-                return json_answer({"error": f"{unknown}; nothing written", "unknown": unknown.ids}, 404)
-        return answer
+    endpoint = json_endpoint
 
     async def pair(request: Request) -> dict[str, Any]:
         scope = _scope(request.query_params.get("scope"))
