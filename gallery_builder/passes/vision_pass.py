@@ -8,6 +8,7 @@ used the photos not yet answered are left out of the results: they stay pending,
 from __future__ import annotations
 
 import io
+from abc import ABC, abstractmethod
 import os
 from typing import Any, ClassVar, Sequence
 
@@ -16,7 +17,7 @@ from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Sc
 SENDABLE = (".jpg", ".jpeg", ".png")  # what every Ollama vision model reads; other slots become JPEG
 
 
-class VisionPass:
+class VisionPass(ABC):
     """Base of the passes that ask an Ollama vision model about each photo."""
 
     name: ClassVar[str]
@@ -30,9 +31,9 @@ class VisionPass:
     answer_kind: ClassVar[str]          # db.descriptions.AnswerKind
     prompt: ClassVar[str]
 
+    @abstractmethod
     def read_answer(self, answer: str) -> dict[str, Any]:
         """The stored data of a good answer; raises MalformedAnswer."""
-        raise NotImplementedError
 
     def check_ready(self, context: RunContext) -> str | None:
         from gallery_builder.ml.ollama_client import session_for
