@@ -29,7 +29,7 @@ class LibraryError(RuntimeError):
 class Photo(NamedTuple):
     """One indexed file as the site shows it (status `ok` only), fields in PHOTO_COLUMNS order.
 
-    A named tuple: 100,000 of them are made on every build, even one with nothing to do.
+    A named tuple, made only for the rows a page shows (PhotoTable.photos).
     """
 
     id: int
@@ -88,17 +88,66 @@ class Photo(NamedTuple):
         return original_url(self.root, self.path_bytes)
 
 
+class PhotoTable:
+    """The `ok` photos of the export, kept columnar (Arrow) in the order read, with `order`, the
+    capture order (taken_at, root, folder, name, id). Positions ("rows") below are in capture
+    order. A `Photo` is made only for the rows a page or card shows (`photos(rows)`), so a build
+    never holds one Python object per photo of a large library; vectorised per-row facts (ids,
+    12-byte row digests, ...) are numpy arrays."""
+
+    def __init__(self, table: Any, order: Any, digests: Any, optional: tuple[str, ...]) -> None:
+        import numpy as np
+
+        self.table = table
+        self.order = order                   # capture position -> row of `table`
+        self.digests = digests               # (count, 12) uint8, in capture order
+        self.optional = optional             # OPTIONAL_COLUMNS present in the export
+        self.ids = table.column("id").to_numpy()[order] if len(order) else np.zeros(0, np.int64)
+        self.materialised = 0                # rows turned into Photo records so far (tests, reports)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def column(self, name: str, rows: Any = None) -> Any:
+        """One Arrow column in capture order (all rows, or `rows`)."""
+        return self.table.column(name).take(self.order if rows is None else self.order[rows])
+
+    def digest_hex(self, row: int) -> str:
+        return self.digests[row].tobytes().hex()
+
+    def photos(self, rows: Any) -> list[Photo]:
+        """The Photo records of capture positions `rows`, in that order."""
+        import numpy as np
+
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return []
+        self.materialised += len(rows)
+        part = self.table.take(self.order[rows])
+        columns = [_column(part, name) for name in PHOTO_COLUMNS]
+        columns.append([self.digests[row].tobytes().hex() for row in rows.tolist()])
+        for name in OPTIONAL_COLUMNS:
+            columns.append(_column(part, name) if name in self.optional else [Photo._field_defaults[name]] * len(rows))
+        return list(map(Photo._make, zip(*columns)))
+
+
 @dataclass(frozen=True)
 class Library:
-    """Everything one build reads: photos (ok only) plus the status tables of the last export."""
+    """Everything one build reads: photos (ok only, columnar) plus the status tables of the last export."""
 
-    photos: tuple[Photo, ...]
+    table: PhotoTable
     coverage: tuple[dict[str, Any], ...] = ()
     errors: tuple[dict[str, Any], ...] = ()
     roots: tuple[dict[str, Any], ...] = ()
     skipped_count: int = 0
     export_info: dict[str, Any] = field(default_factory=dict)
     file_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def photos(self) -> tuple[Photo, ...]:
+        """Every photo as a record, in capture order: for tests and small tools only (a million of
+        them do not fit a NAS's memory; page kinds materialise the rows they show)."""
+        return tuple(self.table.photos(range(len(self.table))))
 
 
 def _table(path: Path, columns: list[str] | None = None) -> Any:
@@ -114,8 +163,8 @@ def _rows(path: Path) -> tuple[dict[str, Any], ...]:
     return tuple(_table(path).to_pylist()) if path.exists() else ()
 
 
-def row_digests(table: Any) -> list[str]:
-    """A digest of every column of each row, the photo's fingerprint. The columns are flattened
+def row_digests(table: Any) -> Any:
+    """A 12-byte digest of every column of each row (a (rows, 12) uint8 array), the photo's fingerprint. The columns are flattened
     by Arrow and numpy first: a Python repr of 100,000 rows costs seconds on every build."""
     import hashlib
 
@@ -141,7 +190,9 @@ def row_digests(table: Any) -> list[str]:
     fixed_rows = np.ascontiguousarray(fixed).view(np.dtype((np.void, fixed.shape[1]))).ravel().tolist()
     joined = pc.binary_join_element_wise(*texts, b"\x1f", null_handling="replace", null_replacement=b"\x1e")
     blake = hashlib.blake2b
-    return [blake(numeric + text, digest_size=12).hexdigest() for numeric, text in zip(fixed_rows, joined.to_pylist())]
+    packed = b"".join([blake(numeric + text, digest_size=12).digest()
+                       for numeric, text in zip(fixed_rows, joined.to_pylist())])
+    return np.frombuffer(packed, dtype=np.uint8).reshape(count, 12)
 
 
 def _column(table: Any, name: str) -> list[Any]:
@@ -165,7 +216,21 @@ def _column(table: Any, name: str) -> list[Any]:
     return values
 
 
-def _photos(path: Path) -> tuple[tuple[Photo, ...], dict[str, int]]:
+def capture_order(table: Any) -> Any:
+    """Row indices of `table` sorted by (taken_at or "9999", root, folder, name, id), the order
+    pages list photos in (Arrow sorts strings by UTF-8 bytes, the same as Python's code points)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    taken = pc.fill_null(table.column("taken_at"), "")
+    keys = pa.table({"t": pc.if_else(pc.equal(pc.utf8_length(taken), 0), "9999", taken),
+                     "r": table.column("root"), "f": pc.fill_null(table.column("folder"), ""),
+                     "n": table.column("name"), "i": table.column("id")})
+    return pc.sort_indices(keys, [(name, "ascending") for name in "trfni"]).to_numpy()
+
+
+def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
+    import numpy as np
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -175,28 +240,27 @@ def _photos(path: Path) -> tuple[tuple[Photo, ...], dict[str, int]]:
     missing = [name for name in PHOTO_COLUMNS if name not in present]
     if missing:
         raise LibraryError(f"{path}: columns missing from the export: {', '.join(missing)}; run `gallery export`")
-    optional = [name for name in OPTIONAL_COLUMNS if name in present]
-    table = _table(path, list(PHOTO_COLUMNS) + optional)
+    optional = tuple(name for name in OPTIONAL_COLUMNS if name in present)
+    table = _table(path, list(PHOTO_COLUMNS) + list(optional))
     counts = {str(item["values"]): int(item["counts"]) for item in pc.value_counts(table.column("status")).to_pylist()}
-    table = table.filter(pc.equal(table.column("status"), "ok"))
+    if counts.get("ok", 0) != table.num_rows:
+        table = table.filter(pc.equal(table.column("status"), "ok"))
+    table = table.combine_chunks()
     if table.num_rows == 0:
-        return (), counts
-    columns = [_column(table, name) for name in PHOTO_COLUMNS]
-    columns.append(row_digests(table))
-    for name in OPTIONAL_COLUMNS:
-        columns.append(_column(table, name) if name in optional else [Photo._field_defaults[name]] * table.num_rows)
-    return tuple(map(Photo._make, zip(*columns))), counts
+        return PhotoTable(table, np.zeros(0, np.int64), np.zeros((0, 12), np.uint8), optional), counts
+    order = capture_order(table)
+    digests = row_digests(table)[order]
+    return PhotoTable(table, order, digests, optional), counts
 
 
 def load_library(parquet_dir: Path) -> Library:
-    """Read the export in `parquet_dir`; photos sorted by capture time, then path."""
-    photos, counts = _photos(parquet_dir / "photos.parquet")
-    photos = tuple(sorted(photos, key=lambda p: (p.taken_at or "9999", p.root, p.folder, p.name, p.id)))
+    """Read the export in `parquet_dir`; photos in capture order (capture time, then path)."""
+    table, counts = _photos(parquet_dir / "photos.parquet")
     skipped = parquet_dir / "skipped.parquet"
     info_path = parquet_dir / "export.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
     return Library(
-        photos=photos,
+        table=table,
         coverage=_rows(parquet_dir / "pass_coverage.parquet"),
         errors=_rows(parquet_dir / "errors.parquet"),
         roots=_rows(parquet_dir / "roots.parquet"),

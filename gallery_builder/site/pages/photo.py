@@ -5,19 +5,20 @@ bucket with the previous site instead of copying 100,000 files.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import partial
-from typing import Iterable
+from typing import Any, Iterable
 
 from gallery_builder.core.color_names import names_of
-from gallery_builder.core.urls import photo_bucket, photo_url, thumb_url
+from gallery_builder.core.urls import PHOTO_BUCKET_SIZE, photo_bucket, photo_url, thumb_url
 from gallery_builder.core.wording import camera_label, exposure_label
 from gallery_builder.site.cards import display_size, is_original_viewable
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.formatting import day_label, duration_label, size_label, time_label
 from gallery_builder.site.library import Library, Photo
 from gallery_builder.site.page_models import Link, Page, PhotoPage, Preview
-from gallery_builder.site.pages import PageKind
+from gallery_builder.site.pages import PageKind, Unit
 from gallery_builder.site.pages.common import folder_display, photo_link
 from gallery_builder.site.urls import year_url
 from gallery_builder.core.thumb_layout import SLOT_BY_WIDTH, thumb_size
@@ -93,19 +94,99 @@ def photo_page(photo: Photo, catalog: Catalog, previous: Photo | None, following
     )
 
 
+def _neighbours(catalog: Catalog) -> tuple[Any, Any, Any, Any]:
+    """Per capture position: has a previous / next photo the same day, index in the day (1-based),
+    photos that day; vectorised from the day runs."""
+    import numpy as np
+
+    count = catalog.photo_count
+    index, size = np.zeros(count, np.int64), np.zeros(count, np.int64)
+    for rows in catalog.days.values():
+        index[rows.start:rows.stop] = np.arange(1, len(rows) + 1)
+        size[rows.start:rows.stop] = len(rows)
+    return index > 1, index < size, index, size
+
+
+def unit_inputs(catalog: Catalog) -> tuple[Any, Any, Any]:
+    """Fingerprint material of every photo page, as one fixed-size byte row per photo (its row
+    digest, its day neighbours' digests, a digest of its folder URL, its place in the day), with
+    the photos sorted by id and where each bucket starts: a bucket's inputs are a slice of it."""
+    import numpy as np
+
+    table = catalog.table
+    has_previous, has_next, index, size = _neighbours(catalog)
+    digests = table.digests
+    previous = np.where(has_previous[:, None], np.roll(digests, 1, axis=0), 0).astype(np.uint8)
+    following = np.where(has_next[:, None], np.roll(digests, -1, axis=0), 0).astype(np.uint8)
+    url_digests = np.frombuffer(b"".join(hashlib.blake2b(node.url.encode("utf-8", "surrogatepass"), digest_size=8)
+                                         .digest() for node in catalog.leaves) or b"", np.uint8).reshape(-1, 8)
+    numbers = np.column_stack([table.ids, index, size, has_previous, has_next]).astype(np.int64)
+    matrix = np.hstack([digests, previous, following, url_digests[catalog.folder_of_row],
+                        numbers.view(np.uint8).reshape(len(numbers), -1)])
+    by_id = np.argsort(table.ids, kind="stable")
+    buckets = table.ids[by_id] // PHOTO_BUCKET_SIZE
+    starts = np.flatnonzero(np.diff(buckets, prepend=-1))
+    return matrix[by_id], by_id, starts
+
+
+def bucket_pages(catalog: Catalog, rows: Any) -> list[Page]:
+    """The photo pages of one bucket (capture positions `rows`, by id): one page per photo; its
+    inputs: its row, its day neighbours' rows, folder URL, place in the day."""
+    import numpy as np
+
+    has_previous, has_next, index, size = _neighbours_of(catalog, rows)
+    wanted = np.unique(np.concatenate([rows, rows[has_previous] - 1, rows[has_next] + 1]))
+    photos = dict(zip(wanted.tolist(), catalog.photos(wanted)))
+    pages = []
+    for row, before, after, number, count in zip(rows.tolist(), has_previous.tolist(), has_next.tolist(),
+                                                 index.tolist(), size.tolist()):
+        photo = photos[row]
+        previous = photos[row - 1] if before else None
+        following = photos[row + 1] if after else None
+        folder_url = catalog.folder_urls[(photo.root, photo.folder)]
+        inputs = (f"{photo.digest}{previous.digest if previous else NO_PHOTO}{following.digest if following else NO_PHOTO}"
+                  f"{folder_url}|{number}/{count}")
+        pages.append(Page(kind="photo", url=photo_url(photo.id), inputs=inputs,
+                          build=partial(photo_page, photo, catalog, previous, following, number, count),
+                          unit=f"photos/{photo_bucket(photo.id)}"))
+    return pages
+
+
+def _neighbours_of(catalog: Catalog, rows: Any) -> tuple[Any, Any, Any, Any]:
+    """_neighbours for some capture positions only (a bucket's)."""
+    import numpy as np
+
+    runs = getattr(catalog, "_day_runs", None)
+    if runs is None:
+        starts = np.array([day.start for day in catalog.days.values()], np.int64)
+        stops = np.array([day.stop for day in catalog.days.values()], np.int64)
+        order = np.argsort(starts)
+        runs = catalog._day_runs = (starts[order], stops[order])
+    starts, stops = runs
+    run = np.searchsorted(starts, rows, side="right") - 1
+    index = rows - starts[run] + 1
+    size = stops[run] - starts[run]
+    return index > 1, index < size, index, size
+
+
+def units(catalog: Catalog, library: Library) -> Iterable[Unit]:
+    """One unit per bucket of 1000 ids; its inputs are hashed from unit_inputs without making a page."""
+    if not catalog.photo_count:
+        return
+    matrix, by_id, starts = unit_inputs(catalog)
+    stops = starts[1:].tolist() + [len(by_id)]
+    ids = catalog.table.ids
+    for start, stop in zip(starts.tolist(), stops):
+        rows = by_id[start:stop]
+        inputs = hashlib.blake2b(matrix[start:stop].tobytes(), digest_size=16).hexdigest()
+        yield Unit(kind="photo", name=f"photos/{photo_bucket(int(ids[rows[0]]))}", inputs=f"{stop - start}:{inputs}",
+                   count=stop - start, pages=partial(bucket_pages, catalog, rows))
+
+
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
-    """One page per photo; its inputs: its row, its day neighbours' rows, folder URL, place in the day."""
-    for day_photos in catalog.days.values():
-        count = len(day_photos)
-        for index, photo in enumerate(day_photos):
-            previous = day_photos[index - 1] if index else None
-            following = day_photos[index + 1] if index + 1 < count else None
-            folder_url = catalog.folders[(photo.root, photo.folder)].url
-            inputs = (f"{photo.digest}{previous.digest if previous else NO_PHOTO}{following.digest if following else NO_PHOTO}"
-                      f"{folder_url}|{index + 1}/{count}")
-            yield Page(kind="photo", url=photo_url(photo.id), inputs=inputs,
-                       build=partial(photo_page, photo, catalog, previous, following, index + 1, count),
-                       unit=f"photos/{photo_bucket(photo.id)}")
+    """Every photo page (all units expanded): for tests and small libraries."""
+    for unit in units(catalog, library):
+        yield from unit.pages()
 
 
-KIND = PageKind(name="photo", gather=gather, template="photo.html")
+KIND = PageKind(name="photo", units=units, template="photo.html")
