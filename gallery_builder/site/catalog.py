@@ -122,14 +122,14 @@ def _codes(array: Any) -> tuple[Any, list]:
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 
 
-def slot_masks(table: PhotoTable) -> Any:
-    """Each row's thumbnail slot bitmask (cards.slot_mask), vectorised."""
+def slot_masks(table: Any) -> Any:
+    """Each row's thumbnail slot bitmask (cards.slot_mask) of an Arrow table, vectorised."""
     import numpy as np
     import pyarrow.compute as pc
 
     from gallery_builder.site.cards import SLOT_BITS
 
-    count = len(table)
+    count = table.num_rows
     if not count:
         return np.zeros(0, np.int64)
     widths = table.column("thumb_widths").combine_chunks()
@@ -151,9 +151,11 @@ def build_catalog(library: Library) -> Catalog:
 
     table = library.table
     count = len(table)
-    taken = pc.fill_null(table.column("taken_at"), "")
+    order, raw = table.order, table.table        # columns are encoded in the order read, then permuted
+    taken = pc.fill_null(raw.column("taken_at"), "")
     day_keys = pc.if_else(pc.equal(pc.utf8_length(taken), 0), "undated", pc.utf8_slice_codeunits(taken, 0, 10))
     day_codes, day_names = _codes(day_keys)
+    day_codes = day_codes[order]
     # days are runs in capture order (a key seen twice keeps its last run, like a dict of groupby runs)
     starts = np.flatnonzero(np.diff(day_codes, prepend=-1)) if count else np.zeros(0, np.int64)
     stops = np.append(starts[1:], count)
@@ -165,15 +167,16 @@ def build_catalog(library: Library) -> Catalog:
         year_parts.setdefault(day[:4] if day != "undated" else day, []).append(rows)
     years = {year: np.concatenate([np.arange(r.start, r.stop) for r in parts]) for year, parts in year_parts.items()}
 
-    roots_column = table.column("root")
-    folder_column = pc.fill_null(table.column("folder"), "")
-    folder_codes, folder_keys = _codes(pc.binary_join_element_wise(roots_column, folder_column, "\0"))
+    folder_column = pc.fill_null(raw.column("folder"), "")
+    folder_codes, folder_keys = _codes(pc.binary_join_element_wise(raw.column("root"), folder_column, "\0"))
+    folder_codes = folder_codes[order]
     pairs = [tuple(key.split("\0", 1)) for key in folder_keys]
     roots, folders = _folder_tree(pairs)
     leaves = [folders[pair] for pair in pairs]
     by_folder = np.argsort(folder_codes, kind="stable")          # capture order within each folder
     bounds = np.searchsorted(folder_codes[by_folder], np.arange(len(leaves) + 1))
-    timed = (pc.utf8_length(taken).to_numpy(zero_copy_only=False) > 0) if count else np.zeros(0, bool)
+    timed = (pc.utf8_length(taken).to_numpy(zero_copy_only=False) > 0)[order] if count else np.zeros(0, bool)
+    del taken, day_keys, folder_column
     latest_rows = {}
     for code, node in enumerate(leaves):
         node.rows = by_folder[bounds[code]:bounds[code + 1]]
@@ -200,5 +203,6 @@ def build_catalog(library: Library) -> Catalog:
         year_urls.setdefault(year_names[year], set()).add(leaves[code].url)
     return Catalog(table=table, years=years, days=days, roots=roots, folders=folders,
                    year_folder_urls={year: tuple(sorted(urls)) for year, urls in year_urls.items()},
-                   folder_of_row=folder_codes, leaves=leaves, slot_masks=slot_masks(table),
+                   folder_of_row=folder_codes, leaves=leaves, slot_masks=slot_masks(raw)[order] if count else
+                   np.zeros(0, np.int64),
                    folder_urls={key: node.url for key, node in folders.items()})

@@ -19,7 +19,8 @@ PHOTO_COLUMNS = (
     "exposure_time", "iso", "width", "height", "gps_lat", "gps_lon", "gps_alt", "place", "admin",
     "country", "country_code", "colors", "thumb_key", "thumb_widths", "duration", "format", "status",
 )
-OPTIONAL_COLUMNS = ("description", "tags", "score")
+OPTIONAL_COLUMNS = ("description", "tags", "score")   # read when present; add one here and to Photo
+BATCH_ROWS = 32_768        # rows digested at a time while reading photos.parquet
 
 
 class LibraryError(RuntimeError):
@@ -229,8 +230,19 @@ def capture_order(table: Any) -> Any:
     return pc.sort_indices(keys, [(name, "ascending") for name in "trfni"]).to_numpy()
 
 
+def _batches(path: Path, columns: list[str]) -> Any:
+    """The export's rows in batches of at most BATCH_ROWS (a row group is read at a time)."""
+    import pyarrow.parquet as pq
+
+    try:
+        yield from pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=columns)
+    except (OSError, ValueError) as error:
+        raise LibraryError(f"{path}: cannot read the Parquet export ({error}); run `gallery export`") from error
+
+
 def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
     import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -241,15 +253,23 @@ def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
     if missing:
         raise LibraryError(f"{path}: columns missing from the export: {', '.join(missing)}; run `gallery export`")
     optional = tuple(name for name in OPTIONAL_COLUMNS if name in present)
-    table = _table(path, list(PHOTO_COLUMNS) + list(optional))
-    counts = {str(item["values"]): int(item["counts"]) for item in pc.value_counts(table.column("status")).to_pylist()}
-    if counts.get("ok", 0) != table.num_rows:
-        table = table.filter(pc.equal(table.column("status"), "ok"))
-    table = table.combine_chunks()
-    if table.num_rows == 0:
-        return PhotoTable(table, np.zeros(0, np.int64), np.zeros((0, 12), np.uint8), optional), counts
+    counts: dict[str, int] = {}
+    batches, digests = [], []
+    for batch in _batches(path, list(PHOTO_COLUMNS) + list(optional)):
+        for item in pc.value_counts(batch.column("status")).to_pylist():
+            counts[str(item["values"])] = counts.get(str(item["values"]), 0) + int(item["counts"])
+        batch = batch.filter(pc.equal(batch.column("status"), "ok"))
+        if batch.num_rows:
+            batches.append(batch)
+            digests.append(row_digests(batch))       # per batch: a million rows never become Python objects at once
+    if not batches:
+        empty = pq.read_schema(path)
+        empty = pa.schema([empty.field(name) for name in list(PHOTO_COLUMNS) + list(optional)]).empty_table()
+        return PhotoTable(empty, np.zeros(0, np.int64),
+                          np.zeros((0, 12), np.uint8), optional), counts
+    table = pa.Table.from_batches(batches)
     order = capture_order(table)
-    digests = row_digests(table)[order]
+    digests = np.concatenate(digests)[order]
     return PhotoTable(table, order, digests, optional), counts
 
 

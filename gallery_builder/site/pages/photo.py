@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import partial
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from gallery_builder.core.color_names import names_of
 from gallery_builder.core.urls import PHOTO_BUCKET_SIZE, photo_bucket, photo_url, thumb_url
@@ -107,26 +107,29 @@ def _neighbours(catalog: Catalog) -> tuple[Any, Any, Any, Any]:
     return index > 1, index < size, index, size
 
 
-def unit_inputs(catalog: Catalog) -> tuple[Any, Any, Any]:
-    """Fingerprint material of every photo page, as one fixed-size byte row per photo (its row
-    digest, its day neighbours' digests, a digest of its folder URL, its place in the day), with
-    the photos sorted by id and where each bucket starts: a bucket's inputs are a slice of it."""
+def unit_inputs(catalog: Catalog) -> Callable[[Any], str]:
+    """Fingerprint material of the photo pages of some capture positions (a bucket, by id): per
+    photo its row digest, its day neighbours' digests, a digest of its folder URL, its place in
+    the day, hashed from vectorised arrays without making a page or a photo record."""
     import numpy as np
 
     table = catalog.table
     has_previous, has_next, index, size = _neighbours(catalog)
     digests = table.digests
-    previous = np.where(has_previous[:, None], np.roll(digests, 1, axis=0), 0).astype(np.uint8)
-    following = np.where(has_next[:, None], np.roll(digests, -1, axis=0), 0).astype(np.uint8)
     url_digests = np.frombuffer(b"".join(hashlib.blake2b(node.url.encode("utf-8", "surrogatepass"), digest_size=8)
                                          .digest() for node in catalog.leaves) or b"", np.uint8).reshape(-1, 8)
-    numbers = np.column_stack([table.ids, index, size, has_previous, has_next]).astype(np.int64)
-    matrix = np.hstack([digests, previous, following, url_digests[catalog.folder_of_row],
-                        numbers.view(np.uint8).reshape(len(numbers), -1)])
-    by_id = np.argsort(table.ids, kind="stable")
-    buckets = table.ids[by_id] // PHOTO_BUCKET_SIZE
-    starts = np.flatnonzero(np.diff(buckets, prepend=-1))
-    return matrix[by_id], by_id, starts
+
+    def inputs(rows: Any) -> str:
+        hasher = hashlib.blake2b(digest_size=16)
+        hasher.update(digests[rows].tobytes())
+        hasher.update(np.where(has_previous[rows, None], digests[rows - 1], 0).astype(np.uint8).tobytes())
+        hasher.update(np.where(has_next[rows, None], digests[(rows + 1) % len(digests)], 0).astype(np.uint8).tobytes())
+        hasher.update(url_digests[catalog.folder_of_row[rows]].tobytes())
+        hasher.update(np.column_stack([table.ids[rows], index[rows], size[rows], has_previous[rows],
+                                       has_next[rows]]).astype(np.int64).tobytes())
+        return f"{len(rows)}:{hasher.hexdigest()}"
+
+    return inputs
 
 
 def bucket_pages(catalog: Catalog, rows: Any) -> list[Page]:
@@ -173,13 +176,17 @@ def units(catalog: Catalog, library: Library) -> Iterable[Unit]:
     """One unit per bucket of 1000 ids; its inputs are hashed from unit_inputs without making a page."""
     if not catalog.photo_count:
         return
-    matrix, by_id, starts = unit_inputs(catalog)
-    stops = starts[1:].tolist() + [len(by_id)]
+    import numpy as np
+
+    inputs = unit_inputs(catalog)
     ids = catalog.table.ids
+    by_id = np.argsort(ids, kind="stable")
+    buckets = ids[by_id] // PHOTO_BUCKET_SIZE
+    starts = np.flatnonzero(np.diff(buckets, prepend=buckets[0] - 1))
+    stops = starts[1:].tolist() + [len(by_id)]
     for start, stop in zip(starts.tolist(), stops):
         rows = by_id[start:stop]
-        inputs = hashlib.blake2b(matrix[start:stop].tobytes(), digest_size=16).hexdigest()
-        yield Unit(kind="photo", name=f"photos/{photo_bucket(int(ids[rows[0]]))}", inputs=f"{stop - start}:{inputs}",
+        yield Unit(kind="photo", name=f"photos/{photo_bucket(int(ids[rows[0]]))}", inputs=inputs(rows),
                    count=stop - start, pages=partial(bucket_pages, catalog, rows))
 
 

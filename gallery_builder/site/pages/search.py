@@ -79,8 +79,6 @@ def _unique(catalog: Catalog, name: str) -> list:
 
 
 def search_model(catalog: Catalog) -> SearchPage:
-    import pyarrow.compute as pc
-
     table = catalog.table.table
     cameras = table.select(["camera_make", "camera_model"]).group_by(["camera_make", "camera_model"]).aggregate([])
     months = sorted(month for month in _unique_months(table) if month is not None)
