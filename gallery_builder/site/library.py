@@ -240,6 +240,15 @@ def _batches(path: Path, columns: list[str]) -> Any:
         raise LibraryError(f"{path}: cannot read the Parquet export ({error}); run `gallery export`") from error
 
 
+def _combined(table: Any) -> Any:
+    """`table` with each column in one chunk (taking rows from a column of many chunks costs a
+    pass over all of them: a folder page would cost as much as the library), one column at a time
+    so the copy never doubles the table in memory."""
+    for index, name in enumerate(table.column_names):
+        table = table.set_column(index, name, table.column(index).combine_chunks())
+    return table
+
+
 def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
     import numpy as np
     import pyarrow as pa
@@ -268,6 +277,8 @@ def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
         return PhotoTable(empty, np.zeros(0, np.int64),
                           np.zeros((0, 12), np.uint8), optional), counts
     table = pa.Table.from_batches(batches)
+    del batches
+    table = _combined(table)
     order = capture_order(table)
     digests = np.concatenate(digests)[order]
     return PhotoTable(table, order, digests, optional), counts
