@@ -48,3 +48,17 @@ def test_one_changed_photo_makes_records_for_its_bucket_and_pages_only(home):
     assert report.materialised <= 1002 + 3 * PER_YEAR + folders + YEARS
     page = (home / "site" / "photos/2/2500.html").read_text()
     assert "Leica" in page
+
+
+def test_a_library_read_in_many_batches_builds_the_same_site(tmp_path, monkeypatch):
+    from gallery_builder.site import library
+    from tests.site_fixtures import golden_rows, site_files, write_golden_library
+
+    sites = []
+    for batch_rows in (library.BATCH_ROWS, 3):          # 3: the golden library's 16 photos in 6 batches
+        monkeypatch.setattr(library, "BATCH_ROWS", batch_rows)
+        home = tmp_path / str(batch_rows)
+        write_golden_library(home)
+        build(home)
+        sites.append({name: path.read_bytes() for name, path in site_files(home / "site").items()})
+    assert len(sites[0]) > len(golden_rows()) and sites[0] == sites[1]

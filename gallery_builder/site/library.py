@@ -105,6 +105,8 @@ class PhotoTable:
         self.optional = optional             # OPTIONAL_COLUMNS present in the export
         self.ids = table.column("id").to_numpy()[order] if len(order) else np.zeros(0, np.int64)
         self.materialised = 0                # rows turned into Photo records so far (tests, reports)
+        self.batches = table.to_batches()    # the chunks as read (one per Parquet batch), no copy
+        self.batch_starts = np.cumsum([0] + [batch.num_rows for batch in self.batches])
 
     def __len__(self) -> int:
         return len(self.order)
@@ -112,6 +114,25 @@ class PhotoTable:
     def column(self, name: str, rows: Any = None) -> Any:
         """One Arrow column in capture order (all rows, or `rows`)."""
         return self.table.column(name).take(self.order if rows is None else self.order[rows])
+
+    def take(self, indices: Any) -> Any:
+        """Rows of `table` (by index in the order read) as a table, batch by batch: a take over
+        all chunks at once costs a pass over the whole library, and combining the chunks first
+        would double the table in memory while it copies."""
+        import numpy as np
+        import pyarrow as pa
+
+        indices = np.asarray(indices, dtype=np.int64)
+        if len(self.batches) <= 1:
+            return self.table.take(indices)
+        ascending = np.argsort(indices, kind="stable")
+        wanted = indices[ascending]
+        owners = np.searchsorted(self.batch_starts, wanted, side="right") - 1
+        cuts = np.flatnonzero(np.diff(owners, prepend=-1))
+        parts = [self.batches[owners[start]].take(pa.array(wanted[start:stop] - self.batch_starts[owners[start]]))
+                 for start, stop in zip(cuts.tolist(), cuts[1:].tolist() + [len(wanted)])]
+        gathered = pa.Table.from_batches(parts, schema=self.table.schema).combine_chunks()
+        return gathered.take(np.argsort(ascending, kind="stable"))
 
     def digest_hex(self, row: int) -> str:
         return self.digests[row].tobytes().hex()
@@ -124,7 +145,7 @@ class PhotoTable:
         if not len(rows):
             return []
         self.materialised += len(rows)
-        part = self.table.take(self.order[rows])
+        part = self.take(self.order[rows])
         columns = [_column(part, name) for name in PHOTO_COLUMNS]
         columns.append([self.digests[row].tobytes().hex() for row in rows.tolist()])
         for name in OPTIONAL_COLUMNS:
@@ -240,15 +261,6 @@ def _batches(path: Path, columns: list[str]) -> Any:
         raise LibraryError(f"{path}: cannot read the Parquet export ({error}); run `gallery export`") from error
 
 
-def _combined(table: Any) -> Any:
-    """`table` with each column in one chunk (taking rows from a column of many chunks costs a
-    pass over all of them: a folder page would cost as much as the library), one column at a time
-    so the copy never doubles the table in memory."""
-    for index, name in enumerate(table.column_names):
-        table = table.set_column(index, name, table.column(index).combine_chunks())
-    return table
-
-
 def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
     import numpy as np
     import pyarrow as pa
@@ -277,8 +289,6 @@ def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
         return PhotoTable(empty, np.zeros(0, np.int64),
                           np.zeros((0, 12), np.uint8), optional), counts
     table = pa.Table.from_batches(batches)
-    del batches
-    table = _combined(table)
     order = capture_order(table)
     digests = np.concatenate(digests)[order]
     return PhotoTable(table, order, digests, optional), counts
