@@ -22,8 +22,12 @@ def write(home: Path, rows: list[Row]) -> None:
 
 
 def fingerprints(home: Path, generation: int) -> dict[str, str]:
+    """Every page's fingerprint: the generation's own pages and those of its units (in the store)."""
     manifest = json.loads((home / "site-generations" / f"{generation}.json").read_text())
-    return {url: entry[0] for url, entry in manifest["pages"].items()}
+    pages = dict(manifest["pages"])
+    for _, name, _ in manifest["units"].values():
+        pages.update(json.loads((home / "site-generations/store" / f"{name}.json").read_text())["pages"])
+    return {url: entry[0] for url, entry in pages.items()}
 
 
 def changes(home: Path, before: int, after: int) -> tuple[set[str], set[str]]:
@@ -119,9 +123,9 @@ def test_one_previous_generation_is_kept_and_older_ones_are_removed(home):
     stored = {path.name for path in (home / "site-generations/store/photos").iterdir()}
     in_use = set()
     for number in (3, 4):
-        in_use.update(os.path.basename(name) for unit, name in
-                      json.loads((home / f"site-generations/{number}.json").read_text())["units"].items()
-                      if unit.startswith("photos/"))
+        for unit, (_, name, _) in json.loads((home / f"site-generations/{number}.json").read_text())["units"].items():
+            if unit.startswith("photos/"):
+                in_use.update((os.path.basename(name), os.path.basename(name) + ".json"))
     assert stored == in_use
 
 

@@ -1,5 +1,9 @@
-"""`build_site`: gather every page model, check URLs, fingerprint, then render only what changed
-and publish a new generation atomically (or publish nothing when nothing changed).
+"""`build_site`: gather every page (and unit of pages), check URLs, fingerprint, then render only
+what changed and publish a new generation atomically (or publish nothing when nothing changed).
+
+Memory stays bounded on a large library: the photo table stays columnar, a unit whose
+fingerprint is unchanged is never expanded into pages, and a changed one is gathered and rendered
+in one job (a worker process on a big build). See site/pages/__init__.py for a page kind's rules.
 """
 from __future__ import annotations
 
@@ -13,12 +17,12 @@ from gallery_builder.site.catalog import build_catalog
 from gallery_builder.site.fingerprint import code_fingerprint, page_fingerprint, tree_fingerprint
 from gallery_builder.site.generations import (SiteLayout, build_lock, clean_up, read_manifest, remove_leftovers,
                                               swap)
-from gallery_builder.site.library import load_library
+from gallery_builder.site.library import Library, load_library
 from gallery_builder.site.page_models import Page
-from gallery_builder.site.pages import PAGE_KINDS
+from gallery_builder.site.pages import PAGE_KINDS, Unit
 from gallery_builder.site.publish import Plan, RenderHook, write_generation
 from gallery_builder.site.render import ASSETS_DIR, TEMPLATES_DIR, make_renderer
-from gallery_builder.site.urls import check_unique_urls
+from gallery_builder.site.urls import BuilderBug, check_unique_urls
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class BuildReport:
     published: bool
     generation: int | None
     seconds: float
+    materialised: int = 0       # photo records made in the build's own process (workers apart)
 
     def summary(self) -> str:
         if not self.published:
@@ -51,36 +56,60 @@ class BuildReport:
                 f"published generation {self.generation} ({self.seconds:.1f} s).")
 
 
-def gather_pages(parquet_dir: Path) -> list[Page]:
-    """Every page and data file of the site, from the export, in a stable order."""
+@dataclass
+class Gathered:
+    """The site before anything renders: its own pages and its units (pages not yet gathered)."""
+
+    pages: list[Page]
+    units: list[Unit]
+    library: Library
+
+
+def gather_site(parquet_dir: Path) -> Gathered:
+    """Every page of the generation itself and every unit, from the export, in a stable order;
+    refuses two pages (or units) claiming one URL."""
     library = load_library(parquet_dir)
     catalog = build_catalog(library)
     pages: list[Page] = []
+    units: list[Unit] = []
     for kind in PAGE_KINDS.values():
         pages.extend(kind.gather(catalog, library))
+        units.extend(kind.units(catalog, library))
     check_unique_urls(pages)
-    return pages
+    check_unique_urls([Page(kind=unit.kind, url=unit.name + "/", inputs="", build=list) for unit in units])
+    prefixes = {unit.name + "/": unit for unit in units}
+    for page in pages:
+        parts = page.url.split("/")
+        for depth in range(1, len(parts)):
+            unit = prefixes.get("/".join(parts[:depth]) + "/")
+            if unit is not None:
+                raise BuilderBug(f"the {page.kind} page /{page.url} is inside the {unit.kind} unit /{unit.name}/")
+    return Gathered(pages=pages, units=units, library=library)
 
 
-def make_plan(pages: list[Page], renderer, previous: dict, force: bool) -> Plan:
-    fingerprints = [page_fingerprint(renderer.kind_fingerprints[page.kind], page.inputs) for page in pages]
+def make_plan(gathered: Gathered, renderer, previous: dict, force: bool, layout: SiteLayout) -> Plan:
     if force:
         previous = {**previous, "pages": {}, "units": {}}
-    plan = Plan(pages=pages, fingerprints=fingerprints, previous=previous, assets_hash=renderer.assets_hash)
+    kinds = renderer.kind_fingerprints
+    plan = Plan(pages=gathered.pages, previous=previous, assets_hash=renderer.assets_hash, kind_fingerprints=kinds,
+                fingerprints=[page_fingerprint(kinds[page.kind], page.inputs) for page in gathered.pages],
+                units=gathered.units,
+                unit_fingerprints=[page_fingerprint(kinds[unit.kind], unit.inputs) for unit in gathered.units])
     old = previous["pages"]
     plan.reused = [(entry := old.get(page.url)) is not None and entry[0] == fingerprint
-                   for page, fingerprint in zip(pages, fingerprints)]
-    for index, page in enumerate(pages):
-        if page.unit:
-            plan.units.setdefault(page.unit, []).append(index)
-        else:
-            plan.root_pages.append(index)
+                   for page, fingerprint in zip(plan.pages, plan.fingerprints)]
+    old_units = previous["units"]
+    for index, unit in enumerate(plan.units):
+        entry = old_units.get(unit.name)
+        name = plan.store_name(index)
+        plan.unit_reused.append(entry is not None and entry[0] == plan.unit_fingerprints[index] and entry[1] == name
+                                and (layout.store / name).is_dir() and (layout.store / (name + ".json")).is_file())
     return plan
 
 
 def build_site(options: BuildOptions) -> BuildReport:
     """Build and publish (see module docstring). The garbage collector is paused meanwhile: the
-    build makes a few hundred thousand long-lived objects and no reference cycles."""
+    build makes long-lived objects and no reference cycles."""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -99,24 +128,30 @@ def _build_site(options: BuildOptions) -> BuildReport:
         previous = read_manifest(layout, current)
         assets_hash = tree_fingerprint(options.assets_dir)[:12]
         renderer = make_renderer(code_fingerprint(), assets_hash, options.templates_dir)
-        plan = make_plan(gather_pages(options.parquet_dir), renderer, previous, options.force)
-        reused = sum(plan.reused)
+        gathered = gather_site(options.parquet_dir)
+        plan = make_plan(gathered, renderer, previous, options.force, layout)
         urls = {page.url for page in plan.pages}
+        unit_names = {unit.name for unit in plan.units}
         removed = sum(1 for url in previous["pages"] if url not in urls)
-        unchanged = reused == len(plan.pages) and not removed and previous["assets"] == assets_hash
+        removed += sum(entry[2] for name, entry in previous["units"].items() if name not in unit_names)
+        total = len(plan.pages) + sum(unit.count for unit in plan.units)
+        unchanged = (all(plan.reused) and all(plan.unit_reused) and not removed
+                     and previous["assets"] == assets_hash)
         if unchanged and current is not None:
-            return BuildReport(len(plan.pages), 0, reused, 0, False, current, time.perf_counter() - started)
+            return BuildReport(total, 0, total, 0, False, current, time.perf_counter() - started,
+                               gathered.library.table.materialised)
         number = layout.next_number()
         try:
-            write_generation(plan, renderer, layout, number, assets_dir=options.assets_dir,
-                             thumbs_dir=options.thumbs_dir, workers=options.workers, hook=options.before_render)
+            written = write_generation(plan, renderer, layout, number, assets_dir=options.assets_dir,
+                                       thumbs_dir=options.thumbs_dir, workers=options.workers,
+                                       hook=options.before_render)
         except BaseException:
             remove_leftovers(layout)     # the old generation keeps serving, untouched
             raise
         swap(layout, number)
         clean_up(layout, keep=(number,) + ((current,) if current is not None else ()))
-        return BuildReport(len(plan.pages), len(plan.pages) - reused, reused, removed, True, number,
-                           time.perf_counter() - started)
+        return BuildReport(total, written.rendered, total - written.rendered, removed + written.removed, True, number,
+                           time.perf_counter() - started, gathered.library.table.materialised)
 
 
 def generation_bytes(out: Path) -> int | None:

@@ -2,8 +2,9 @@
 
     <out>                          symlink -> <out>-generations/<n> (what nginx serves)
     <out>-generations/<n>/         one complete site; photo buckets and assets are symlinks into store/
-    <out>-generations/<n>.json     its manifest: every page's fingerprint and files
-    <out>-generations/store/       immutable shared folders (photos/<bucket>.<hash>, assets/<hash>)
+    <out>-generations/<n>.json     its manifest: its own pages' fingerprints and files, its units'
+    <out>-generations/store/       immutable shared folders (photos/<bucket>.<hash>, assets/<hash>),
+                                   each unit's page entries beside it (photos/<bucket>.<hash>.json)
 
 A build writes `<n>.tmp`, renames it to `<n>` and swaps the symlink with one rename, so a reader
 sees either the old site or the new one. The previous generation is kept; older ones are removed.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2     # 2: units as [fingerprint, store name, pages], their pages in the store
 
 
 class PublishError(RuntimeError):
@@ -129,7 +130,8 @@ def clean_up(layout: SiteLayout, keep: tuple[int, ...]) -> None:
     used: set[str] = set()
     for number in keep:
         manifest = read_manifest(layout, number)
-        used.update(manifest["units"].values())
+        for _, name, _ in manifest["units"].values():
+            used.update((name, name + ".json"))
         if manifest["assets"]:
             used.add(f"assets/{manifest['assets']}")
     if not layout.store.exists():
@@ -137,4 +139,4 @@ def clean_up(layout: SiteLayout, keep: tuple[int, ...]) -> None:
     for group in layout.store.iterdir():
         for path in group.iterdir():
             if f"{group.name}/{path.name}" not in used:
-                shutil.rmtree(path, ignore_errors=True)
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)

@@ -19,7 +19,8 @@ PHOTO_COLUMNS = (
     "exposure_time", "iso", "width", "height", "gps_lat", "gps_lon", "gps_alt", "place", "admin",
     "country", "country_code", "colors", "thumb_key", "thumb_widths", "duration", "format", "status",
 )
-OPTIONAL_COLUMNS = ("description", "tags", "score", "flag", "stars")
+OPTIONAL_COLUMNS = ("description", "tags", "score", "flag", "stars")   # read when present; add one here and to Photo
+BATCH_ROWS = 32_768        # rows digested at a time while reading photos.parquet
 
 
 class LibraryError(RuntimeError):
@@ -29,7 +30,7 @@ class LibraryError(RuntimeError):
 class Photo(NamedTuple):
     """One indexed file as the site shows it (status `ok` only), fields in PHOTO_COLUMNS order.
 
-    A named tuple: 100,000 of them are made on every build, even one with nothing to do.
+    A named tuple, made only for the rows a page shows (PhotoTable.photos).
     """
 
     id: int
@@ -90,17 +91,87 @@ class Photo(NamedTuple):
         return original_url(self.root, self.path_bytes)
 
 
+class PhotoTable:
+    """The `ok` photos of the export, kept columnar (Arrow) in the order read, with `order`, the
+    capture order (taken_at, root, folder, name, id). Positions ("rows") below are in capture
+    order. A `Photo` is made only for the rows a page or card shows (`photos(rows)`), so a build
+    never holds one Python object per photo of a large library; vectorised per-row facts (ids,
+    12-byte row digests, ...) are numpy arrays."""
+
+    def __init__(self, table: Any, order: Any, digests: Any, optional: tuple[str, ...]) -> None:
+        import numpy as np
+
+        self.table = table
+        self.order = order                   # capture position -> row of `table`
+        self.digests = digests               # (count, 12) uint8, in capture order
+        self.optional = optional             # OPTIONAL_COLUMNS present in the export
+        self.ids = table.column("id").to_numpy()[order] if len(order) else np.zeros(0, np.int64)
+        self.materialised = 0                # rows turned into Photo records so far (tests, reports)
+        self.batches = table.to_batches()    # the chunks as read (one per Parquet batch), no copy
+        self.batch_starts = np.cumsum([0] + [batch.num_rows for batch in self.batches])
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def column(self, name: str, rows: Any = None) -> Any:
+        """One Arrow column in capture order (all rows, or `rows`)."""
+        return self.table.column(name).take(self.order if rows is None else self.order[rows])
+
+    def take(self, indices: Any) -> Any:
+        """Rows of `table` (by index in the order read) as a table, batch by batch: a take over
+        all chunks at once costs a pass over the whole library, and combining the chunks first
+        would double the table in memory while it copies."""
+        import numpy as np
+        import pyarrow as pa
+
+        indices = np.asarray(indices, dtype=np.int64)
+        if len(self.batches) <= 1:
+            return self.table.take(indices)
+        ascending = np.argsort(indices, kind="stable")
+        wanted = indices[ascending]
+        owners = np.searchsorted(self.batch_starts, wanted, side="right") - 1
+        cuts = np.flatnonzero(np.diff(owners, prepend=-1))
+        parts = [self.batches[owners[start]].take(pa.array(wanted[start:stop] - self.batch_starts[owners[start]]))
+                 for start, stop in zip(cuts.tolist(), cuts[1:].tolist() + [len(wanted)])]
+        gathered = pa.Table.from_batches(parts, schema=self.table.schema).combine_chunks()
+        return gathered.take(np.argsort(ascending, kind="stable"))
+
+    def digest_hex(self, row: int) -> str:
+        return self.digests[row].tobytes().hex()
+
+    def photos(self, rows: Any) -> list[Photo]:
+        """The Photo records of capture positions `rows`, in that order."""
+        import numpy as np
+
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return []
+        self.materialised += len(rows)
+        part = self.take(self.order[rows])
+        columns = [_column(part, name) for name in PHOTO_COLUMNS]
+        columns.append([self.digests[row].tobytes().hex() for row in rows.tolist()])
+        for name in OPTIONAL_COLUMNS:
+            columns.append(_column(part, name) if name in self.optional else [Photo._field_defaults[name]] * len(rows))
+        return list(map(Photo._make, zip(*columns)))
+
+
 @dataclass(frozen=True)
 class Library:
-    """Everything one build reads: photos (ok only) plus the status tables of the last export."""
+    """Everything one build reads: photos (ok only, columnar) plus the status tables of the last export."""
 
-    photos: tuple[Photo, ...]
+    table: PhotoTable
     coverage: tuple[dict[str, Any], ...] = ()
     errors: tuple[dict[str, Any], ...] = ()
     roots: tuple[dict[str, Any], ...] = ()
     skipped_count: int = 0
     export_info: dict[str, Any] = field(default_factory=dict)
     file_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def photos(self) -> tuple[Photo, ...]:
+        """Every photo as a record, in capture order: for tests and small tools only (a million of
+        them do not fit a NAS's memory; page kinds materialise the rows they show)."""
+        return tuple(self.table.photos(range(len(self.table))))
 
 
 def _table(path: Path, columns: list[str] | None = None) -> Any:
@@ -116,8 +187,8 @@ def _rows(path: Path) -> tuple[dict[str, Any], ...]:
     return tuple(_table(path).to_pylist()) if path.exists() else ()
 
 
-def row_digests(table: Any) -> list[str]:
-    """A digest of every column of each row, the photo's fingerprint. The columns are flattened
+def row_digests(table: Any) -> Any:
+    """A 12-byte digest of every column of each row (a (rows, 12) uint8 array), the photo's fingerprint. The columns are flattened
     by Arrow and numpy first: a Python repr of 100,000 rows costs seconds on every build."""
     import hashlib
 
@@ -143,7 +214,9 @@ def row_digests(table: Any) -> list[str]:
     fixed_rows = np.ascontiguousarray(fixed).view(np.dtype((np.void, fixed.shape[1]))).ravel().tolist()
     joined = pc.binary_join_element_wise(*texts, b"\x1f", null_handling="replace", null_replacement=b"\x1e")
     blake = hashlib.blake2b
-    return [blake(numeric + text, digest_size=12).hexdigest() for numeric, text in zip(fixed_rows, joined.to_pylist())]
+    packed = b"".join([blake(numeric + text, digest_size=12).digest()
+                       for numeric, text in zip(fixed_rows, joined.to_pylist())])
+    return np.frombuffer(packed, dtype=np.uint8).reshape(count, 12)
 
 
 def _column(table: Any, name: str) -> list[Any]:
@@ -169,7 +242,32 @@ def _column(table: Any, name: str) -> list[Any]:
     return values
 
 
-def _photos(path: Path) -> tuple[tuple[Photo, ...], dict[str, int]]:
+def capture_order(table: Any) -> Any:
+    """Row indices of `table` sorted by (taken_at or "9999", root, folder, name, id), the order
+    pages list photos in (Arrow sorts strings by UTF-8 bytes, the same as Python's code points)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    taken = pc.fill_null(table.column("taken_at"), "")
+    keys = pa.table({"t": pc.if_else(pc.equal(pc.utf8_length(taken), 0), "9999", taken),
+                     "r": table.column("root"), "f": pc.fill_null(table.column("folder"), ""),
+                     "n": table.column("name"), "i": table.column("id")})
+    return pc.sort_indices(keys, [(name, "ascending") for name in "trfni"]).to_numpy()
+
+
+def _batches(path: Path, columns: list[str]) -> Any:
+    """The export's rows in batches of at most BATCH_ROWS (a row group is read at a time)."""
+    import pyarrow.parquet as pq
+
+    try:
+        yield from pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=columns)
+    except (OSError, ValueError) as error:
+        raise LibraryError(f"{path}: cannot read the Parquet export ({error}); run `gallery export`") from error
+
+
+def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
+    import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -179,28 +277,35 @@ def _photos(path: Path) -> tuple[tuple[Photo, ...], dict[str, int]]:
     missing = [name for name in PHOTO_COLUMNS if name not in present]
     if missing:
         raise LibraryError(f"{path}: columns missing from the export: {', '.join(missing)}; run `gallery export`")
-    optional = [name for name in OPTIONAL_COLUMNS if name in present]
-    table = _table(path, list(PHOTO_COLUMNS) + optional)
-    counts = {str(item["values"]): int(item["counts"]) for item in pc.value_counts(table.column("status")).to_pylist()}
-    table = table.filter(pc.equal(table.column("status"), "ok"))
-    if table.num_rows == 0:
-        return (), counts
-    columns = [_column(table, name) for name in PHOTO_COLUMNS]
-    columns.append(row_digests(table))
-    for name in OPTIONAL_COLUMNS:
-        columns.append(_column(table, name) if name in optional else [Photo._field_defaults[name]] * table.num_rows)
-    return tuple(map(Photo._make, zip(*columns))), counts
+    optional = tuple(name for name in OPTIONAL_COLUMNS if name in present)
+    counts: dict[str, int] = {}
+    batches, digests = [], []
+    for batch in _batches(path, list(PHOTO_COLUMNS) + list(optional)):
+        for item in pc.value_counts(batch.column("status")).to_pylist():
+            counts[str(item["values"])] = counts.get(str(item["values"]), 0) + int(item["counts"])
+        batch = batch.filter(pc.equal(batch.column("status"), "ok"))
+        if batch.num_rows:
+            batches.append(batch)
+            digests.append(row_digests(batch))       # per batch: a million rows never become Python objects at once
+    if not batches:
+        empty = pq.read_schema(path)
+        empty = pa.schema([empty.field(name) for name in list(PHOTO_COLUMNS) + list(optional)]).empty_table()
+        return PhotoTable(empty, np.zeros(0, np.int64),
+                          np.zeros((0, 12), np.uint8), optional), counts
+    table = pa.Table.from_batches(batches)
+    order = capture_order(table)
+    digests = np.concatenate(digests)[order]
+    return PhotoTable(table, order, digests, optional), counts
 
 
 def load_library(parquet_dir: Path) -> Library:
-    """Read the export in `parquet_dir`; photos sorted by capture time, then path."""
-    photos, counts = _photos(parquet_dir / "photos.parquet")
-    photos = tuple(sorted(photos, key=lambda p: (p.taken_at or "9999", p.root, p.folder, p.name, p.id)))
+    """Read the export in `parquet_dir`; photos in capture order (capture time, then path)."""
+    table, counts = _photos(parquet_dir / "photos.parquet")
     skipped = parquet_dir / "skipped.parquet"
     info_path = parquet_dir / "export.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
     return Library(
-        photos=photos,
+        table=table,
         coverage=_rows(parquet_dir / "pass_coverage.parquet"),
         errors=_rows(parquet_dir / "errors.parquet"),
         roots=_rows(parquet_dir / "roots.parquet"),

@@ -1,24 +1,28 @@
 """Publishing one build: write a new generation from the plan, linking unchanged files from the
 previous one, rendering the rest (in worker processes for large builds), then swap it in.
 
-Unchanged files are hard links (no copy); photo buckets whose pages are all unchanged are not
-touched at all (the new generation links to the same store folder).
+Unchanged files are hard links (no copy); units (photo buckets, top-level folders) whose
+fingerprint is unchanged are not touched at all: their pages are not even gathered, and the new
+generation links to the same store folder. A changed unit's page entries are kept beside its
+store folder (`<folder>.json`), so the next build re-renders only its changed pages.
 """
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from gallery_builder.site.fingerprint import digest
-from gallery_builder.site.generations import SiteLayout, write_manifest
+from gallery_builder.site.fingerprint import page_fingerprint
+from gallery_builder.site.generations import MANIFEST_VERSION, SiteLayout, write_manifest
 from gallery_builder.site.page_models import Page
+from gallery_builder.site.pages import Unit
 from gallery_builder.site.render import Renderer
-from gallery_builder.site.urls import page_file
+from gallery_builder.site.urls import BuilderBug, page_file
 
 RenderHook = Callable[[Page], None]
 ROOT_JOB_SIZE = 400
@@ -27,21 +31,24 @@ PARALLEL_THRESHOLD = 2000   # renders below this run in-process (a pool costs mo
 
 @dataclass
 class Plan:
-    """Every page of the new site with its fingerprint; `previous` is the old manifest."""
+    """The new site: its own pages with their fingerprints, its units with theirs (a unit's pages
+    are gathered only when its fingerprint changed); `previous` is the old manifest."""
 
     pages: list[Page]
     fingerprints: list[str]
     previous: dict[str, Any]
     assets_hash: str
-    units: dict[str, list[int]] = field(default_factory=dict)   # unit -> page indices
-    root_pages: list[int] = field(default_factory=list)
+    kind_fingerprints: dict[str, str]
+    units: list[Unit] = field(default_factory=list)
+    unit_fingerprints: list[str] = field(default_factory=list)
     reused: list[bool] = field(default_factory=list)            # same fingerprint as in `previous`
+    unit_reused: list[bool] = field(default_factory=list)       # unit unchanged, its store folder kept
 
     def is_reused(self, index: int) -> bool:
         return self.reused[index]
 
-    def unit_hash(self, unit: str) -> str:
-        return digest(*(f"{self.pages[i].url}={self.fingerprints[i]}" for i in self.units[unit]))[:12]
+    def store_name(self, index: int) -> str:
+        return store_name(self.units[index].name, self.unit_fingerprints[index][:12])
 
 
 @dataclass
@@ -49,7 +56,17 @@ class Job:
     target: Path                # folder the job writes into (generation or store folder)
     prefix: str                 # site-relative path of `target` ("" or "photos/12/")
     source: Path | None         # where reused files of this job are (old generation / old store folder)
-    indices: list[int]
+    indices: list[int]          # root pages of the plan, or [the unit's index]
+    is_unit: bool = False
+
+
+@dataclass
+class JobResult:
+    files: dict[str, list[str]]                 # root pages: URL -> files
+    unit: int = -1                              # the unit written, if any
+    entries: dict[str, list] = field(default_factory=dict)   # its pages' manifest entries
+    rendered: int = 0
+    removed: int = 0                            # pages of the old unit gone from the new one
 
 
 _STATE: dict[str, Any] = {}     # inherited by forked workers: plan, renderer, hook
@@ -80,41 +97,75 @@ def page_files(entry: list, url: str) -> list[str]:
     return entry[2] if len(entry) > 2 else [page_file(url)]
 
 
-def run_job(job: Job) -> dict[str, list[str]]:
-    """Write one job's pages; returns page URL -> its files (site-relative)."""
-    plan: Plan = _STATE["plan"]
-    renderer: Renderer = _STATE["renderer"]
+def _entry(fingerprint: str, unit: str, url: str, files: list[str]) -> list:
+    entry: list = [fingerprint, unit]
+    if files != [page_file(url)]:
+        entry.append(files)                         # omitted for the common case: the page alone
+    return entry
+
+
+def _put(page: Page, job: Job, old_entry: list | None, fingerprint: str, made: set[Path]) -> tuple[list[str], bool]:
+    """Link (unchanged) or render one page into the job's target: (its files, rendered?)."""
+    if job.source is not None and old_entry is not None and old_entry[0] == fingerprint:
+        files = page_files(old_entry, page.url)
+        for name in files:
+            _link(job.source / name[len(job.prefix):], job.target / name[len(job.prefix):], made)
+        return files, False
     hook: RenderHook | None = _STATE.get("hook")
+    if hook is not None:
+        hook(page)
+    rendered = _STATE["renderer"].render(page)
+    for name, body in rendered.items():
+        _write(job.target / name[len(job.prefix):], body, made)
+    return list(rendered), True
+
+
+def read_unit_entries(source: Path | None) -> dict[str, list]:
+    """The page entries of a stored unit (`<store folder>.json`), {} when unknown."""
+    if source is None:
+        return {}
+    try:
+        return json.loads(source.with_name(source.name + ".json").read_text(encoding="utf-8"))["pages"]
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def run_job(job: Job) -> JobResult:
+    """Write one job: a batch of the generation's own pages, or one unit gathered here."""
+    plan: Plan = _STATE["plan"]
     made: set[Path] = set()
-    written: dict[str, list[str]] = {}
-    for index in job.indices:
-        page = plan.pages[index]
-        if job.source is not None and plan.is_reused(index):
-            files = page_files(plan.previous["pages"][page.url], page.url)
-            for name in files:
-                _link(job.source / name[len(job.prefix):], job.target / name[len(job.prefix):], made)
-        else:
-            if hook is not None:
-                hook(page)
-            rendered = renderer.render(page)
-            for name, body in rendered.items():
-                _write(job.target / name[len(job.prefix):], body, made)
-            files = list(rendered)
-        written[page.url] = files
-    return written
+    if not job.is_unit:
+        result = JobResult(files={})
+        for index in job.indices:
+            page = plan.pages[index]
+            old = plan.previous["pages"].get(page.url) if plan.is_reused(index) else None
+            files, rendered = _put(page, job, old, plan.fingerprints[index], made)
+            result.files[page.url] = files
+            result.rendered += rendered
+        return result
+    unit_index = job.indices[0]
+    unit = plan.units[unit_index]
+    old_entries = read_unit_entries(job.source)
+    result = JobResult(files={}, unit=unit_index)
+    for page in unit.pages():
+        if not page.url.startswith(job.prefix) or page.url in result.entries:
+            raise BuilderBug(f"the {unit.kind} unit {unit.name} gathered /{page.url}, outside it or twice")
+        fingerprint = page_fingerprint(plan.kind_fingerprints[page.kind], page.inputs)
+        files, rendered = _put(page, job, old_entries.get(page.url), fingerprint, made)
+        result.entries[page.url] = _entry(fingerprint, unit.name, page.url, files)
+        result.rendered += rendered
+    result.removed = sum(1 for url in old_entries if url not in result.entries)
+    return result
 
 
-def _run_jobs(jobs: list[Job], render_count: int, workers: int) -> dict[str, list[str]]:
-    results: dict[str, list[str]] = {}
+def _run_jobs(jobs: list[Job], render_count: int, workers: int) -> Iterator[JobResult]:
     if workers <= 1 or render_count < PARALLEL_THRESHOLD or len(jobs) < 2:
         for job in jobs:
-            results.update(run_job(job))
-        return results
+            yield run_job(job)
+        return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        for written in pool.map(run_job, jobs, chunksize=1):
-            results.update(written)
-    return results
+        yield from pool.map(run_job, jobs, chunksize=1)
 
 
 def store_name(unit: str, unit_hash: str) -> str:
@@ -124,22 +175,22 @@ def store_name(unit: str, unit_hash: str) -> str:
     return f"{group}/{rest.replace('/', '+')}.{unit_hash}"
 
 
-def _unit_jobs(plan: Plan, layout: SiteLayout) -> tuple[list[Job], dict[str, str], list[tuple[Path, Path]]]:
-    """Jobs for units that must be written; every unit's store name; (temp, final) renames."""
-    jobs, names, renames = [], {}, []
-    for unit, indices in sorted(plan.units.items()):
-        name = store_name(unit, plan.unit_hash(unit))
-        names[unit] = name
-        final = layout.store / name
-        old = plan.previous["units"].get(unit)
-        if old != name or not final.is_dir():
-            # a folder of this name not used by the current site is left from an older one: redo it
-            shutil.rmtree(final, ignore_errors=True)
-            temp = final.with_name(final.name + ".tmp")
-            source = layout.store / old if old and (layout.store / old).is_dir() else None
-            jobs.append(Job(target=temp, prefix=unit + "/", source=source, indices=indices))
-            renames.append((temp, final))
-    return jobs, names, renames
+def _unit_jobs(plan: Plan, layout: SiteLayout) -> tuple[list[Job], list[tuple[Path, Path]]]:
+    """Jobs for units that must be written, and their (temp, final) renames."""
+    jobs, renames = [], []
+    for index, unit in enumerate(plan.units):
+        if plan.unit_reused[index]:
+            continue
+        final = layout.store / plan.store_name(index)
+        old = plan.previous["units"].get(unit.name)
+        old_name = old[1] if old else None
+        # a folder of this name not used by the current site is left from an older one: redo it
+        shutil.rmtree(final, ignore_errors=True)
+        temp = final.with_name(final.name + ".tmp")
+        source = layout.store / old_name if old_name and (layout.store / old_name).is_dir() else None
+        jobs.append(Job(target=temp, prefix=unit.name + "/", source=source, indices=[index], is_unit=True))
+        renames.append((temp, final))
+    return jobs, renames
 
 
 def _assets(layout: SiteLayout, assets_dir: Path, assets_hash: str) -> Path:
@@ -156,36 +207,58 @@ def _symlink(target: Path, link: Path) -> None:
     os.symlink(os.path.relpath(target, link.parent), link)
 
 
+@dataclass
+class Written:
+    """What writing a generation did, page by page."""
+
+    rendered: int = 0
+    removed: int = 0                 # pages of changed units that are gone (whole units and root pages apart)
+
+
+def _write_unit_entries(layout: SiteLayout, name: str, entries: dict[str, list]) -> None:
+    path = layout.store / (name + ".json")
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(json.dumps({"pages": entries}, separators=(",", ":")), encoding="utf-8")
+    os.replace(temp, path)
+
+
 def write_generation(plan: Plan, renderer: Renderer, layout: SiteLayout, number: int, *, assets_dir: Path,
-                     thumbs_dir: Path, workers: int, hook: RenderHook | None = None) -> Path:
-    """Write generation `number` (as `<n>.tmp`, renamed when complete) and its manifest."""
+                     thumbs_dir: Path, workers: int, hook: RenderHook | None = None) -> Written:
+    """Write generation `number` (as `<n>.tmp`, renamed when complete) and its manifest; each
+    changed unit is gathered, rendered and written to the store by one job (in a worker)."""
     generation = layout.generations / f"{number}.tmp"
     generation.mkdir(parents=True)
     previous = plan.previous["generation"]
     old_root = layout.generation_dir(previous) if previous is not None else None
-    jobs = [Job(target=generation, prefix="", source=old_root, indices=plan.root_pages[start:start + ROOT_JOB_SIZE])
-            for start in range(0, len(plan.root_pages), ROOT_JOB_SIZE)]
-    unit_jobs, unit_names, renames = _unit_jobs(plan, layout)
-    render_count = sum(1 for job in jobs + unit_jobs for i in job.indices if job.source is None or not plan.is_reused(i))
+    jobs = [Job(target=generation, prefix="", source=old_root, indices=list(range(start, min(start + ROOT_JOB_SIZE,
+                                                                                          len(plan.pages)))))
+            for start in range(0, len(plan.pages), ROOT_JOB_SIZE)]
+    unit_jobs, renames = _unit_jobs(plan, layout)
+    render_count = sum(not reused for reused in plan.reused) + sum(plan.units[job.indices[0]].count for job in unit_jobs)
     _STATE.update(plan=plan, renderer=renderer, hook=hook)
+    files: dict[str, list[str]] = {}
+    written = Written()
     try:
-        files = _run_jobs(unit_jobs + jobs, render_count, workers)
+        for result in _run_jobs(unit_jobs + jobs, render_count, workers):
+            files.update(result.files)
+            written.rendered += result.rendered
+            written.removed += result.removed
+            if result.unit >= 0:
+                _write_unit_entries(layout, plan.store_name(result.unit), result.entries)
     finally:
         _STATE.clear()
     for temp, final in renames:
         os.replace(temp, final)
-    for unit, name in unit_names.items():
-        _symlink(layout.store / name, generation / unit)
+    units = {}
+    for index, unit in enumerate(plan.units):
+        name = plan.store_name(index)
+        units[unit.name] = [plan.unit_fingerprints[index], name, unit.count]
+        _symlink(layout.store / name, generation / unit.name)
     _symlink(_assets(layout, assets_dir, plan.assets_hash), generation / "assets" / plan.assets_hash)
     _symlink(thumbs_dir, generation / "thumbs")
-    pages = {}
-    for page, fingerprint in zip(plan.pages, plan.fingerprints):
-        written = files.get(page.url) or page_files(plan.previous["pages"][page.url], page.url)
-        entry = [fingerprint, page.unit]
-        if written != [page_file(page.url)]:
-            entry.append(written)                        # omitted for the common case: the page alone
-        pages[page.url] = entry
-    write_manifest(layout, number, {"version": 1, "generation": number, "pages": pages, "units": unit_names,
-                                    "assets": plan.assets_hash})
+    pages = {page.url: _entry(fingerprint, "", page.url, files[page.url])
+             for page, fingerprint in zip(plan.pages, plan.fingerprints)}
+    write_manifest(layout, number, {"version": MANIFEST_VERSION, "generation": number, "pages": pages,
+                                    "units": units, "assets": plan.assets_hash})
     os.replace(generation, layout.generation_dir(number))
-    return layout.generation_dir(number)
+    return written

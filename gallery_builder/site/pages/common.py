@@ -64,7 +64,8 @@ def grid_data_files(model: Any) -> dict[str, DataFile]:
     return {section.data_url: DataFile(payload=section.grid.payload(), script_global="GALLERY_GRID")}
 
 
-def photos_inputs(photos: list[Photo], urls: tuple[str, ...]) -> str:
-    """Fingerprint material of a list of photos: their row digests in order (fixed length), plus
-    the URLs of their folders (a URL can change when a sibling folder appears)."""
-    return "".join([photo.digest for photo in photos]) + "|" + "|".join(urls)
+def photos_inputs(catalog: Any, rows: Any, urls: tuple[str, ...]) -> str:
+    """Fingerprint material of a list of photos (capture positions): a digest of their row digests
+    in order (fixed length), plus the URLs of their folders (a URL can change when a sibling
+    folder appears)."""
+    return f"{len(rows)}:{catalog.rows_digest(rows)}|" + "|".join(urls)

@@ -17,28 +17,39 @@ from gallery_builder.site.urls import year_url
 RECENT_FOLDERS = 12
 
 
-def year_cover(photos: list) -> object:
+def year_cover(catalog: Catalog, rows) -> object:
     """The photo shown for a year: the best scored one when scores exist, else the middle one."""
-    scored = [photo for photo in photos if photo.score is not None and photo.thumb_key]
-    if scored:
-        return max(scored, key=lambda photo: (photo.score, -photo.id))
-    with_thumbs = [photo for photo in photos if photo.thumb_key] or photos
-    return with_thumbs[len(with_thumbs) // 2]
+    import numpy as np
+    import pyarrow.compute as pc
+
+    table = catalog.table
+    keys = table.column("thumb_key", rows)
+    has_thumb = pc.fill_null(pc.greater(pc.utf8_length(keys), 0), False).to_numpy(zero_copy_only=False)
+    if "score" in table.optional:
+        scores = pc.fill_null(pc.cast(table.column("score", rows), "float64"), np.nan).to_numpy(zero_copy_only=False)
+        scored = np.flatnonzero(~np.isnan(scores) & has_thumb)
+        if len(scored):
+            best = scored[np.lexsort((table.ids[rows][scored], -scores[scored]))[0]]   # highest score, lowest id
+            return catalog.photos([rows[best]])[0]
+    with_thumbs = rows[has_thumb] if has_thumb.any() else rows
+    return catalog.photos([with_thumbs[len(with_thumbs) // 2]])[0]
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
+    from gallery_builder.site.pages.map_page import located_rows
+
     years = tuple(
-        Link(url=year_url(year), label=year, thumb=thumb_of(year_cover(photos)), detail=count_label(len(photos)))
-        for year, photos in sorted(catalog.years.items(), reverse=True))
-    leaves = [node for node in catalog.folders.values() if node.photos]
+        Link(url=year_url(year), label=year, thumb=thumb_of(year_cover(catalog, rows)), detail=count_label(len(rows)))
+        for year, rows in sorted(catalog.years.items(), reverse=True))
+    leaves = [node for node in catalog.folders.values() if node.count]
     leaves.sort(key=lambda node: (node.latest, node.root, node.path), reverse=True)
     model = HomePage(
         title="Photos",
-        photo_count=len(catalog.photos),
+        photo_count=catalog.photo_count,
         years=years,
         recent_folders=tuple(folder_link(node) for node in leaves[:RECENT_FOLDERS]),
         roots=tuple(folder_link(node) for _, node in sorted(catalog.roots.items())),
-        has_map=any(photo.has_location for photo in catalog.photos),
+        has_map=bool(len(located_rows(catalog))),
     )
     yield eager_page("home", "", model)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Iterable
 
 from gallery_builder.site.catalog import Catalog
-from gallery_builder.site.cards import display_size, slot_mask
 from gallery_builder.site.library import Library
 from gallery_builder.site.page_models import DataFile, Page, eager_page
 from gallery_builder.site.pages import PageKind
@@ -16,24 +15,39 @@ from gallery_builder.site.pages import PageKind
 PER_YEAR = 3
 
 
-def _spread(photos: list, count: int) -> list:
-    """`count` photos spread over the day (first, middle, last ...), only those with thumbnails."""
-    usable = [photo for photo in photos if slot_mask(photo)]
-    if len(usable) <= count:
-        return usable
-    step = (len(usable) - 1) / (count - 1)
-    return [usable[round(index * step)] for index in range(count)]
+def _spread(rows, count: int) -> list[int]:
+    """`count` photos spread over the day (first, middle, last ...), only those with thumbnails
+    (`rows` are capture positions of the usable photos)."""
+    if len(rows) <= count:
+        return list(rows)
+    step = (len(rows) - 1) / (count - 1)
+    return [rows[round(index * step)] for index in range(count)]
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
-    months: dict[str, dict[str, list]] = {}
-    for day, photos in sorted(catalog.days.items()):
+    import numpy as np
+
+    chosen: list[tuple[str, list[int]]] = []
+    usable = catalog.slot_masks > 0
+    for day, rows in sorted(catalog.days.items()):
         if len(day) != 10:
             continue
+        positions = np.arange(rows.start, rows.stop)
+        chosen.append((day, _spread(positions[usable[positions]].tolist(), PER_YEAR)))
+    picked = np.array([row for _, rows in chosen for row in rows], np.int64)
+    table = catalog.table
+    keys = table.column("thumb_key", picked).to_pylist()
+    widths = table.column("width", picked).to_pylist()
+    heights = table.column("height", picked).to_pylist()
+    ids, slots = table.ids[picked].tolist(), catalog.slot_masks[picked].tolist()
+    months: dict[str, dict[str, list]] = {}
+    index = 0
+    for day, rows in chosen:
         entries = months.setdefault(day[5:7], {}).setdefault(day[5:], [])
-        for photo in _spread(photos, PER_YEAR):
-            width, height = display_size(photo)
-            entries.append([int(day[:4]), photo.id, photo.thumb_key, width, height, slot_mask(photo)])
+        for _ in rows:
+            width, height = (int(widths[index]), int(heights[index])) if widths[index] and heights[index] else (4, 3)
+            entries.append([int(day[:4]), ids[index], keys[index], width, height, slots[index]])
+            index += 1
     for month, days in sorted(months.items()):
         yield eager_page("on-this-day", f"data/on-this-day/{month}.json", DataFile(payload={"days": days}))
 

@@ -5,19 +5,20 @@ bucket with the previous site instead of copying 100,000 files.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import partial
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from gallery_builder.core.color_names import names_of
-from gallery_builder.core.urls import photo_bucket, photo_url, thumb_url
+from gallery_builder.core.urls import PHOTO_BUCKET_SIZE, photo_bucket, photo_url, thumb_url
 from gallery_builder.core.wording import camera_label, exposure_label
 from gallery_builder.site.cards import display_size, is_original_viewable
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.formatting import day_label, duration_label, size_label, time_label
 from gallery_builder.site.library import Library, Photo
 from gallery_builder.site.page_models import Link, Page, PhotoPage, Preview
-from gallery_builder.site.pages import PageKind
+from gallery_builder.site.pages import PageKind, Unit
 from gallery_builder.site.pages.common import folder_display, photo_link
 from gallery_builder.site.urls import year_url
 from gallery_builder.core.thumb_layout import SLOT_BY_WIDTH, thumb_size
@@ -95,19 +96,106 @@ def photo_page(photo: Photo, catalog: Catalog, previous: Photo | None, following
     )
 
 
+def _neighbours(catalog: Catalog) -> tuple[Any, Any, Any, Any]:
+    """Per capture position: has a previous / next photo the same day, index in the day (1-based),
+    photos that day; vectorised from the day runs."""
+    import numpy as np
+
+    count = catalog.photo_count
+    index, size = np.zeros(count, np.int64), np.zeros(count, np.int64)
+    for rows in catalog.days.values():
+        index[rows.start:rows.stop] = np.arange(1, len(rows) + 1)
+        size[rows.start:rows.stop] = len(rows)
+    return index > 1, index < size, index, size
+
+
+def unit_inputs(catalog: Catalog) -> Callable[[Any], str]:
+    """Fingerprint material of the photo pages of some capture positions (a bucket, by id): per
+    photo its row digest, its day neighbours' digests, a digest of its folder URL, its place in
+    the day, hashed from vectorised arrays without making a page or a photo record."""
+    import numpy as np
+
+    table = catalog.table
+    has_previous, has_next, index, size = _neighbours(catalog)
+    digests = table.digests
+    url_digests = np.frombuffer(b"".join(hashlib.blake2b(node.url.encode("utf-8", "surrogatepass"), digest_size=8)
+                                         .digest() for node in catalog.leaves) or b"", np.uint8).reshape(-1, 8)
+
+    def inputs(rows: Any) -> str:
+        hasher = hashlib.blake2b(digest_size=16)
+        hasher.update(digests[rows].tobytes())
+        hasher.update(np.where(has_previous[rows, None], digests[rows - 1], 0).astype(np.uint8).tobytes())
+        hasher.update(np.where(has_next[rows, None], digests[(rows + 1) % len(digests)], 0).astype(np.uint8).tobytes())
+        hasher.update(url_digests[catalog.folder_of_row[rows]].tobytes())
+        hasher.update(np.column_stack([table.ids[rows], index[rows], size[rows], has_previous[rows],
+                                       has_next[rows]]).astype(np.int64).tobytes())
+        return f"{len(rows)}:{hasher.hexdigest()}"
+
+    return inputs
+
+
+def bucket_pages(catalog: Catalog, rows: Any) -> list[Page]:
+    """The photo pages of one bucket (capture positions `rows`, by id): one page per photo; its
+    inputs: its row, its day neighbours' rows, folder URL, place in the day."""
+    import numpy as np
+
+    has_previous, has_next, index, size = _neighbours_of(catalog, rows)
+    wanted = np.unique(np.concatenate([rows, rows[has_previous] - 1, rows[has_next] + 1]))
+    photos = dict(zip(wanted.tolist(), catalog.photos(wanted)))
+    pages = []
+    for row, before, after, number, count in zip(rows.tolist(), has_previous.tolist(), has_next.tolist(),
+                                                 index.tolist(), size.tolist()):
+        photo = photos[row]
+        previous = photos[row - 1] if before else None
+        following = photos[row + 1] if after else None
+        folder_url = catalog.folder_urls[(photo.root, photo.folder)]
+        inputs = (f"{photo.digest}{previous.digest if previous else NO_PHOTO}{following.digest if following else NO_PHOTO}"
+                  f"{folder_url}|{number}/{count}")
+        pages.append(Page(kind="photo", url=photo_url(photo.id), inputs=inputs,
+                          build=partial(photo_page, photo, catalog, previous, following, number, count),
+                          unit=f"photos/{photo_bucket(photo.id)}"))
+    return pages
+
+
+def _neighbours_of(catalog: Catalog, rows: Any) -> tuple[Any, Any, Any, Any]:
+    """_neighbours for some capture positions only (a bucket's)."""
+    import numpy as np
+
+    runs = getattr(catalog, "_day_runs", None)
+    if runs is None:
+        starts = np.array([day.start for day in catalog.days.values()], np.int64)
+        stops = np.array([day.stop for day in catalog.days.values()], np.int64)
+        order = np.argsort(starts)
+        runs = catalog._day_runs = (starts[order], stops[order])
+    starts, stops = runs
+    run = np.searchsorted(starts, rows, side="right") - 1
+    index = rows - starts[run] + 1
+    size = stops[run] - starts[run]
+    return index > 1, index < size, index, size
+
+
+def units(catalog: Catalog, library: Library) -> Iterable[Unit]:
+    """One unit per bucket of 1000 ids; its inputs are hashed from unit_inputs without making a page."""
+    if not catalog.photo_count:
+        return
+    import numpy as np
+
+    inputs = unit_inputs(catalog)
+    ids = catalog.table.ids
+    by_id = np.argsort(ids, kind="stable")
+    buckets = ids[by_id] // PHOTO_BUCKET_SIZE
+    starts = np.flatnonzero(np.diff(buckets, prepend=buckets[0] - 1))
+    stops = starts[1:].tolist() + [len(by_id)]
+    for start, stop in zip(starts.tolist(), stops):
+        rows = by_id[start:stop]
+        yield Unit(kind="photo", name=f"photos/{photo_bucket(int(ids[rows[0]]))}", inputs=inputs(rows),
+                   count=stop - start, pages=partial(bucket_pages, catalog, rows))
+
+
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
-    """One page per photo; its inputs: its row, its day neighbours' rows, folder URL, place in the day."""
-    for day_photos in catalog.days.values():
-        count = len(day_photos)
-        for index, photo in enumerate(day_photos):
-            previous = day_photos[index - 1] if index else None
-            following = day_photos[index + 1] if index + 1 < count else None
-            folder_url = catalog.folders[(photo.root, photo.folder)].url
-            inputs = (f"{photo.digest}{previous.digest if previous else NO_PHOTO}{following.digest if following else NO_PHOTO}"
-                      f"{folder_url}|{index + 1}/{count}")
-            yield Page(kind="photo", url=photo_url(photo.id), inputs=inputs,
-                       build=partial(photo_page, photo, catalog, previous, following, index + 1, count),
-                       unit=f"photos/{photo_bucket(photo.id)}")
+    """Every photo page (all units expanded): for tests and small libraries."""
+    for unit in units(catalog, library):
+        yield from unit.pages()
 
 
-KIND = PageKind(name="photo", gather=gather, template="photo.html")
+KIND = PageKind(name="photo", units=units, template="photo.html")

@@ -46,10 +46,10 @@ class _Table:
         return found
 
 
-def shard_payload(photos: list[Photo], catalog: Catalog) -> dict:
+def shard_payload(rows, catalog: Catalog) -> dict:
+    photos = catalog.photos(rows)
     tables = {name: _Table() for name in ("place", "country", "camera")}
-    folder_urls = {key: node.url for key, node in catalog.folders.items()}
-    grid = grid_data(photos, folder_urls)
+    grid = grid_data(photos, catalog.folder_urls)
     rows = []
     for photo, card in zip(photos, grid.rows):
         _, place, country, camera = _facets(photo, catalog)
@@ -62,31 +62,47 @@ def shard_payload(photos: list[Photo], catalog: Catalog) -> dict:
 
 
 def gather_shards(catalog: Catalog, library: Library) -> Iterable[Page]:
-    for year, photos in sorted(catalog.years.items()):
+    for year, rows in sorted(catalog.years.items()):
         yield Page(kind="search-shard", url=f"{INDEX_DIR}{year}.json",
-                   inputs=photos_inputs(photos, catalog.year_folder_urls[year]),
-                   build=lambda photos=photos: DataFile(payload=shard_payload(photos, catalog)))
+                   inputs=photos_inputs(catalog, rows, catalog.year_folder_urls[year]),
+                   build=lambda rows=rows: DataFile(payload=shard_payload(rows, catalog)))
 
 
 def _distinct(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({value for value in values if value}, key=str.casefold))
 
 
+def _unique(catalog: Catalog, name: str) -> list:
+    import pyarrow.compute as pc
+
+    return pc.unique(catalog.table.table.column(name)).to_pylist()
+
+
 def search_model(catalog: Catalog) -> SearchPage:
-    photos = catalog.photos
-    cameras = {(photo.camera_make, photo.camera_model) for photo in photos}
-    months = sorted({photo.taken_at[5:7] for photo in photos if photo.taken_at})
+    table = catalog.table.table
+    cameras = table.select(["camera_make", "camera_model"]).group_by(["camera_make", "camera_model"]).aggregate([])
+    months = sorted(month for month in _unique_months(table) if month is not None)
     return SearchPage(
         title="Search",
         index_url=MANIFEST_URL,
         years=tuple(sorted(catalog.years, reverse=True)),
         months=tuple((month, MONTHS[int(month) - 1]) for month in months),
-        countries=_distinct({photo.country for photo in photos}),
-        places=_distinct({photo.place for photo in photos}),
-        cameras=_distinct(camera_label(make, model) for make, model in cameras),
-        folders=_distinct(folder_display(node) for node in catalog.folders.values() if node.photos),
+        countries=_distinct(_unique(catalog, "country")),
+        places=_distinct(_unique(catalog, "place")),
+        cameras=_distinct(camera_label(make, model) for make, model in
+                          zip(cameras.column("camera_make").to_pylist(), cameras.column("camera_model").to_pylist())),
+        folders=_distinct(folder_display(node) for node in catalog.folders.values() if node.count),
         colors=COLOR_NAMES,
     )
+
+
+def _unique_months(table) -> list:
+    """The distinct `taken_at[5:7]` of photos with a capture time (None for the others)."""
+    import pyarrow.compute as pc
+
+    taken = table.column("taken_at")
+    dated = pc.and_(pc.is_valid(taken), pc.greater(pc.utf8_length(pc.fill_null(taken, "")), 0))
+    return pc.unique(pc.if_else(dated, pc.utf8_slice_codeunits(pc.fill_null(taken, ""), 5, 7), None)).to_pylist()
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
@@ -94,9 +110,9 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
 
 
 def gather_manifest(catalog: Catalog, library: Library) -> Iterable[Page]:
-    shards = [{"year": year, "count": len(photos), "url": f"{INDEX_DIR}{year}.json"}
-              for year, photos in sorted(catalog.years.items(), reverse=True)]
-    payload = {"version": 1, "total": len(catalog.photos), "colors": COLOR_NAMES, "shards": shards}
+    shards = [{"year": year, "count": len(rows), "url": f"{INDEX_DIR}{year}.json"}
+              for year, rows in sorted(catalog.years.items(), reverse=True)]
+    payload = {"version": 1, "total": catalog.photo_count, "colors": COLOR_NAMES, "shards": shards}
     yield eager_page("search-manifest", MANIFEST_URL, DataFile(payload=payload))
 
 

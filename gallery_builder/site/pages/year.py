@@ -22,8 +22,9 @@ def _months(photos: list) -> tuple[tuple[str, str, int], ...]:
     return tuple((month, month_label(month) if month else "Undated", count) for month, count in counts.items())
 
 
-def year_page(year: str, previous: str | None, following: str | None, photos: list,
-              folder_urls: dict[tuple[str, str], str]) -> YearPage:
+def year_page(year: str, previous: str | None, following: str | None, catalog: Catalog) -> YearPage:
+    photos = catalog.photos(catalog.years[year])
+    folder_urls = catalog.folder_urls
     return YearPage(
         title=year.capitalize(),
         year=year,
@@ -36,15 +37,14 @@ def year_page(year: str, previous: str | None, following: str | None, photos: li
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
-    folder_urls = {key: node.url for key, node in catalog.folders.items()}
     years = sorted(catalog.years)
     for index, year in enumerate(years):
-        photos = catalog.years[year]
+        rows = catalog.years[year]
         previous = years[index - 1] if index else None
         following = years[index + 1] if index + 1 < len(years) else None
-        inputs = pack(str(previous), str(following), photos_inputs(photos, catalog.year_folder_urls[year]))
+        inputs = pack(str(previous), str(following), photos_inputs(catalog, rows, catalog.year_folder_urls[year]))
         yield Page(kind="year", url=year_url(year), inputs=inputs,
-                   build=partial(year_page, year, previous, following, photos, folder_urls))
+                   build=partial(year_page, year, previous, following, catalog))
 
 
 KIND = PageKind(name="year", gather=gather, template="year.html", data_files=grid_data_files)
