@@ -129,6 +129,8 @@ class Appliance:
             return {}
         db = connect(self.home / "gallery.db", readonly=True)
         try:
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'photos'").fetchone() is None:
+                return {}   # the watcher is still creating the database (its migrations run in turn)
             return {row[0]: (row[1], row[2]) for row in db.execute("SELECT path, id, status FROM photos")}
         finally:
             db.close()
