@@ -26,6 +26,8 @@ from search_api.vector_index import VectorIndex
 
 HEAVY_MODULES = ("torch", "open_clip", "insightface", "PIL", "jinja2", "pyarrow")
 BOOST_WINDOW = 200
+WORDS_BONUS = 0.05        # added to the CLIP score of a photo whose description, tags, place or path has the words
+WORDS_CANDIDATES = 2000   # at most this many literal matches join the CLIP ranking
 
 
 class NotFound(LookupError):
@@ -197,6 +199,7 @@ class SearchService:
             among = None if the_filter.is_empty() else queries.matching_photo_ids(self.db, the_filter)
         window = request.offset + request.limit
         ids, scores, total = self.index.top(query, window + (BOOST_WINDOW if parsed.color_boost else 0), among)
+        ids, scores = self._with_literal_matches(parsed, query, among, ids, scores)
         if parsed.color_boost and ids:
             with self.db_lock:
                 names = queries.dominant_color_names(self.db, ids)
@@ -212,6 +215,25 @@ class SearchService:
                           notes)
         body["unembedded"] = max(waiting, 0)
         return body
+
+    def _with_literal_matches(self, parsed: ParsedQuery, query: np.ndarray, among: list[int] | None,
+                              ids: list[int], scores: list[float]) -> tuple[list[int], list[float]]:
+        """The CLIP ranking with the photos whose words say what was asked (a description or tags from
+        the describe/tags passes, a place, a folder name) lifted by WORDS_BONUS: they join the
+        ranking with their own CLIP score even when CLIP alone ranked them lower."""
+        words = plain_words(parsed.text)
+        if not words:
+            return ids, scores
+        with self.db_lock:
+            literal = queries.matching_photo_ids(self.db, photo_filter(parsed, words))[:WORDS_CANDIDATES]
+        if not literal:
+            return ids, scores
+        literal_ids, literal_scores, _ = self.index.top(query, len(literal), literal)
+        by_id = dict(zip(ids, scores))
+        for photo_id, score in zip(literal_ids, literal_scores):
+            by_id[photo_id] = score + WORDS_BONUS
+        ranked = sorted(by_id.items(), key=lambda item: (-item[1], item[0]))
+        return [item[0] for item in ranked], [item[1] for item in ranked]
 
     def similar(self, photo_id: int, request: SearchRequest) -> dict[str, Any]:
         started = time.perf_counter()

@@ -334,3 +334,34 @@ def test_a_database_at_an_older_schema_still_answers(home, tmp_path):
         assert names(client.get("/api/search", params={"q": "in Lisbon"})) == ["DSC06241.JPG", "IMG_0042.JPG"]
         health = client.get("/api/health").json()
         assert health["vectors"] == 0 and "cannot read CLIP vectors" in health["vectors_problem"]
+
+
+def test_descriptions_and_tags_lift_a_photo_in_clip_search_without_replacing_it(tmp_path_factory):
+    """With a CLIP model, the photos whose description (or tags, place, path) say what was asked
+    join the CLIP ranking with their own score plus a small bonus: the words help, CLIP still ranks."""
+    from search_api.service import WORDS_BONUS
+
+    home = build_home(tmp_path_factory.mktemp("search_words"))
+    db = connect(home / "gallery.db")
+    try:
+        row = db.execute("SELECT id, name, content_hash FROM photos WHERE name = 'DSC06241.JPG'").fetchone()
+        db.execute("INSERT INTO photo_descriptions VALUES (?, 'llava', ?, 'A kayak on the beach next to a car.',"
+                   " '2024-01-01T00:00:00+00:00')", (row["id"], row["content_hash"]))
+    finally:
+        db.close()
+    facts_here = {}
+    check = connect(home / "gallery.db", readonly=True)
+    by_path = {shot.path: shot for shot in SHOTS}
+    for found in check.execute("SELECT p.id, p.path, p.name, c.colors FROM photos p LEFT JOIN colors c ON c.photo_id = p.id"):
+        shot = by_path[found[1]]
+        facts_here[found[2]] = {"id": found[0], "colors": [], "vector": expected_image_embedding(shot.background, shot.thing)}
+    check.close()
+    with running_sidecar(home) as client:
+        response = client.get("/api/search", params={"q": "kayak car"})
+        oracle = oracle_scores(facts_here, "kayak car", [])
+        plain_rank = sorted(oracle, key=lambda name: -oracle[name]).index("DSC06241.JPG")
+        oracle["DSC06241.JPG"] += WORDS_BONUS
+        found = names(response)
+        assert_ranked_like(found, oracle)
+        assert found.index("DSC06241.JPG") < plain_rank      # lifted, by the words alone
+        assert response.json()["mode"] == "clip"
