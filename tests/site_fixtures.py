@@ -154,6 +154,25 @@ def write_records(home: Path, records: list[dict[str, Any]], *, coverage: list[d
             write_thumbnails(home / "thumbs", record)
 
 
+COLLECTION_FIELDS = (("id", "int64"), ("name", "string"), ("cover_photo_id", "int64"), ("photo_count", "int64"),
+                     ("created_at", "string"), ("updated_at", "string"))
+
+
+def write_collections(home: Path, collections: list[tuple[int, str, list[int], int | None, str]]) -> None:
+    """Write collections.parquet and collection_photos.parquet for (id, name, photo ids in manual
+    order, cover photo id or None for the first, updated_at) tuples."""
+    parquet = home / "parquet"
+    records = [{"id": ident, "name": name,
+                "cover_photo_id": cover if cover is not None else (ids[0] if ids else None), "photo_count": len(ids),
+                "created_at": "2024-01-01T00:00:00+00:00", "updated_at": updated}
+               for ident, name, ids, cover, updated in collections]
+    _write_table(parquet / "collections.parquet", records, [(n, _arrow_type(t)) for n, t in COLLECTION_FIELDS])
+    members = [{"collection_id": ident, "photo_id": photo, "position": position}
+               for ident, _, ids, _, _ in collections for position, photo in enumerate(ids)]
+    _write_table(parquet / "collection_photos.parquet", members,
+                 [(n, _arrow_type("int64")) for n in ("collection_id", "photo_id", "position")])
+
+
 def _nice(**values: Any) -> dict[str, Any]:
     return {"camera_make": "Canon", "camera_model": "Canon EOS R6", "lens": "RF24-105mm F4 L IS USM",
             "focal_length": 35.0, "aperture": 4.0, "exposure_time": 1 / 250, "iso": 100, **values}

@@ -2,7 +2,7 @@
 
 The builder reads only `<home>/parquet/*.parquet` (and links to the thumbnail store); never the
 originals, never the database, never a model. Optional columns (description, tags, score, and a
-person's flag and stars) are read when present and stay empty otherwise.
+person's flag and stars) and optional tables (collections) are read when present and stay empty otherwise.
 """
 from __future__ import annotations
 
@@ -155,6 +155,24 @@ class PhotoTable:
         return list(map(Photo._make, zip(*columns)))
 
 
+@dataclass(frozen=True, eq=False)
+class Collection:
+    """One collection (album) of collections.parquet, with its members' photo ids in manual order."""
+
+    id: int
+    name: str
+    cover_photo_id: int | None       # the chosen cover, else the first photo; None when empty
+    photo_count: int
+    created_at: str
+    updated_at: str
+    photo_ids: Any                   # numpy int64 array, by `position` (may name photos that are not `ok`)
+
+    @property
+    def row(self) -> tuple:
+        """The collection's own facts (its collections.parquet row), for fingerprints."""
+        return (self.id, self.name, self.cover_photo_id, self.photo_count, self.created_at, self.updated_at)
+
+
 @dataclass(frozen=True)
 class Library:
     """Everything one build reads: photos (ok only, columnar) plus the status tables of the last export."""
@@ -166,6 +184,7 @@ class Library:
     skipped_count: int = 0
     export_info: dict[str, Any] = field(default_factory=dict)
     file_counts: dict[str, int] = field(default_factory=dict)
+    collections: tuple[Collection, ...] = ()     # by id; empty when the export has none
 
     @property
     def photos(self) -> tuple[Photo, ...]:
@@ -185,6 +204,34 @@ def _table(path: Path, columns: list[str] | None = None) -> Any:
 
 def _rows(path: Path) -> tuple[dict[str, Any], ...]:
     return tuple(_table(path).to_pylist()) if path.exists() else ()
+
+
+def _collections(parquet_dir: Path) -> tuple[Collection, ...]:
+    """collections.parquet with each collection's members from collection_photos.parquet (both
+    small: one row per collection and per membership); no table, no collections."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    path = parquet_dir / "collections.parquet"
+    if not path.exists():
+        return ()
+    members_path = parquet_dir / "collection_photos.parquet"
+    members = _table(members_path, ["collection_id", "photo_id", "position"]) if members_path.exists() else None
+    by_collection: dict[int, Any] = {}
+    if members is not None and members.num_rows:
+        members = members.take(pc.sort_indices(members, [("collection_id", "ascending"),
+                                                          ("position", "ascending")]))
+        owners = members.column("collection_id").to_numpy()
+        photo_ids = members.column("photo_id").to_numpy().astype(np.int64)
+        cuts = np.flatnonzero(np.diff(owners, prepend=owners[0] - 1))
+        for start, stop in zip(cuts.tolist(), cuts[1:].tolist() + [len(owners)]):
+            by_collection[int(owners[start])] = photo_ids[start:stop]
+    empty = np.zeros(0, np.int64)
+    return tuple(
+        Collection(id=row["id"], name=row["name"], cover_photo_id=row["cover_photo_id"],
+                   photo_count=row["photo_count"] or 0, created_at=row["created_at"] or "",
+                   updated_at=row["updated_at"] or "", photo_ids=by_collection.get(row["id"], empty))
+        for row in sorted(_table(path).to_pylist(), key=lambda row: row["id"]))
 
 
 def row_digests(table: Any) -> Any:
@@ -312,4 +359,5 @@ def load_library(parquet_dir: Path) -> Library:
         skipped_count=_table(skipped, ["path"]).num_rows if skipped.exists() else 0,
         export_info=info,
         file_counts=counts,
+        collections=_collections(parquet_dir),
     )

@@ -70,6 +70,7 @@ class HomePage:
     recent_folders: tuple[Link, ...]     # folders with the latest captures
     roots: tuple[Link, ...]              # the top folder of each root
     has_map: bool                        # any geotagged photo
+    collection_count: int = 0            # collections in the export (a link to their index when any)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,20 @@ class FolderPage:
     date_range: str
     subfolders: tuple[Link, ...]
     grid: GridSection
+
+
+@dataclass(frozen=True)
+class CollectionsPage:
+    title: str
+    collections: tuple[Link, ...]              # newest updated first: cover, name, photo count
+
+
+@dataclass(frozen=True)
+class CollectionPage:
+    title: str                                 # the collection's name
+    count: int                                 # photos shown (members that are indexed and ok)
+    updated: str                               # "Thursday, 1 June 2023": the last change to it
+    grid: GridSection                          # its photos in the collection's manual order
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The home page: years with counts and covers, recent folders, roots, map and search entries.
+"""The home page: years with counts and covers, recent folders, roots, map, collections and search entries.
 
 "On this day" is not part of the model: the browser picks it every day from a small index
 (see on_this_day.py), so the page stays right without a rebuild.
@@ -50,6 +50,7 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         recent_folders=tuple(folder_link(node) for node in leaves[:RECENT_FOLDERS]),
         roots=tuple(folder_link(node) for _, node in sorted(catalog.roots.items())),
         has_map=bool(len(located_rows(catalog))),
+        collection_count=len(library.collections),
     )
     yield eager_page("home", "", model)
 
