@@ -182,16 +182,22 @@ def delete_collection(db: Any, collection_id: int, source: str) -> CollectionWri
         return _done(db, collection_id, (f"deleted {before.name!r} ({len(members)} photo(s) kept)",), members)
 
 
+def _checked_order(db: Any, collection_id: int, photo_ids: Iterable[int]) -> list[int]:
+    """The collection's photo ids in order, after checking that it exists (UnknownCollection) and
+    that every one of `photo_ids` is a known photo (UnknownPhotos): nothing is written before."""
+    get_collection(db, collection_id)
+    unknown = unknown_photo_ids(db, photo_ids)
+    if unknown:
+        raise UnknownPhotos(unknown)
+    return _order(db, collection_id)
+
+
 def add_photos(db: Any, collection_id: int, ids: Iterable[int], source: str) -> CollectionWrite:
     """Append photos at the end, in the given order; photos already in it stay where they are.
     Unknown photo ids raise UnknownPhotos and nothing is written."""
     wanted = _distinct_in_order(ids)
     with transaction(db):
-        get_collection(db, collection_id)
-        unknown = unknown_photo_ids(db, wanted)
-        if unknown:
-            raise UnknownPhotos(unknown)
-        order = _order(db, collection_id)
+        order = _checked_order(db, collection_id, wanted)
         present = set(order)
         new = [photo_id for photo_id in wanted if photo_id not in present]
         if not new:
@@ -207,11 +213,7 @@ def remove_photos(db: Any, collection_id: int, ids: Iterable[int], source: str) 
     unknown photo ids raise UnknownPhotos. A removed cover falls back to the first photo."""
     wanted = set(_distinct_in_order(ids))
     with transaction(db):
-        get_collection(db, collection_id)
-        unknown = unknown_photo_ids(db, wanted)
-        if unknown:
-            raise UnknownPhotos(unknown)
-        order = _order(db, collection_id)
+        order = _checked_order(db, collection_id, wanted)
         gone = [photo_id for photo_id in order if photo_id in wanted]
         if not gone:
             return _done(db, collection_id, ())
