@@ -59,10 +59,10 @@ CMD ["gallery", "models", "export", "--help"]
 
 
 FROM base AS runtime
-# ffmpeg makes video posters; no compiler, no torch.
+# ffmpeg makes video posters; libgl1 and libglib2.0-0 let insightface's OpenCV import; no compiler, no torch.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg \
+    && apt-get install -y --no-install-recommends ffmpeg libgl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
