@@ -91,6 +91,16 @@ class Settings:
     stack_sequence_gap_seconds: float = _setting(
         30.0, "float", "GALLERY_STACK_SEQUENCE_GAP_SECONDS",
         "Stacks: near-identical frames (a tripod sequence, a bracket) may chain over gaps up to this long (seconds).")
+    review_gap_seconds: float = _setting(
+        60.0, "float", "GALLERY_REVIEW_GAP_SECONDS",
+        "Shoot review: frames further apart than this (seconds) start a new group.")
+    review_phash_distance: int = _setting(
+        22, "int", "GALLERY_REVIEW_PHASH_DISTANCE",
+        "Shoot review: frames whose pHash differs in more bits than this (of 64) start a new group.")
+    review_auto_shoots: int = _setting(
+        10, "int", "GALLERY_REVIEW_AUTO_SHOOTS",
+        "Shoot review: how many of the most recent shoots an index run proposes by itself (0: none; "
+        "`gallery review propose` does the others).")
     stack_burst_phash_distance: int = _setting(
         22, "int", "GALLERY_STACK_BURST_PHASH_DISTANCE",
         "Stacks: most pHash bits (of 64) two burst frames may differ by; more means another scene.")

@@ -22,6 +22,8 @@ from search_api.collections import collection_routes
 from search_api.decisions import DecisionDesk, decision_routes
 from search_api.ranking import rank_routes
 from search_api.routes import API_ROUTES
+from search_api.review import review_routes
+from search_api.selection import selection_routes
 from search_api.service import SearchService
 
 
@@ -32,7 +34,8 @@ def create_app(settings: Settings, *, with_site: bool = False, model_name: str |
     routes = list(API_ROUTES)
     desk = DecisionDesk(settings)  # one writer and one republisher for every decision route
     routes[:0] = [*decision_routes(settings, desk), *collection_routes(settings, desk),  # before API_ROUTES'
-                  *rank_routes(settings)]                                              # catch-all
+                  *rank_routes(settings), *selection_routes(desk),
+                  *review_routes(settings, desk)]                     # catch-all
     if with_site:
         from search_api.static_site import site_routes
 

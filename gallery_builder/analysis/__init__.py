@@ -23,7 +23,9 @@ class Analysis(Protocol):
 
 
 from gallery_builder.analysis.duplicates import DuplicateAnalysis  # noqa: E402  (after the protocol)
+from gallery_builder.analysis.review_run import ReviewAnalysis  # noqa: E402
 from gallery_builder.analysis.stack_run import StackAnalysis  # noqa: E402
 
-# In order: stacks, then duplicates (each reads only facts and a person's decisions, never the other).
-ANALYSES: tuple[Analysis, ...] = (StackAnalysis(), DuplicateAnalysis())
+# In order: stacks, then duplicates (each reads only facts and a person's decisions, never the other),
+# then shoot review proposals (they read stars and ratings, never stacks or duplicates).
+ANALYSES: tuple[Analysis, ...] = (StackAnalysis(), DuplicateAnalysis(), ReviewAnalysis())

@@ -16,21 +16,24 @@ from gallery_builder.cli.options import home_option, open_index
 @click.option("--folder", "folder", default=None, metavar="PATH",
               help="Only this folder (absolute, or relative to a root, optionally after the root's label) "
                    "and its subfolders; their time neighbours elsewhere are re-stacked with them.")
+@click.option("--collection", default=None, metavar="ID|NAME",
+              help="Only the photos of this collection (their time neighbours are re-stacked with them).")
 @click.option("--dry-run", is_flag=True, help="Print the stacks that would be stored; write nothing.")
 @home_option
 @click.pass_context
-def stack_command(ctx: click.Context, folder: str | None, dry_run: bool, home: str) -> None:
+def stack_command(ctx: click.Context, folder: str | None, collection: str | None, dry_run: bool, home: str) -> None:
     """Find stacks (bursts, brackets, tripod sequences) and print them.
 
     Frames of one camera chain when they are close in time and look alike: bursts (gaps up to
     stack_gap_seconds, spanning up to stack_span_seconds) and near-identical sequences (gaps up to
-    stack_sequence_gap_seconds). Without --folder the whole library is re-stacked. A person's edits
+    stack_sequence_gap_seconds). Without --folder or --collection the whole library is re-stacked. A person's edits
     (the subcommands) are always kept. Exit status 0 whether or not stacks are found.
 
     \b
     Examples:
       gallery stack --home ./gallery-data
       gallery stack --folder photos/2023/2023-05-14 --dry-run --home ./gallery-data
+      gallery stack --collection "Iceland 2019" --home ./gallery-data
       gallery stack top 1234 --home ./gallery-data
     """
     if ctx.invoked_subcommand is not None:
@@ -38,13 +41,30 @@ def stack_command(ctx: click.Context, folder: str | None, dry_run: bool, home: s
     from gallery_builder.analysis.stack_run import restack
     from gallery_builder.core.records import RunContext
 
+    if folder and collection:
+        raise click.UsageError("give --folder or --collection, not both")
     settings, db = open_index(home)
     try:
-        scope = _folder_scope(db, folder) if folder else None
+        scope = _folder_scope(db, folder) if folder else _collection_scope(db, collection) if collection else None
+        if collection and not scope.photo_ids:
+            click.echo(f"the collection {collection!r} has no photos: nothing to stack")
+            return
         report = restack(db, RunContext(settings), scope, everything=scope is None, dry_run=dry_run)
         _print_report(db, report, dry_run)
     finally:
         db.close()
+
+
+def _collection_scope(db: Any, key: str) -> Any:
+    """A Scope of a collection's photos (by id or name); exit 2 when there is no such collection."""
+    from gallery_builder.core.records import Scope
+    from gallery_builder.db.collections import UnknownCollection, find_collection, photo_ids_to_index
+
+    try:
+        found = find_collection(db, key)
+    except UnknownCollection as error:
+        _fail(str(error))
+    return Scope(photo_ids=tuple(photo_ids_to_index(db, found.id)))
 
 
 def _folder_scope(db: Any, folder: str) -> Any:

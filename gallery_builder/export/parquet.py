@@ -75,6 +75,7 @@ def write_table(rows: list[dict[str, Any]], path: Path, schema: Any = None) -> N
 
 def export_all(db: Any, settings: Settings) -> dict[str, int]:
     """Write every Parquet file into <home>/parquet/; returns row counts by file name."""
+    from gallery_builder.db.review import selection_rows as review_selection_rows
     from gallery_builder.passes.coverage import pass_coverage
 
     parquet_dir = settings.parquet_dir
@@ -111,6 +112,9 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
         "ratings.parquet": (export_queries.rating_rows(db), pa.schema([
             ("photo_id", pa.int64()), ("rating", pa.float64()), ("deviation", pa.float64()),
             ("confidence", pa.float64()), ("comparisons", pa.int64()), ("wins", pa.int64())])),
+        "review_selections.parquet": (review_selection_rows(db), pa.schema([
+            ("shoot_key", pa.string()), ("shoot", pa.string()), ("photo_id", pa.int64()), ("group_no", pa.int64()),
+            ("proposed", pa.bool_()), ("selected", pa.bool_()), ("toggled", pa.bool_())])),
     }
     for name, (rows, schema) in others.items():
         write_table(rows, parquet_dir / name, schema)

@@ -197,6 +197,13 @@ class StatusPage:
 
 
 @dataclass(frozen=True)
+class ReviewPage:
+    """The shoot review page: everything it shows comes from the sidecar (/api/review/*)."""
+
+    title: str
+
+
+@dataclass(frozen=True)
 class DataFile:
     """A JSON data file (and its .gz) that is not a page: index shards, point lists."""
 
