@@ -1,4 +1,4 @@
-"""The status figures' snapshot: triggers (migration 0012) count every change to what `gallery
+"""The status figures' snapshot: triggers (migration 0013) count every change to what `gallery
 status` reads; figures computed at one count are stored and reused while the count and their key
 (pass versions, settings) still match, so status costs a few lookups at any library size."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
--- 0012: `gallery status` in constant time. Triggers count every change to what the status figures
+-- 0013: `gallery status` in constant time. Triggers count every change to what the status figures
 -- read (photos' status, kind and content, pass runs, the output tables pending queries read, skips);
 -- a snapshot of the figures is kept with the count it was computed at and reused while it matches.
 CREATE TABLE index_changes (
