@@ -8,7 +8,9 @@ files is most of a 1M run), fills a fresh gallery.db as if indexed (photos, and 
 the default passes, by bulk SQL), then measures in one run:
   floor    os.scandir + stat over the tree (what any rescan must pay), and reading every photo id
   scan     a no-op `Scanner.scan()` of the unchanged tree: ms per file beyond the floor (target 0.1)
-  status   `gallery status` as a subprocess (target < 2 s), beside `gallery --help` (start-up)
+  status   `gallery status` as a subprocess (target < 2 s), beside `gallery --help` (start-up); the
+           first status after the fill counts everything (as an index run's export does at its end)
+           and is printed beside it
   pending  each registered pass's `pending()` over the library and over one 2000-photo chunk (the
            shape watch mode and `publish_every` ask), with EXPLAIN QUERY PLAN of the SQL it ran
 """
@@ -192,6 +194,9 @@ def main() -> None:
         per_file = (scan - floor) / count * 1000
 
         help_seconds = min(run_cli(home, "--help") for _ in range(2))
+        # The first status after the fill counts everything and stores the snapshot (an index run's
+        # export does this at its end); the next ones answer from the snapshot.
+        status_counting = run_cli(home, "status", "--home", str(home))
         status_seconds = min(run_cli(home, "status", "--home", str(home)) for _ in range(2))
         pending_rows = measure_pending(db, RunContext.for_home(home), ids)
 
@@ -202,7 +207,7 @@ def main() -> None:
         print(f"{'no-op scan (Scanner.scan)':<34}{scan:>9.2f}s   floor {floor:.2f} s: "
               f"{per_file:.4f} ms/file beyond it (target <= 0.1); {len(statements)} SQL statements")
         print(f"{'gallery status (subprocess)':<34}{status_seconds:>9.2f}s   `gallery --help` {help_seconds:.2f} s; "
-              f"target < 2 s")
+              f"target < 2 s; the first after a change counts: {status_counting:.2f} s")
         print(f"{'read every photo id':<34}{ids_floor:>9.2f}s   (floor of a whole-library pending)")
         bad = []
         for name, seconds, pending, chunk_seconds, chunk_pending, plan, chunk_plan in pending_rows:

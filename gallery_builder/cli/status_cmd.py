@@ -19,14 +19,14 @@ def status_command(home: str, as_json: bool) -> None:
       gallery status --home ./gallery-data
     """
     from gallery_builder.core.records import RunContext
-    from gallery_builder.passes.coverage import pass_coverage
-    from gallery_builder.db.pass_queries import errors_by_code
+    from gallery_builder.passes.coverage import library_status
     from gallery_builder.db.photos import status_counts
 
     settings, db = open_index(home)
-    data = status_counts(db)
-    data["passes"] = pass_coverage(db, RunContext(settings))
-    data["errors"] = errors_by_code(db)
+    figures = library_status(db, RunContext(settings))
+    data = status_counts(db, figures["tallies"])
+    data["passes"] = figures["passes"]
+    data["errors"] = figures["errors"]
     if as_json:
         click.echo(json.dumps(data, indent=1))
         return

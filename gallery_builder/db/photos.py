@@ -128,29 +128,37 @@ def delete_photos(db: Any, photo_ids: Iterable[int]) -> None:
     db.executemany("DELETE FROM photos WHERE id = ?", [(photo_id,) for photo_id in photo_ids])
 
 
-def status_counts(db: Any) -> dict[str, Any]:
-    """Counts for `gallery status`: photos by root, status and kind, and skips by reason (one read of
-    the index photos_root_status_kind, not of the photos)."""
+def photo_tallies(db: Any) -> dict[str, Any]:
+    """Photos by root, status and kind (one read of the index photos_root_status_kind, not of the
+    photos) and skips by reason: the part of `gallery status` that grows with the library."""
     by_status: dict[str, int] = {}
     by_kind: dict[str, int] = {}
-    by_root: dict[int, dict[str, int]] = {}
+    by_root: dict[str, dict[str, int]] = {}
     for root_id, status, kind, count in db.execute(
             "SELECT root_id, status, kind, COUNT(*) FROM photos GROUP BY root_id, status, kind"):
         by_status[status] = by_status.get(status, 0) + count
-        tally = by_root.setdefault(root_id, {"present": 0, "missing": 0})
+        tally = by_root.setdefault(str(root_id), {"present": 0, "missing": 0})
         if status == "missing":
             tally["missing"] += count
         else:
             by_kind[kind] = by_kind.get(kind, 0) + count
             tally["present"] += count
-    roots = []
-    for row in db.execute("SELECT id, label, path, last_scan_at FROM roots ORDER BY label"):
-        tally = by_root.get(row["id"])
-        roots.append({"label": row["label"], "path": row["path"], "last_scan_at": row["last_scan_at"],
-                      "present": tally["present"] if tally else None, "missing": tally["missing"] if tally else None})
     skipped = {row[0]: row[1] for row in
                db.execute("SELECT reason, COUNT(*) FROM skipped_files GROUP BY reason ORDER BY 2 DESC")}
-    return {"by_status": by_status, "by_kind": by_kind, "roots": roots, "skipped": skipped}
+    return {"by_status": by_status, "by_kind": by_kind, "by_root": by_root, "skipped": skipped}
+
+
+def status_counts(db: Any, tallies: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Counts for `gallery status`: photos by root, status and kind, and skips by reason (the
+    tallies may come from the status snapshot; roots' names and scan times are read live)."""
+    tallies = tallies if tallies is not None else photo_tallies(db)
+    roots = []
+    for row in db.execute("SELECT id, label, path, last_scan_at FROM roots ORDER BY label"):
+        tally = tallies["by_root"].get(str(row["id"]))
+        roots.append({"label": row["label"], "path": row["path"], "last_scan_at": row["last_scan_at"],
+                      "present": tally["present"] if tally else None, "missing": tally["missing"] if tally else None})
+    return {"by_status": tallies["by_status"], "by_kind": tallies["by_kind"], "roots": roots,
+            "skipped": tallies["skipped"]}
 
 
 def count_without_thumbnails(db: Any) -> int:
