@@ -4,6 +4,7 @@ file finishes, and events (`start`, `begin`, `bytes_sent`, `progress`, then exac
 """
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import threading
 from dataclasses import dataclass, field
@@ -72,10 +73,11 @@ class UploadRun:
         self.tally = Tally()
         self.pending: list[tuple[int, str, str]] = []   # (photo id, upload token, file name) awaiting batchCreate
 
-    def run(self, request: UploadRequest) -> str:
-        """Upload; returns the terminal event's name (also emitted). Takes the album's lock first:
-        AlbumBusy is raised before any event when another upload to the album runs."""
-        with AlbumLock(self.settings.google_dir, request.album):
+    def run(self, request: UploadRequest, take_lock: bool = True) -> str:
+        """Upload; returns the terminal event's name (also emitted). Takes the album's lock first
+        (unless the caller holds it): AlbumBusy is raised before any event when another upload to the
+        album runs."""
+        with AlbumLock(self.settings.google_dir, request.album) if take_lock else contextlib.nullcontext():
             try:
                 return self._run(request)
             except GoogleError as error:
@@ -214,9 +216,10 @@ class UploadRun:
 
 
 def run_upload(settings: Settings, db: Any, request: UploadRequest, emit: Emit,
-               cancel: threading.Event | None = None, client: PhotosClient | None = None) -> str:
+               cancel: threading.Event | None = None, client: PhotosClient | None = None,
+               take_lock: bool = True) -> str:
     """Load the stored sign-in and run the upload (NotSignedIn before any event when there is none)."""
     from gallery_builder.google.signin import load_credentials
 
     client = client or PhotosClient(settings, load_credentials(settings))
-    return UploadRun(settings, db, client, emit, cancel).run(request)
+    return UploadRun(settings, db, client, emit, cancel).run(request, take_lock)

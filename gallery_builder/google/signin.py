@@ -84,7 +84,7 @@ def _exchange_error(settings: Settings, error: Exception) -> GoogleError:
     if isinstance(error, requests.ConnectionError | requests.Timeout):
         return Unreachable(f"cannot reach the Google token endpoint {settings.google_token_uri}: "
                            f"{type(error).__name__}")
-    return GoogleError(f"Google refused the code ({error}): start again with `gallery google auth`")
+    return GoogleError(f"Google refused the code ({error}): start the sign-in again")
 
 
 def save_credentials(settings: Settings, credentials: Any) -> None:
