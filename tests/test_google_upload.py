@@ -85,6 +85,8 @@ def test_upload_makes_the_album_once_sends_each_file_once_and_a_rerun_sends_noth
     assert (summary["created"], summary["skipped"], summary["failed"], summary["total"]) == (120, 0, 0, 120)
     assert first.kinds()[0] == "start" and first.kinds().count("begin") == 120
     assert first.kinds().count("bytes_sent") >= 120
+    done = [data["done"] for kind, data in first.events if kind == "progress"]
+    assert done[0] == 1 and done == sorted(done) and done[-1] == 120  # each file counts as it is sent
     assert set(sent_counts(place, fake).values()) == {1} and len(fake.received) == 120
     assert set(fake.created.values()) == {1}
     assert len(fake.albums) == 1 and len(next(iter(fake.albums.values()))["items"]) == 120

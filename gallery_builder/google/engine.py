@@ -39,15 +39,17 @@ class UploadRequest:
 class Tally:
     total: int = 0
     skipped: int = 0      # already in the album per the ledger
+    sent: int = 0         # files sent (or an earlier upload reused) in this run
     created: int = 0      # media items made in this run
     failed: int = 0
+    failed_unsent: int = 0  # failures before their bytes were sent (the rest are also in `sent`)
     bytes_sent: int = 0
     bytes_total: int = 0
     errors: list[str] = field(default_factory=list)
 
     def progress(self) -> dict[str, Any]:
-        done = self.skipped + self.created + self.failed
-        return {"done": done, "total": self.total, "created": self.created, "skipped": self.skipped,
+        done = self.skipped + self.sent + self.failed_unsent
+        return {"done": done, "total": self.total, "sent": self.sent, "created": self.created, "skipped": self.skipped,
                 "failed": self.failed, "bytes_sent": self.bytes_sent, "bytes_total": self.bytes_total}
 
 
@@ -107,15 +109,18 @@ class UploadRun:
             api_album = self.client.create_album(album.title)
             ledger.set_api_album_id(self.db, album.id, api_album)
         self.pending = list(reuse)
+        self.tally.sent += len(reuse)
         self._flush(album.id, api_album, whole=False)
         to_send = self._add_existing(album.id, api_album, elsewhere) + to_send
+        left = len(to_send)
         for photo_id in to_send:
             if self.cancel.is_set():
                 break
             self._send(album.id, api_album, photo_id)
+            left -= 1
         self._flush(album.id, api_album, whole=True)
-        if self.cancel.is_set() and self.tally.progress()["done"] < self.tally.total:
-            return self._end("cancelled", album=album.title, album_id=api_album)
+        if left:
+            return self._end("cancelled", album=album.title, album_id=api_album, left=left)
         return self._end("done", album=album.title, album_id=api_album)
 
     def _plan(self, album_id: int, ids: list[int]) -> tuple[list[int], list[tuple[int, str, str]], dict[int, str]]:
@@ -143,9 +148,10 @@ class UploadRun:
         self.tally.total = len(ids)
         return to_send, reuse, elsewhere
 
-    def _fail(self, album_id: int, photo_id: int, reason: str) -> None:
+    def _fail(self, album_id: int, photo_id: int, reason: str, unsent: bool = True) -> None:
         ledger.record_failed(self.db, album_id, photo_id, reason)
         self.tally.failed += 1
+        self.tally.failed_unsent += unsent
         self.tally.errors.append(f"photo {photo_id}: {reason}")
 
     def _add_existing(self, album_id: int, api_album: str, elsewhere: dict[int, str]) -> list[int]:
@@ -167,6 +173,7 @@ class UploadRun:
                         again.append(photo_id)
             ledger.record_created(self.db, album_id, good)
             self.tally.created += len(good)
+            self.tally.sent += len(good)
             self.emit("progress", self.tally.progress())
         return again
 
@@ -191,6 +198,7 @@ class UploadRun:
             self.emit("progress", self.tally.progress())
             return
         self.tally.bytes_sent = before + item.size
+        self.tally.sent += 1
         ledger.record_sent(self.db, album_id, photo_id, token, item.size)
         self.pending.append((photo_id, token, item.name))
         self._flush(album_id, api_album, whole=False)
@@ -208,7 +216,8 @@ class UploadRun:
                 if result is not None and result.media_item_id:
                     created.append((photo_id, result.media_item_id))
                 else:
-                    self._fail(album_id, photo_id, result.error if result else "missing from the batchCreate answer")
+                    self._fail(album_id, photo_id, result.error if result else "missing from the batchCreate answer",
+                               unsent=False)
             ledger.record_created(self.db, album_id, created)
             self.tally.created += len(created)
             if whole or len(batch) == BATCH:
