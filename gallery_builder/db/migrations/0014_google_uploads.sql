@@ -1,4 +1,4 @@
--- 0012: the Google Photos upload ledger: one row per album (with the API's album id, which differs
+-- 0014: the Google Photos upload ledger: one row per album (with the API's album id, which differs
 -- from the id in Google Photos URLs) and one per photo and album, written as each file finishes, so
 -- a cancelled, crashed or restarted upload never sends a finished file twice.
 CREATE TABLE google_albums (
