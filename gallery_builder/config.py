@@ -125,6 +125,15 @@ class Settings:
     duplicate_clip_distance: float = _setting(
         0.01, "float", "GALLERY_DUPLICATE_CLIP_DISTANCE",
         "Near duplicates: largest CLIP cosine distance between two photos, when CLIP vectors exist.")
+    google_token_uri: str = _setting("https://oauth2.googleapis.com/token", "str", "GALLERY_GOOGLE_TOKEN_URI",
+                                     "Google upload: the OAuth token endpoint (sign-in and refresh).")
+    google_revoke_uri: str = _setting("https://oauth2.googleapis.com/revoke", "str", "GALLERY_GOOGLE_REVOKE_URI",
+                                      "Google upload: the OAuth endpoint `gallery google disconnect` revokes at.")
+    google_api_base: str = _setting("https://photoslibrary.googleapis.com", "str", "GALLERY_GOOGLE_API_BASE",
+                                    "Google upload: the Photos Library API (uploads, albums, mediaItems:batchCreate).")
+    google_retry_seconds: float = _setting(1.0, "float", "GALLERY_GOOGLE_RETRY_SECONDS",
+                                           "Google upload: first pause before retrying a 429 or 5xx answer; doubled "
+                                           "(with jitter) at each of the 6 retries.")
     roots: tuple[Root, ...] = field(default=())
 
     @property
@@ -146,6 +155,10 @@ class Settings:
     @property
     def site_dir(self) -> Path:
         return self.home / "site"
+
+    @property
+    def google_dir(self) -> Path:
+        return self.home / "google"
 
     @property
     def progress_path(self) -> Path:

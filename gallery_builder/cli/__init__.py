@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.duplicates_cmd",
     "gallery_builder.cli.selection_cmd",
     "gallery_builder.cli.review_cmd",
+    "gallery_builder.cli.google_cmd",
 )
 
 

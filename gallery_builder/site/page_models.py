@@ -104,6 +104,7 @@ class CollectionsPage:
 @dataclass(frozen=True)
 class CollectionPage:
     title: str                                 # the collection's name
+    id: int                                    # the collection's id (the upload button names it)
     count: int                                 # photos shown (members that are indexed and ok)
     updated: str                               # "Thursday, 1 June 2023": the last change to it
     grid: GridSection                          # its photos in the collection's manual order

@@ -71,7 +71,7 @@ def index_page(catalog: Catalog, collections: list[Collection], rows: dict[int, 
 def collection_page(item: Collection, rows: Any, catalog: Catalog) -> CollectionPage:
     photos = catalog.photos(rows)
     updated = day_label(item.updated_at[:10]) if item.updated_at else ""
-    return CollectionPage(title=item.name, count=len(photos), updated=updated,
+    return CollectionPage(title=item.name, id=item.id, count=len(photos), updated=updated,
                           grid=grid_section(photos, catalog.folder_urls, group="none"))
 
 
