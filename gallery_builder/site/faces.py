@@ -60,7 +60,7 @@ class FaceTable:
     cluster_ids: Any = None        # -1: none
     boxes: Any = None              # (faces, 4) float64: x, y, w, h
     scores: Any = None
-    crop_keys: list = field(default_factory=list)
+    crop_keys: Any = None          # Arrow string array (a million Python strings would cost ~100 MB)
     people: dict[int, Person] = field(default_factory=dict)
     clusters: dict[int, Cluster] = field(default_factory=dict)
     person_urls: dict[int, str] = field(default_factory=dict)   # every person, hidden ones too (stable URLs)
@@ -184,7 +184,7 @@ class FaceTable:
                                           "utf-8", "surrogatepass"),
                                       digest_size=8).digest() for pid, person in self.people.items()}
         name_words = np.frombuffer(b"".join(names.get(int(pid), bytes(8)) for pid in self.person_ids), np.int64)
-        paged = np.array([self.cluster_has_page(int(cid)) for cid in self.cluster_ids], bool)
+        paged = np.isin(self.cluster_ids, [cluster.id for cluster in self.paged_clusters])
         record = np.column_stack([self.face_ids, self.person_ids, np.where(paged, self.cluster_ids, -1), name_words,
                                   np.round(self.boxes * 10_000).astype(np.int64)]).astype(np.int64)
         starts = np.flatnonzero(np.diff(self.rows, prepend=-1))
@@ -236,7 +236,7 @@ def load_faces(parquet_dir: Path, photo_ids: Any) -> FaceTable:
     boxes = np.column_stack([pc.fill_null(box.field(name), 0.0).to_numpy(zero_copy_only=False)
                              for name in "xywh"])
     number = lambda name: pc.fill_null(table.column(name), -1).to_numpy().astype(np.int64)   # noqa: E731
-    crop_keys = table.column("crop_key").take(order).to_pylist()
+    crop_keys = table.column("crop_key").take(order).combine_chunks()
     return FaceTable(rows=rows[order].astype(np.int64), face_ids=face_ids[order].astype(np.int64),
                      person_ids=number("person_id")[order], cluster_ids=number("cluster_id")[order],
                      boxes=boxes[order], scores=pc.fill_null(table.column("score"), 0.0).to_numpy()[order],

@@ -20,7 +20,7 @@ WHO_LIMIT = 60        # clusters on "Who is this?"
 
 
 def crop_of(faces: FaceTable, index: int | None) -> str:
-    key = faces.crop_keys[index] if index is not None else None
+    key = faces.crop_keys[index].as_py() if index is not None else None
     return face_crop_url(key) if key else ""
 
 
