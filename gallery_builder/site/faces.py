@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -63,7 +64,7 @@ class FaceTable:
     crop_keys: Any = None          # Arrow string array (a million Python strings would cost ~100 MB)
     people: dict[int, Person] = field(default_factory=dict)
     clusters: dict[int, Cluster] = field(default_factory=dict)
-    person_urls: dict[int, str] = field(default_factory=dict)   # every person, hidden ones too (stable URLs)
+    person_urls: dict[int, str] = field(init=False)   # every person's page, hidden ones too (stable URLs)
 
     def __post_init__(self) -> None:
         import numpy as np
@@ -79,7 +80,7 @@ class FaceTable:
     def __len__(self) -> int:
         return len(self.rows)
 
-    @property
+    @cached_property
     def visible_people(self) -> list[Person]:
         """People who are not hidden and have a face on a shown photo, by name."""
         import numpy as np
@@ -92,7 +93,7 @@ class FaceTable:
         cluster = self.clusters.get(cluster_id)
         return cluster is not None and not cluster.ignored and cluster.face_count >= CLUSTER_MIN_FACES
 
-    @property
+    @cached_property
     def paged_clusters(self) -> list[Cluster]:
         """Unknown clusters shown on the site: not ignored, at least CLUSTER_MIN_FACES unclaimed faces."""
         return [cluster for cluster in self.clusters.values() if self.cluster_has_page(cluster.id)]
