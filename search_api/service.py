@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from gallery_builder.config import Settings
+from gallery_builder.db import face_queries
 from gallery_builder.db import search_queries as queries
 from search_api.params import SearchRequest
 from search_api.query_cache import QueryCache
@@ -101,7 +102,7 @@ class SearchService:
             if self.index.refresh(db):
                 release_free_memory()
             places, countries, cameras = queries.vocabulary_rows(db)
-            self.vocabulary = Vocabulary.build(places, countries, cameras)
+            self.vocabulary = Vocabulary.build(places, countries, cameras, face_queries.person_names(db))
             if self.hemisphere_setting == "auto":
                 latitude = queries.median_latitude(db)
                 self.hemisphere = "south" if latitude is not None and latitude < 0 else "north"
@@ -177,8 +178,8 @@ class SearchService:
 
     def _answer(self, parsed: ParsedQuery, request: SearchRequest, encoder: Any) -> dict[str, Any]:
         notes = list(parsed.notes) + ([self.index.problem] if self.index.problem else [])
-        if parsed.people:
-            notes.append("person: no faces have been indexed in this library yet, so nothing matches")
+        if parsed.people and not self.vocabulary.people:
+            notes.append("person: no one has been named in this library yet, so nothing matches")
         window = request.offset + request.limit
         if parsed.text and encoder is not None and not parsed.filenames:
             return self._clip_answer(parsed, request, encoder, notes)

@@ -10,6 +10,7 @@ the first one or the picture's long edge exceeds the previous slot.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,13 @@ def thumb_relpath(key: str, width: int) -> str:
 
 def thumb_files(key: str, widths: list[int]) -> list[str]:
     return [thumb_relpath(key, width) for width in widths]
+
+
+def face_crop_relpath(crop_key: str) -> str:
+    """Path of one face crop relative to the thumbs folder (and to the `/thumbs/` URL)."""
+    return f"faces/{crop_key[:2]}/{crop_key}.jpg"
+
+
+def face_crop_path(thumbs_root: Path, crop_key: str) -> Path:
+    """Where a face crop lives: `crop_key` is a hex digest of the crop (content-addressed, shared)."""
+    return thumbs_root / 'faces' / crop_key[:2] / f'{crop_key}.jpg'

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from gallery_builder.core.thumb_layout import thumb_relpath
+from gallery_builder.core.thumb_layout import face_crop_relpath, thumb_relpath
 
 PHOTO_BUCKET_SIZE = 1000
 
@@ -25,6 +25,11 @@ def photo_url(photo_id: int) -> str:
 def thumb_url(key: str, width: int) -> str:
     """One thumbnail file of the content-addressed store (its format comes from the slot table)."""
     return "thumbs/" + thumb_relpath(key, width)
+
+
+def face_crop_url(crop_key: str) -> str:
+    """One face crop of the thumbnail store (thumb_layout.face_crop_path)."""
+    return "thumbs/" + face_crop_relpath(crop_key)
 
 
 def original_url(root_label: str, path_bytes: bytes) -> str:

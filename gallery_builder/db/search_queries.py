@@ -154,7 +154,14 @@ def matching_photo_ids(db: Any, f: PhotoFilter) -> list[int]:
     _date_clauses(where, params, f)
     _fact_clauses(db, where, params, f)
     if f.people:
-        where.append("0")  # no face data in this schema yet: a person filter matches nothing
+        from gallery_builder.db.face_queries import has_face_tables, person_clause
+
+        if has_face_tables(db):
+            clause, values = person_clause(f.people)
+            where.append(clause)
+            params.extend(values)
+        else:
+            where.append("0")  # a database from before faces (0011): a person filter matches nothing
     sql = ("SELECT p.id FROM photos p JOIN roots r ON r.id = p.root_id LEFT JOIN exif e ON e.photo_id = p.id"
            " LEFT JOIN places pl ON pl.photo_id = p.id LEFT JOIN colors c ON c.photo_id = p.id WHERE "
            + " AND ".join(where) + " ORDER BY e.taken_at IS NULL, e.taken_at DESC, p.id DESC")
@@ -230,4 +237,6 @@ def library_signature(db: Any) -> str:
     """Changes whenever photos, their facts or their vectors change (keys the result cache)."""
     photos = db.execute("SELECT COUNT(*), MAX(id), MAX(last_seen) FROM photos").fetchone()
     runs = db.execute("SELECT COUNT(*), MAX(updated_at) FROM pass_runs").fetchone()
-    return json.dumps([list(photos), list(runs)])
+    from gallery_builder.db.face_queries import people_signature
+
+    return json.dumps([list(photos), list(runs), people_signature(db)])

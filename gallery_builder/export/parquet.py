@@ -119,6 +119,9 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
     for name, (rows, schema) in others.items():
         write_table(rows, parquet_dir / name, schema)
         counts[name] = len(rows)
+    from gallery_builder.export.faces import export_faces
+
+    counts.update(export_faces(db, parquet_dir))
     from gallery_builder.db.pass_queries import now_iso
 
     write_json_atomic(parquet_dir / "export.json",

@@ -30,13 +30,19 @@ class GridData:
 
     folders: tuple[tuple[str, str, str], ...]   # (folder page URL, originals URL prefix, display path)
     rows: tuple[tuple, ...]
+    people: tuple[tuple[int, str, str], ...] = ()   # (person id, name, page URL) of the people on these cards
+    faces: tuple[tuple[int, tuple], ...] = ()       # (photo id, ((index into people, x, y, w, h), ...))
 
     @property
     def is_inline(self) -> bool:
         return len(self.rows) <= INLINE_LIMIT
 
     def payload(self) -> dict:
-        return {"fields": CARD_FIELDS, "folders": self.folders, "rows": self.rows}
+        """The JSON a grid reads; `people` and `faces` only when a card shows a named person."""
+        payload = {"fields": CARD_FIELDS, "folders": self.folders, "rows": self.rows}
+        if self.people:
+            payload.update(people=self.people, faces=self.faces)
+        return payload
 
 
 def is_original_viewable(photo: Photo) -> bool:
@@ -106,4 +112,18 @@ def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str]) -> G
         if exact_name != quote(photo.name, safe=""):
             row.append(exact_name)
         rows.append(tuple(row))
-    return GridData(folders=tuple(folders), rows=tuple(rows))
+    people, faces = named_faces(photos)
+    return GridData(folders=tuple(folders), rows=tuple(rows), people=people, faces=faces)
+
+
+def named_faces(photos: list[Photo]) -> tuple[tuple[tuple[int, str, str], ...], tuple[tuple[int, tuple], ...]]:
+    """The people named on these photos (by name) and each photo's named boxes, compactly: what the
+    grid's person filter and the lightbox's name boxes need."""
+    people = {box.person_id: (box.name, box.url) for photo in photos for box in photo.faces
+              if box.person_id is not None}
+    ordered = sorted(people.items(), key=lambda item: (item[1][0].casefold(), item[0]))
+    index = {person_id: number for number, (person_id, _) in enumerate(ordered)}
+    faces = tuple((photo.id, tuple((index[box.person_id], box.x, box.y, box.w, box.h) for box in photo.faces
+                                   if box.person_id is not None))
+                  for photo in photos if any(box.person_id is not None for box in photo.faces))
+    return tuple((person_id, name, url) for person_id, (name, url) in ordered), faces

@@ -2,7 +2,7 @@
 
 The builder reads only `<home>/parquet/*.parquet` (and links to the thumbnail store); never the
 originals, never the database, never a model. Optional columns (description, tags, score, and a
-person's flag and stars) and optional tables (collections) are read when present and stay empty otherwise.
+person's flag and stars) and optional tables (collections, faces and people) are read when present and stay empty otherwise.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gallery_builder.core.urls import original_url
+from gallery_builder.site.faces import FaceBox, FaceTable, fold_into_digests, load_faces
 
 PHOTO_COLUMNS = (
     "id", "root", "path", "path_bytes", "folder", "name", "kind", "size", "taken_at", "tz_offset",
@@ -72,6 +73,7 @@ class Photo(NamedTuple):
     score: float | None = None
     flag: str | None = None          # a person's decision: "pick", "reject" or None
     stars: int = 0                   # a person's rating, 0-5
+    faces: tuple[FaceBox, ...] = ()  # faces.parquet's boxes of this photo, with the names shown
 
     @property
     def day(self) -> str | None:
@@ -109,6 +111,7 @@ class PhotoTable:
         self.materialised = 0                # rows turned into Photo records so far (tests, reports)
         self.batches = table.to_batches()    # the chunks as read (one per Parquet batch), no copy
         self.batch_starts = np.cumsum([0] + [batch.num_rows for batch in self.batches])
+        self.faces = FaceTable()             # set by load_library (faces.parquet)
 
     def __len__(self) -> int:
         return len(self.order)
@@ -152,6 +155,8 @@ class PhotoTable:
         columns.append([self.digests[row].tobytes().hex() for row in rows.tolist()])
         for name in OPTIONAL_COLUMNS:
             columns.append(_column(part, name) if name in self.optional else [Photo._field_defaults[name]] * len(rows))
+        faces = self.faces
+        columns.append([faces.face_boxes(row) for row in rows.tolist()] if len(faces) else [()] * len(rows))
         return list(map(Photo._make, zip(*columns)))
 
 
@@ -185,6 +190,7 @@ class Library:
     export_info: dict[str, Any] = field(default_factory=dict)
     file_counts: dict[str, int] = field(default_factory=dict)
     collections: tuple[Collection, ...] = ()     # by id; empty when the export has none
+    faces: FaceTable = field(default_factory=FaceTable)   # faces, people, clusters; empty without faces.parquet
 
     @property
     def photos(self) -> tuple[Photo, ...]:
@@ -348,6 +354,8 @@ def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
 def load_library(parquet_dir: Path) -> Library:
     """Read the export in `parquet_dir`; photos in capture order (capture time, then path)."""
     table, counts = _photos(parquet_dir / "photos.parquet")
+    table.faces = faces = load_faces(parquet_dir, table.ids)
+    fold_into_digests(faces, table.digests)      # a page showing a photo also shows its faces' names
     skipped = parquet_dir / "skipped.parquet"
     info_path = parquet_dir / "export.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
@@ -360,4 +368,5 @@ def load_library(parquet_dir: Path) -> Library:
         export_info=info,
         file_counts=counts,
         collections=_collections(parquet_dir),
+        faces=faces,
     )

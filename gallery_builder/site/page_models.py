@@ -71,6 +71,7 @@ class HomePage:
     roots: tuple[Link, ...]              # the top folder of each root
     has_map: bool                        # any geotagged photo
     collection_count: int = 0            # collections in the export (a link to their index when any)
+    people_count: int = 0                # people and unknown clusters shown (a link to the people index when any)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,52 @@ class CollectionPage:
 
 
 @dataclass(frozen=True)
+class FaceTile:
+    """A person or an unknown cluster: its page, its cover face crop, a count."""
+
+    url: str
+    label: str
+    crop: str                                  # site-relative URL of the cover face crop ("" when none)
+    detail: str                                # "12 photos"
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    title: str
+    people: tuple[FaceTile, ...]               # named people who are not hidden, by name
+    clusters: tuple[FaceTile, ...]             # unknown clusters with a page, largest first
+    who_url: str                               # the "Who is this?" page ("" when no unknown cluster)
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    title: str                                 # the person's name, or "Unknown person #12" for a cluster
+    count: int                                 # photos shown
+    crop: str                                  # the cover face crop ("" when none)
+    is_cluster: bool                           # an unknown cluster (it has no name yet)
+    grid: GridSection                          # the photos, grouped by year
+
+
+@dataclass(frozen=True)
+class WhoPage:
+    title: str
+    clusters: tuple[FaceTile, ...]             # the largest unnamed clusters, largest first
+    total: int                                 # unknown clusters with a page
+
+
+@dataclass(frozen=True)
+class FaceMark:
+    """A face box on a photo page (fractions of the image) with its label and page."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    label: str                                 # the person's name, or "Unknown"
+    url: str                                   # the person's or the cluster's page ("" when neither)
+
+
+@dataclass(frozen=True)
 class Preview:
     """The large image of a photo page: srcset of the written slots, and the zoom target."""
 
@@ -148,6 +195,7 @@ class PhotoPage:
     score: float | None = None       # aesthetic score (optional Parquet column)
     flag: str | None = None          # a person's decision as of the build: "pick", "reject" or None
     stars: int = 0
+    faces: tuple[FaceMark, ...] = ()  # the faces found on the photo, named ones with their person
 
 
 @dataclass(frozen=True)
@@ -168,6 +216,7 @@ class SearchPage:
     cameras: tuple[str, ...]
     folders: tuple[str, ...]
     colors: tuple[str, ...]
+    people: tuple[str, ...] = ()     # named people who are not hidden, by name (a person filter when any)
 
 
 @dataclass(frozen=True)

@@ -42,12 +42,13 @@ def card_thumb(row: tuple) -> str:
 
 
 def first_screen(rows: tuple, group: str) -> list[tuple[str, str, list]]:
-    """The cards shown as plain HTML, as (day, heading, rows) groups ("" heading when flat)."""
+    """The cards shown as plain HTML, as (day or year, heading, rows) groups ("" heading when flat)."""
     groups: list[tuple[str, str, list]] = []
     for row in rows[:FIRST_SCREEN]:
-        day = row[4][:10] if group == "day" else ""
+        day = row[4][:10] if group == "day" else row[4][:4] if group == "year" else ""
         if not groups or groups[-1][0] != day:
-            groups.append((day, day_label(day or "undated") if group == "day" else "", []))
+            label = day_label(day or "undated") if group == "day" else (day or "Undated") if group == "year" else ""
+            groups.append((day, label, []))
         groups[-1][2].append(row)
     return groups
 

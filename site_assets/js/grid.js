@@ -9,11 +9,12 @@
 
   function rowHeight(width) { return width < 600 ? 110 : width < 1100 ? 170 : 220; }
 
+  /* Runs of cards under one heading: by capture day ("day"), by year ("year"), or one run. */
   function sections(rows, group) {
-    if (group !== "day") return [{ day: "", start: 0, end: rows.length }];
-    var list = [];
+    if (group !== "day" && group !== "year") return [{ day: "", start: 0, end: rows.length }];
+    var list = [], width = group === "day" ? 10 : 4;
     for (var i = 0; i < rows.length; i++) {
-      var day = rows[i][4].slice(0, 10) || "undated";
+      var day = rows[i][4].slice(0, width) || "undated";
       if (!list.length || list[list.length - 1].day !== day) list.push({ day: day, start: i, end: i });
       list[list.length - 1].end = i + 1;
     }
@@ -33,6 +34,9 @@
         }
         entries.push({ type: "day", top: y, height: DAY_HEAD, label: G.dayLabel(section.day) });
         y += DAY_HEAD;
+      } else if (group === "year") {
+        entries.push({ type: "month", top: y, height: MONTH_HEAD, month: "", label: section.day === "undated" ? "Undated" : section.day });
+        y += MONTH_HEAD;
       }
       var ratios = [];
       for (var i = section.start; i < section.end; i++) ratios.push(rows[i][2] / rows[i][3]);
@@ -60,6 +64,7 @@
     this.section = section;
     this.rows = payload.rows;
     this.folders = payload.folders;
+    this.people = G.people ? G.people.read(payload) : null;
     this.group = section.getAttribute("data-group") || "day";
     this.nodes = new Map();
     this.window = document.createElement("div");
@@ -67,7 +72,7 @@
     this.sticky = document.createElement("div");
     this.sticky.className = "grid-sticky";
     this.sticky.innerHTML = "<span></span>";
-    this.lightbox = G.lightbox.create(this.rows, this.folders, { onIndex: this.reveal.bind(this) });
+    this.lightbox = G.lightbox.create(this.rows, this.folders, { onIndex: this.reveal.bind(this), people: this.people });
   }
 
   Grid.prototype.mount = function () {

@@ -1,6 +1,7 @@
 /* The lightbox (PhotoSwipe 5, vendored UMD): arrows, Esc, Home/End, swipe, zoom to full
    resolution (the original when a browser can show it and a server serves it, else the largest
-   preview), videos that play, and deep links (#photo=<id>) kept in the address bar. */
+   preview), videos that play, face boxes with names (people.js), and deep links (#photo=<id>) kept
+   in the address bar. */
 (function () {
   "use strict";
   var G = window.Gallery;
@@ -100,6 +101,7 @@
     homeEnd(lightbox);
     markState(lightbox);
     if (G.decisions) G.decisions.attachLightbox(lightbox);
+    if (options && options.people && G.people) G.people.attachLightbox(lightbox, options.people);
     if (options && options.onIndex) {
       lightbox.on("change", function () { options.onIndex(lightbox.pswp.currIndex); });
     }

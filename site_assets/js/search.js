@@ -1,13 +1,14 @@
 /* The search page. When the sidecar answers /api/search its results are shown; otherwise the
    page filters the offline index (one pre-compressed JSON shard per year, loaded only when a
-   query needs it) by text, year, month, place, country, camera, folder and colour. */
+   query needs it) by text, year, month, place, country, camera, folder, colour and person (a
+   person's name in the text matches too). */
 (function () {
   "use strict";
   var G = window.Gallery;
   var form = document.getElementById("search-form");
   if (!form) return;
   var statusLine = document.getElementById("search-status"), results = document.getElementById("results");
-  var FILTERS = ["q", "year", "month", "country", "place", "camera", "folder", "color"];
+  var FILTERS = ["q", "year", "month", "country", "place", "camera", "folder", "color", "person"];
   var LIMIT = 5000, API_TIMEOUT = 2500;
   var manifest = null, shards = {}, apiDown = false, grid = null;
 
@@ -44,7 +45,13 @@
   function haystack(shard, row) {
     var tables = shard.tables, folder = shard.folders[row[6]], month = parseInt(row[4].slice(5, 7), 10);
     return [row[5], folder[2], tables.place[row[10]], tables.country[row[11]], tables.camera[row[12]], row[4],
-            month ? G.MONTHS[month - 1] : "", row[14] || ""].join(" ").toLowerCase();
+            month ? G.MONTHS[month - 1] : "", row[14] || ""].concat(peopleOf(shard, row)).join(" ").toLowerCase();
+  }
+
+  /* The names of the people on a shard row (field "people": indices into the shard's person table). */
+  function peopleOf(shard, row) {
+    var table = shard.tables.person || [];
+    return (row[15] || []).map(function (index) { return table[index]; });
   }
 
   function matcher(params, colors) {
@@ -58,6 +65,7 @@
       if (params.camera && tables.camera[row[12]] !== params.camera) return false;
       if (params.folder && shard.folders[row[6]][2].indexOf(params.folder) !== 0) return false;
       if (colorBit && !(row[13] & colorBit)) return false;
+      if (params.person && peopleOf(shard, row).indexOf(params.person) < 0) return false;
       if (!words.length) return true;
       var text = row.text || (row.text = haystack(shard, row));
       return words.every(function (word) { return text.indexOf(word) >= 0; });

@@ -1,4 +1,4 @@
-"""The home page: years with counts and covers, recent folders, roots, map, collections and search entries.
+"""The home page: years with counts and covers, recent folders, roots, map, collections, people and search entries.
 
 "On this day" is not part of the model: the browser picks it every day from a small index
 (see on_this_day.py), so the page stays right without a rebuild.
@@ -51,6 +51,7 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         roots=tuple(folder_link(node) for _, node in sorted(catalog.roots.items())),
         has_map=bool(len(located_rows(catalog))),
         collection_count=len(library.collections),
+        people_count=len(library.faces.visible_people) + len(library.faces.paged_clusters),
     )
     yield eager_page("home", "", model)
 

@@ -1,4 +1,4 @@
-"""One page per photo (the permalink): preview, original, facts, place, colours, day neighbours.
+"""One page per photo (the permalink): preview, original, facts, place, colours, faces, day neighbours.
 
 Photo pages are stored in buckets of 1000 ids (`Page.unit`), so a rebuild shares every unchanged
 bucket with the previous site instead of copying 100,000 files.
@@ -17,7 +17,7 @@ from gallery_builder.site.cards import display_size, is_original_viewable
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.formatting import day_label, duration_label, size_label, time_label
 from gallery_builder.site.library import Library, Photo
-from gallery_builder.site.page_models import Link, Page, PhotoPage, Preview
+from gallery_builder.site.page_models import FaceMark, Link, Page, PhotoPage, Preview
 from gallery_builder.site.pages import PageKind, Unit
 from gallery_builder.site.pages.common import folder_display, photo_link
 from gallery_builder.site.urls import year_url
@@ -93,6 +93,8 @@ def photo_page(photo: Photo, catalog: Catalog, previous: Photo | None, following
         score=photo.score,
         flag=photo.flag,
         stars=photo.stars,
+        faces=tuple(FaceMark(x=box.x, y=box.y, w=box.w, h=box.h, label=box.name or "Unknown", url=box.url)
+                    for box in photo.faces),
     )
 
 

@@ -20,7 +20,8 @@ from gallery_builder.site.pages.common import folder_display, photos_inputs
 INDEX_DIR = "search/index/"
 MANIFEST_URL = INDEX_DIR + "manifest.json"
 # the grid card fields (cards.CARD_FIELDS, "q" always present) then the facets, as table indices
-SHARD_FIELDS = CARD_FIELDS + ("place", "country", "camera", "colors", "text")   # text: description and tags
+# text: description and tags; people: indices into the shard's "person" table (names shown on the photo)
+SHARD_FIELDS = CARD_FIELDS + ("place", "country", "camera", "colors", "text", "people")
 COLOR_BITS = {name: 1 << index for index, name in enumerate(COLOR_NAMES)}
 
 
@@ -48,15 +49,16 @@ class _Table:
 
 def shard_payload(rows, catalog: Catalog) -> dict:
     photos = catalog.photos(rows)
-    tables = {name: _Table() for name in ("place", "country", "camera")}
+    tables = {name: _Table() for name in ("place", "country", "camera", "person")}
     grid = grid_data(photos, catalog.folder_urls)
     rows = []
     for photo, card in zip(photos, grid.rows):
         _, place, country, camera = _facets(photo, catalog)
         colors = sum(COLOR_BITS[name] for name in names_of(list(photo.colors)))
         text = " ".join(filter(None, (photo.description, *photo.tags))) or None
+        people = sorted({tables["person"].ref(box.name) for box in photo.faces if box.person_id is not None})
         rows.append([*card[:9], card[9] if len(card) > 9 else None, tables["place"].ref(place),
-                     tables["country"].ref(country), tables["camera"].ref(camera), colors, text])
+                     tables["country"].ref(country), tables["camera"].ref(camera), colors, text, people])
     return {"fields": SHARD_FIELDS, "folders": grid.folders,
             "tables": {name: table.values for name, table in tables.items()}, "rows": rows}
 
@@ -93,6 +95,7 @@ def search_model(catalog: Catalog) -> SearchPage:
                           zip(cameras.column("camera_make").to_pylist(), cameras.column("camera_model").to_pylist())),
         folders=_distinct(folder_display(node) for node in catalog.folders.values() if node.count),
         colors=COLOR_NAMES,
+        people=tuple(person.name for person in catalog.table.faces.visible_people),
     )
 
 
