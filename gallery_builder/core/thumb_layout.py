@@ -10,6 +10,7 @@ the first one or the picture's long edge exceeds the previous slot.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,10 @@ def thumb_relpath(key: str, width: int) -> str:
 
 def thumb_files(key: str, widths: list[int]) -> list[str]:
     return [thumb_relpath(key, width) for width in widths]
+
+
+def face_crop_path(thumbs_root: Path, crop_key: str) -> Path:
+    """A face crop: `faces/<key[:2]>/<key>.jpg` under the thumbs folder (URL `thumbs/faces/...`),
+    `crop_key` being the hex SHA-1 of the crop's JPEG bytes."""
+    return thumbs_root / 'faces' / crop_key[:2] / f'{crop_key}.jpg'
+
