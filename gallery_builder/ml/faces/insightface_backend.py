@@ -5,6 +5,7 @@ NMS and the 5-point alignment are insightface's; this module only adapts their a
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
@@ -61,8 +62,10 @@ class InsightFaceBackend:
             return np.zeros((0, 512), dtype=np.float32)
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])
         size = self._recogniser.input_size[0]
-        crops = [face_align.norm_crop(bgr, landmark=np.array(face.landmarks or _box_points(face), dtype=np.float32),
-                                      image_size=size) for face in faces]
+        with warnings.catch_warnings():  # insightface's alignment calls a scikit-image API that warns
+            warnings.simplefilter("ignore", FutureWarning)
+            crops = [face_align.norm_crop(bgr, landmark=np.array(face.landmarks or _box_points(face), np.float32),
+                                          image_size=size) for face in faces]
         return unit_rows(self._recogniser.get_feat(crops))
 
 
