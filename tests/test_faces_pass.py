@@ -25,7 +25,7 @@ PLANTED = [("ana", 256, 320, 256, 256), ("ben", 768, 320, 256, 256), ("ana", 512
 def _library(root: Path) -> Path:
     root.mkdir(parents=True)
     Image.fromarray(draw_faces((1280, 960), PLANTED)).save(root / "a.jpg", quality=95)
-    Image.fromarray(draw_faces((160, 160), [("cy", 80, 80, 32, 32)])).save(root / "small.png")
+    Image.fromarray(draw_faces((160, 160), [("ana", 80, 80, 32, 32)])).save(root / "small.png")
     Image.fromarray(draw_faces((640, 480), [])).save(root / "none.jpg", quality=95)
     (root / "broken.jpg").write_bytes((root / "a.jpg").read_bytes()[:600])
     return root
@@ -74,7 +74,8 @@ def test_planted_faces_are_stored_with_boxes_identities_and_crops(tiny_home):
         with Image.open(crop) as picture:
             assert max(picture.size) <= 256
     small = faces_of_photo(db, ids["small.png"])
-    assert len(small) == 1 and small[0].size_px == 32 and small[0].clusterable is False  # below min size
+    assert len(small) == 1 and small[0].size_px == 32 and small[0].score > 0.9  # sure, but below the min size:
+    assert small[0].clusterable is False                                          # kept, not clustered
     assert faces_of_photo(db, ids["none.jpg"]) == []
     assert [_faces_run(db, ids[name])["status"] for name in ("a.jpg", "small.png", "none.jpg")] == ["ok"] * 3
     assert _faces_run(db, ids["broken.jpg"]) is None  # its thumbnail failed: nothing to detect on

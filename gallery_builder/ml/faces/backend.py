@@ -59,7 +59,7 @@ THRESHOLDS: dict[str, FaceThresholds] = {
     # ArcFace (w600k_r50): Immich matches at cosine distance 0.5 (Euclidean 1.0) and clusters there;
     # matching a named person may go to 1.15, and temporal matching to 1.45.
     "buffalo_l": FaceThresholds(match_distance=1.15, temporal_distance=1.45, cluster_distance=1.0,
-                                min_score=0.7, min_size_px=32),
+                                min_score=0.7, min_size_px=40),
 }
 # Bump a backend's version when its detection or embedding changes: the faces pass re-runs.
 BACKEND_VERSIONS: dict[str, int] = {"dlib": 1, "buffalo_l": 1}
