@@ -171,6 +171,8 @@ def test_models_fetch_buffalo_l_installs_a_bundle_the_backend_loads(hub, tmp_pat
     assert not (folder / "fp16").exists() and not list(folder.parent.glob(".partial-*"))
     backend = load_backend(_settings(home / "models"))
     assert backend.name == "buffalo_l"
+    listed = run_gallery("models", "list", "--home", str(home)).stdout
+    assert "buffalo_l installed" in listed and "the faces pass uses buffalo_l" in listed
     again = run_gallery("models", "fetch", "buffalo_l", "--url", hub.url, "--home", str(home))
     assert "already installed" in again.stdout
 

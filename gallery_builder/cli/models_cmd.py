@@ -133,7 +133,21 @@ def list_command(home: str, clip_model: str | None) -> None:
         marker = "*" if bundle.name == chosen else " "
         click.echo(f" {marker}{bundle.name:<40} {_size(bundle.path):>9}  {state}; "
                    f"{counts.get(bundle.name, 0)} photo vectors")
+    _print_face_models(settings)
     _print_pass_readiness(settings)
+
+
+def _print_face_models(settings: Any) -> None:
+    from gallery_builder.ml.faces.backend import buffalo_dir, choose_backend_name, has_buffalo
+
+    try:
+        chosen = choose_backend_name(settings)
+    except ValueError as error:
+        chosen = f"none ({error})"
+    state = (f"installed ({_size(buffalo_dir(settings.models_dir))})" if has_buffalo(settings.models_dir)
+             else "not installed (`gallery models fetch buffalo_l`, needs internet once)")
+    click.echo(f"face models in {settings.models_dir / 'faces'}: buffalo_l {state}; dlib ships with the "
+               f"package; the faces pass uses {chosen} (setting face_backend: {settings.face_backend})")
 
 
 def _vector_counts(settings: Any) -> dict[str, int]:
