@@ -80,7 +80,8 @@ class FacesPass(PhotoPass):
         return prepared
 
     def warm_up(self, context: RunContext) -> None:
-        backend_for(context)
+        if context.settings.worker_count() <= 1:  # with a pool, each worker loads its own
+            backend_for(context)
 
     def run_one(self, item: PhotoInput, context: RunContext) -> dict[str, Any]:
         import numpy as np
