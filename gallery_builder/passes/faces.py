@@ -12,6 +12,7 @@ import hashlib
 import io
 import multiprocessing
 import os
+import threading
 from typing import Any, ClassVar, Sequence
 
 from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Scope
@@ -21,6 +22,7 @@ CROP_MARGIN = 0.25      # of the box's side, on each side
 CROP_LONG_EDGE = 256
 CROP_QUALITY = 85
 _BACKENDS: dict[tuple[str, str, int], Any] = {}   # one loaded backend per process
+_LOADING = threading.Lock()                        # warm_up's thread and run may ask at once
 
 
 def _backend_code(name: str) -> int:
@@ -126,9 +128,10 @@ def backend_for(context: RunContext) -> Any:
     in_worker = multiprocessing.parent_process() is not None
     threads = max(1, (os.cpu_count() or 1) // context.settings.worker_count()) if in_worker else 0
     key = (name, context.models_dir, threads)
-    if key not in _BACKENDS:
-        _BACKENDS[key] = load_backend(context.settings, name, threads=threads)
-    return _BACKENDS[key]
+    with _LOADING:
+        if key not in _BACKENDS:
+            _BACKENDS[key] = load_backend(context.settings, name, threads=threads)
+        return _BACKENDS[key]
 
 
 def _open_thumb(item: PhotoInput) -> Any:
