@@ -4,6 +4,7 @@ keeps what a person decided, and bad input that is recorded while the run goes o
 from __future__ import annotations
 
 import hashlib
+import subprocess
 import sys
 from pathlib import Path
 
@@ -101,8 +102,6 @@ def test_index_without_faces_runs_no_face_code(tmp_path):
     assert "faces" not in out.split("passes:")[1].split(")")[0]
     assert db.execute("SELECT COUNT(*) FROM faces").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM pass_runs WHERE pass = 'faces'").fetchone()[0] == 0
-    import subprocess
-
     code = ("import sys; from gallery_builder.passes import registry; registry();"
             "print(sorted(m for m in ('dlib', 'insightface', 'onnxruntime', 'cv2', 'PIL', 'numpy') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
