@@ -71,6 +71,10 @@ class Settings:
     ollama_retry_seconds: float = _setting(2.0, "float", "GALLERY_OLLAMA_RETRY_SECONDS",
                                            "First pause before retrying a failed Ollama request; doubled at each "
                                            "of the 3 retries.")
+    face_backend: str = _setting("auto", "str", "GALLERY_FACE_BACKEND",
+                                 "Face backend of the faces pass: auto (buffalo_l once `gallery models fetch "
+                                 "buffalo_l` installed it, else dlib), dlib, or buffalo_l. Changing it makes every "
+                                 "photo pending for the faces pass again.")
     hemisphere: str = _setting("auto", "str", "GALLERY_HEMISPHERE",
                                "What 'summer' or 'winter' mean in searches: north, south, or auto (the library's "
                                "median GPS latitude).")

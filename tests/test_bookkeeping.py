@@ -15,6 +15,7 @@ from gallery_builder.db.connection import connect
 from gallery_builder.db.pass_queries import pass_outcome
 from gallery_builder.indexing.scan import Scanner
 from gallery_builder.passes import registry
+from gallery_builder.passes.base import recorded_version
 from gallery_builder.passes.coverage import count_pending
 
 STAMP = "2024-01-01T00:00:00+00:00"
@@ -45,6 +46,7 @@ def library(tmp_path):
     context = RunContext.for_home(tmp_path)
     db.execute("INSERT INTO roots (label, path) VALUES ('one', '/one'), ('two', '/two')")
     passes = list(registry())
+    current = {name: recorded_version(the_pass, context) for name, the_pass in registry().items()}
     number = 0
 
     def photo(**kwargs) -> int:
@@ -55,12 +57,12 @@ def library(tmp_path):
     for _ in range(3):  # up to date everywhere
         done = photo()
         for name in passes:
-            add_run(db, done, name)
+            add_run(db, done, name, version=current[name])
     for folder in ("a", "a/b", "c"):
         photo(folder=folder)  # never processed
     for name in passes:
-        add_run(db, photo(), name, stale=True)            # results for old content
-        add_run(db, photo(), name, status="error")        # failed on this content: waits for a change
+        add_run(db, photo(), name, stale=True, version=current[name])      # results for old content
+        add_run(db, photo(), name, status="error", version=current[name])  # failed on this content: waits
         add_run(db, photo(), name, status="error", version=0)  # failed on an older version
         add_run(db, photo(), name, version=0)             # done by an older version
     thumbs_failed = photo(folder="c")
@@ -68,7 +70,7 @@ def library(tmp_path):
     exif_done = photo(root=2)
     add_run(db, exif_done, "exif")                          # geocode may run
     for name in passes:
-        add_run(db, photo(status="missing"), name)          # missing: never pending
+        add_run(db, photo(status="missing"), name, version=current[name])  # missing: never pending
     photo(content_hash=None, status="error")                # unreadable: no content to process
     photo(kind="video", root=2)
     vector_model = context.settings.clip_model
@@ -125,7 +127,7 @@ def test_status_counts_pending_with_each_pass_own_query(library, tmp_path):
     for name, the_pass in registry().items():
         assert shown[name]["pending"] == len(the_pass.pending(db, Scope(), context)), name
         assert count_pending(the_pass, db, Scope(), context) == shown[name]["pending"]
-        ok, errors, _ = pass_outcomes(db, name, the_pass.version)  # the photo-by-photo join
+        ok, errors, _ = pass_outcomes(db, name, recorded_version(the_pass, context))  # the photo-by-photo join
         assert (shown[name]["ok"], shown[name]["errors"]) == (ok, errors), name
 
 

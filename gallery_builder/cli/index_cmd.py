@@ -72,6 +72,7 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
       gallery index --home ./gallery-data --force-thumbs
       gallery index ~/Pictures --home ./gallery-data --clip --clip-model ViT-B-16__laion400m-e32
       gallery index --home ./gallery-data --describe --tags --describe-model moondream
+      gallery index --home ./gallery-data --faces
       gallery index --home ./gallery-data --collection "Lisbon 2023" --expand-stacks --force-thumbs
     """
     from gallery_builder.core.disk_space import DiskFull

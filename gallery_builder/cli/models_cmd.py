@@ -1,4 +1,4 @@
-"""`gallery models fetch | export | list`: install CLIP bundles and see what can run."""
+"""`gallery models fetch | export | list`: install CLIP bundles and face models, and see what can run."""
 from __future__ import annotations
 
 import os
@@ -12,11 +12,12 @@ from gallery_builder.cli.options import home_option, load_or_explain
 
 @click.group("models")
 def models_group() -> None:
-    """Install and inspect the ONNX models (CLIP for search) under <home>/models/.
+    """Install and inspect the ONNX models (CLIP for search, buffalo_l for faces) under <home>/models/.
 
     \b
     Example:
       gallery models fetch --home ./gallery-data
+      gallery models fetch buffalo_l --home ./gallery-data
       gallery models list --home ./gallery-data
     """
 
@@ -28,9 +29,12 @@ def models_group() -> None:
               help="Model hub base URL (default https://huggingface.co; env GALLERY_MODELS_URL or HF_ENDPOINT).")
 @click.option("--org", default="immich-app", show_default=True, help="Hub account holding the bundles.")
 def fetch_command(name: str | None, home: str, base: str | None, org: str) -> None:
-    """Download a pre-exported CLIP bundle (visual + textual ONNX, tokenizer, config), checked.
+    """Download a pre-exported CLIP bundle (visual + textual ONNX, tokenizer, config), or the
+    buffalo_l face models, checked.
 
-    NAME is `<arch>__<pretrained>` as the hub spells it; the default is the `clip_model` setting
+    NAME is `buffalo_l` (InsightFace's SCRFD detector + ArcFace recogniser in Immich's layout, into
+    <home>/models/faces/buffalo_l; the faces pass then prefers it to dlib), or a CLIP bundle's
+    `<arch>__<pretrained>` as the hub spells it; the default is the `clip_model` setting
     (ViT-B-32__laion2b-s34b-b79k: best published retrieval for its CPU cost; ViT-B-16__openai and
     ViT-B-16__laion400m-e32 are one option away). Needs internet once; an interrupted download
     resumes where it stopped, and every file's SHA-256 / git checksum is verified.
@@ -40,12 +44,16 @@ def fetch_command(name: str | None, home: str, base: str | None, org: str) -> No
       gallery models fetch --home ./gallery-data
       gallery models fetch ViT-B-16__laion400m-e32 --home ./gallery-data
       gallery models fetch ViT-B-32__openai --url http://mirror.lan:8000 --home ./gallery-data
+      gallery models fetch buffalo_l --home ./gallery-data
     """
+    from gallery_builder.ml.faces.fetch import FACE_BUNDLES
     from gallery_builder.ml.fetch import DEFAULT_HUB, FetchError, fetch_bundle
 
     settings = load_or_explain(home)
     name = name or settings.clip_model
     base = base or os.environ.get("HF_ENDPOINT") or DEFAULT_HUB
+    if name in FACE_BUNDLES:
+        return _fetch_faces(settings, name, base, org, home)
     click.echo(f"fetching {org}/{name} from {base} into {settings.models_dir / 'clip' / name}")
     try:
         folder = fetch_bundle(settings.models_dir, name, base, org, log=click.echo)
@@ -53,6 +61,19 @@ def fetch_command(name: str | None, home: str, base: str | None, org: str) -> No
         raise click.ClickException(str(error)) from error
     click.echo(f"installed {name} ({_size(folder)}); run `gallery index --clip --home {home}` to embed photos"
                + ("" if name == settings.clip_model else f" (and choose it: --clip-model {name})"))
+
+
+def _fetch_faces(settings: Any, name: str, base: str, org: str, home: str) -> None:
+    from gallery_builder.ml.faces.fetch import fetch_face_bundle
+    from gallery_builder.ml.fetch import FetchError
+
+    click.echo(f"fetching {org}/{name} from {base} into {settings.models_dir / 'faces' / name}")
+    try:
+        folder = fetch_face_bundle(settings.models_dir, name, base, org, log=click.echo)
+    except (FetchError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"installed {name} ({_size(folder)}); run `gallery index --faces --home {home}` to find faces"
+               + ("" if settings.face_backend in ("auto", name) else f" (and choose it: GALLERY_FACE_BACKEND={name})"))
 
 
 @models_group.command("export")
@@ -112,7 +133,21 @@ def list_command(home: str, clip_model: str | None) -> None:
         marker = "*" if bundle.name == chosen else " "
         click.echo(f" {marker}{bundle.name:<40} {_size(bundle.path):>9}  {state}; "
                    f"{counts.get(bundle.name, 0)} photo vectors")
+    _print_face_models(settings)
     _print_pass_readiness(settings)
+
+
+def _print_face_models(settings: Any) -> None:
+    from gallery_builder.ml.faces.backend import buffalo_dir, choose_backend_name, has_buffalo
+
+    try:
+        chosen = choose_backend_name(settings)
+    except ValueError as error:
+        chosen = f"none ({error})"
+    state = (f"installed ({_size(buffalo_dir(settings.models_dir))})" if has_buffalo(settings.models_dir)
+             else "not installed (`gallery models fetch buffalo_l`, needs internet once)")
+    click.echo(f"face models in {settings.models_dir / 'faces'}: buffalo_l {state}; dlib ships with the "
+               f"package; the faces pass uses {chosen} (setting face_backend: {settings.face_backend})")
 
 
 def _vector_counts(settings: Any) -> dict[str, int]:

@@ -65,5 +65,6 @@ def face_crop_relpath(crop_key: str) -> str:
 
 
 def face_crop_path(thumbs_root: Path, crop_key: str) -> Path:
-    """Where a face crop lives: `crop_key` is a hex digest of the crop (content-addressed, shared)."""
+    """A face crop: `faces/<key[:2]>/<key>.jpg` under the thumbs folder (URL `thumbs/faces/...`),
+    `crop_key` being the hex SHA-1 of the crop's JPEG bytes (content-addressed, shared)."""
     return thumbs_root / 'faces' / crop_key[:2] / f'{crop_key}.jpg'

@@ -21,7 +21,7 @@ from gallery_builder.db.connection import transaction
 from gallery_builder.db.pass_queries import record_pass_results
 from gallery_builder.passes import in_dependency_order
 from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Scope
-from gallery_builder.passes.base import Pass
+from gallery_builder.passes.base import Pass, recorded_version
 from gallery_builder.indexing.progress import Progress
 
 
@@ -212,7 +212,7 @@ class PassRunner:
         hashes = {item.photo_id: item.content_hash for item in inputs}
         with transaction(self.db):
             the_pass.save(self.db, [result for result in results if result.ok])
-            record_pass_results(self.db, the_pass.name, the_pass.version, results, hashes,
+            record_pass_results(self.db, the_pass.name, recorded_version(the_pass, self.context), results, hashes,
                                 the_pass.marks_photo_error)
         errors = sum(not result.ok for result in results)
         report.done += len(results)

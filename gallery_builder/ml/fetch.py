@@ -59,7 +59,8 @@ def _open(url: str, headers: dict[str, str] | None = None) -> object:
     return urllib.request.urlopen(request, timeout=TIMEOUT)  # noqa: S310 - http(s) URLs the user chose
 
 
-def list_remote_files(base: str, repo: str, revision: str = "main") -> list[RemoteFile]:
+def list_remote_files(base: str, repo: str, revision: str = "main",
+                      wanted: Callable[[str], bool] = is_wanted) -> list[RemoteFile]:
     """The wanted files of a hub repository with their sizes and checksums (following pagination)."""
     url: str | None = f"{base.rstrip('/')}/api/models/{repo}/tree/{quote(revision)}?recursive=true"
     found: list[RemoteFile] = []
@@ -76,7 +77,7 @@ def list_remote_files(base: str, repo: str, revision: str = "main") -> list[Remo
         except (urllib.error.URLError, OSError, ValueError) as error:
             raise FetchError(f"cannot reach {base} to list {repo}: {error}") from error
         for entry in entries:
-            if entry.get("type") == "file" and is_wanted(entry["path"]):
+            if entry.get("type") == "file" and wanted(entry["path"]):
                 lfs = entry.get("lfs") or {}
                 found.append(RemoteFile(entry["path"], int(lfs.get("size", entry.get("size", 0))),
                                         lfs.get("oid") or lfs.get("sha256"), None if lfs else entry.get("oid")))
@@ -158,10 +159,10 @@ def fetch_bundle(models_dir: str | Path, name: str, base: str = DEFAULT_HUB, org
             part.unlink()
             raise FetchError(f"{remote.path}: checksum mismatch (the download was removed); run the command again")
         os.replace(part, target)
-    return _publish(staging, final)
+    return publish_folder(staging, final)
 
 
-def _publish(staging: Path, final: Path) -> Path:
+def publish_folder(staging: Path, final: Path) -> Path:
     """Swap the finished folder into place (an older copy is removed only after the swap)."""
     old = final.with_name(f".old-{final.name}")
     if old.exists():

@@ -18,6 +18,7 @@ PASS_MODULES: tuple[str, ...] = (
     "gallery_builder.passes.phash",
     "gallery_builder.passes.geocode",
     "gallery_builder.passes.clip",
+    "gallery_builder.passes.faces",
     "gallery_builder.passes.describe",
     "gallery_builder.passes.tags",
 )

@@ -38,3 +38,11 @@ class Pass(Protocol):
 
     # Optional: `warm_up(context) -> None` loads tables or models in a background thread while the
     # passes before this one run (the runner starts it; it must be thread-safe with `run`).
+    # Optional: `run_version(context) -> int`, the version recorded for this run when results also
+    # depend on a setting (the faces pass: its backend); `version` otherwise.
+
+
+def recorded_version(the_pass: Pass, context: RunContext) -> int:
+    """The version a pass records (and counts coverage by) in this run: see `run_version` above."""
+    run_version = getattr(the_pass, "run_version", None)
+    return int(run_version(context)) if run_version is not None else the_pass.version

@@ -14,7 +14,7 @@ from gallery_builder.db.pass_queries import errors_by_code, pass_outcome
 from gallery_builder.db.photos import photo_tallies
 from gallery_builder.db.status_snapshot import cached_figures
 from gallery_builder.passes import registry
-from gallery_builder.passes.base import Pass
+from gallery_builder.passes.base import Pass, recorded_version
 
 
 def count_pending(the_pass: Pass, db: Any, scope: Scope, context: RunContext) -> int:
@@ -55,7 +55,7 @@ def compute_pass_coverage(db: Any, context: RunContext) -> list[dict[str, Any]]:
     total = present_photo_count(db)
     rows: list[dict[str, Any]] = []
     for name, the_pass in registry().items():
-        ok, errors, last_run = pass_outcome(db, name, the_pass.version)
+        ok, errors, last_run = pass_outcome(db, name, recorded_version(the_pass, context))
         pending = count_pending(the_pass, db, Scope(), context)
         rows.append({"pass": name, "version": the_pass.version, "description": the_pass.description,
                      "ok": ok, "errors": errors, "pending": pending, "total": total, "last_run": last_run})
