@@ -67,4 +67,4 @@ def face_crop_relpath(crop_key: str) -> str:
 def face_crop_path(thumbs_root: Path, crop_key: str) -> Path:
     """A face crop: `faces/<key[:2]>/<key>.jpg` under the thumbs folder (URL `thumbs/faces/...`),
     `crop_key` being the hex SHA-1 of the crop's JPEG bytes (content-addressed, shared)."""
-    return thumbs_root / 'faces' / crop_key[:2] / f'{crop_key}.jpg'
+    return thumbs_root / face_crop_relpath(crop_key)
