@@ -42,9 +42,9 @@ def pass_coverage(db: Any, context: RunContext) -> list[dict[str, Any]]:
 
 
 def _snapshot_key(context: RunContext) -> str:
-    """What the figures depend on besides the data: each pass's version and the settings (a model or
-    default-pass change counts pending differently)."""
-    passes = [(name, the_pass.version) for name, the_pass in registry().items()]
+    """What the figures depend on besides the data: each pass's recorded version (a face backend
+    fetched changes it) and the settings (a model or default-pass change counts pending differently)."""
+    passes = [(name, recorded_version(the_pass, context)) for name, the_pass in registry().items()]
     settings = json.dumps(asdict(context.settings), sort_keys=True, default=str)
     return hashlib.sha1(json.dumps([passes, settings]).encode()).hexdigest()
 
