@@ -18,6 +18,20 @@ def _head(context: RunContext) -> Any:
     return find_head(context.models_dir, context.settings.quality_model)
 
 
+def head_key(context: RunContext) -> tuple[str, str | None]:
+    """(stored key, the head's CLIP model) of the configured head; for a head not installed yet, its
+    version-1 key and, when it is one LAION published, its model (status counts pending without it)."""
+    from gallery_builder.ml.aesthetic import KNOWN_HEADS
+    from gallery_builder.ml.clip_bundle import ModelMissing
+
+    try:
+        head = _head(context)
+    except ModelMissing:
+        known = KNOWN_HEADS.get(context.settings.quality_model)
+        return f"{context.settings.quality_model}@1", known.clip_model if known else None
+    return head.key, head.clip_model
+
+
 def reads_stored_vectors(head: Any, context: RunContext) -> bool:
     """The clip pass stores vectors of the head's model: score those, decode nothing."""
     return head.clip_model == context.settings.clip_model
@@ -46,9 +60,9 @@ class QualityPass:
         return None
 
     def _query(self, context: RunContext) -> tuple[str, tuple[tuple[str, str], ...]]:
-        head = _head(context)
-        needs = (("clip_vectors", head.clip_model),) if reads_stored_vectors(head, context) else ()
-        return head.key, needs
+        key, clip_model = head_key(context)
+        needs = (("clip_vectors", clip_model),) if clip_model == context.settings.clip_model else ()
+        return key, needs
 
     def pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> list[int]:
         from gallery_builder.db.quality import photos_needing
