@@ -169,3 +169,25 @@ def test_scores_and_concepts_reach_the_export(home):
     concepts = pq.read_table(home / "parquet" / "concepts.parquet")
     assert concepts.column_names == ["photo_id", "concept", "score"]
     assert concepts.num_rows == len(SHOTS) * sum(len(answers) for answers in QUESTIONS.values())
+
+
+def test_models_export_converts_a_downloaded_head_and_says_what_it_needs(home, tmp_path):
+    from tests.conftest import run_gallery
+    from tests.tiny_aesthetic import planted_layers
+
+    (first_weight, first_bias), (second_weight, second_bias) = planted_layers("mlp")
+    weights = tmp_path / "head.npz"   # LAION's state-dict keys (layers.N.*), without torch
+    np.savez(weights, **{"layers.0.weight": first_weight, "layers.0.bias": first_bias,
+                         "layers.3.weight": second_weight, "layers.3.bias": second_bias})
+    refused = run_gallery("models", "export", "--aesthetic", HEAD, "--home", str(home), check=False)
+    assert refused.returncode == 2 and "--head-weights FILE (sac+logos+ava1-l14-linearMSE.pth" in refused.stderr
+    done = run_gallery("models", "export", "--aesthetic", "my-head", "--head-weights", str(weights),
+                       "--head-clip-model", MODEL, "--home", str(home))
+    assert f"exported aesthetic head my-head (mlp, 8-d {MODEL} embeddings)" in done.stdout
+    assert "my-head is ready: run `gallery index --quality --quality-model my-head" in done.stdout
+    context = _context(home, quality_model="my-head")
+    assert registry()["quality"].check_ready(context) is None
+    _run(home, context, ["quality"])
+    names = _photo_names(home)
+    scores = {names[photo_id]: score for photo_id, score in _query(home, "SELECT photo_id, score FROM photo_quality")}
+    assert scores == {path: pytest.approx(expected_score(vector), abs=1e-4) for path, vector in _stored_vectors(home).items()}

@@ -1,4 +1,4 @@
-"""`gallery models fetch | export | list`: install CLIP bundles and see what can run."""
+"""`gallery models fetch | export | list`: install CLIP bundles and aesthetic heads, see what can run."""
 from __future__ import annotations
 
 import os
@@ -27,7 +27,10 @@ def models_group() -> None:
 @click.option("--url", "base", envvar="GALLERY_MODELS_URL", default=None,
               help="Model hub base URL (default https://huggingface.co; env GALLERY_MODELS_URL or HF_ENDPOINT).")
 @click.option("--org", default="immich-app", show_default=True, help="Hub account holding the bundles.")
-def fetch_command(name: str | None, home: str, base: str | None, org: str) -> None:
+@click.option("--aesthetic", "aesthetic", default=None, metavar="HEAD",
+              help="Fetch the CLIP bundle that aesthetic head HEAD reads (e.g. laion-improved__ViT-L-14__openai: "
+                   "ViT-L-14__openai) and say whether the head itself is installed.")
+def fetch_command(name: str | None, home: str, base: str | None, org: str, aesthetic: str | None) -> None:
     """Download a pre-exported CLIP bundle (visual + textual ONNX, tokenizer, config), checked.
 
     NAME is `<arch>__<pretrained>` as the hub spells it; the default is the `clip_model` setting
@@ -40,10 +43,13 @@ def fetch_command(name: str | None, home: str, base: str | None, org: str) -> No
       gallery models fetch --home ./gallery-data
       gallery models fetch ViT-B-16__laion400m-e32 --home ./gallery-data
       gallery models fetch ViT-B-32__openai --url http://mirror.lan:8000 --home ./gallery-data
+      gallery models fetch --aesthetic laion-improved__ViT-L-14__openai --home ./gallery-data
     """
     from gallery_builder.ml.fetch import DEFAULT_HUB, FetchError, fetch_bundle
 
     settings = load_or_explain(home)
+    if aesthetic is not None:
+        name = _head_clip_model(aesthetic)
     name = name or settings.clip_model
     base = base or os.environ.get("HF_ENDPOINT") or DEFAULT_HUB
     click.echo(f"fetching {org}/{name} from {base} into {settings.models_dir / 'clip' / name}")
@@ -51,32 +57,76 @@ def fetch_command(name: str | None, home: str, base: str | None, org: str) -> No
         folder = fetch_bundle(settings.models_dir, name, base, org, log=click.echo)
     except (FetchError, ValueError) as error:
         raise click.ClickException(str(error)) from error
+    if aesthetic is not None:
+        _say_head_state(settings, aesthetic, home)
+        return
     click.echo(f"installed {name} ({_size(folder)}); run `gallery index --clip --home {home}` to embed photos"
                + ("" if name == settings.clip_model else f" (and choose it: --clip-model {name})"))
 
 
+def _head_clip_model(head: str) -> str:
+    from gallery_builder.ml.aesthetic import KNOWN_HEADS
+
+    if head not in KNOWN_HEADS:
+        raise click.UsageError(f"unknown aesthetic head {head!r}; known: {', '.join(KNOWN_HEADS)}")
+    return KNOWN_HEADS[head].clip_model
+
+
+def _say_head_state(settings: Any, head: str, home: str) -> None:
+    """What the quality pass still needs for this head (its weights, its CLIP model), or how to run it."""
+    from dataclasses import replace
+
+    from gallery_builder.core.records import RunContext
+    from gallery_builder.passes.quality import PASS as QUALITY
+
+    missing = QUALITY.check_ready(RunContext(replace(settings, quality_model=head)))
+    if missing:
+        click.echo(f"next: {missing}")
+        return
+    click.echo(f"{head} is ready: run `gallery index --quality --quality-model {head} --home {home}`")
+
+
 @models_group.command("export")
-@click.argument("name")
+@click.argument("name", required=False)
 @home_option
 @click.option("--random-weights", is_flag=True, help="Random initial weights (benchmarks, tests): no download.")
 @click.option("--weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A local open_clip checkpoint instead of downloading the pretrained tag.")
 @click.option("--model-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An open_clip model config JSON for an architecture open_clip does not ship (file stem = arch).")
-def export_command(name: str, home: str, random_weights: bool, weights: Path | None, model_config: Path | None) -> None:
+@click.option("--aesthetic", "aesthetic", default=None, metavar="HEAD",
+              help="Also (or only, with no NAME) convert an aesthetic head's downloaded weights (--head-weights) to "
+                   "<home>/models/aesthetic/HEAD/head.onnx.")
+@click.option("--head-weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The head's weights: LAION's .pth (reading it needs torch) or an .npz of the same keys.")
+@click.option("--head-clip-model", default=None, metavar="CLIP_NAME",
+              help="The CLIP bundle whose embeddings the head reads (default: the one LAION trained HEAD on).")
+def export_command(name: str | None, home: str, random_weights: bool, weights: Path | None, model_config: Path | None,
+                   aesthetic: str | None, head_weights: Path | None, head_clip_model: str | None) -> None:
     """Build a CLIP bundle from open_clip with torch (optional extra: pip install 'gallery_builder[export]').
 
     NAME is `<arch>__<pretrained>`, any pair open_clip knows (open_clip.list_pretrained()); the
-    pretrained weights are downloaded by open_clip unless --weights gives a local file.
+    pretrained weights are downloaded by open_clip unless --weights gives a local file. With
+    --aesthetic, an aesthetic head's downloaded weights become <home>/models/aesthetic/HEAD (the
+    quality pass); its CLIP model comes from `gallery models fetch --aesthetic HEAD` or this command.
 
     \b
     Examples:
       gallery models export ViT-B-32__laion2b-s34b-b79k --home ./gallery-data
       gallery models export ViT-B-16__random --random-weights --home ./bench-data
+      gallery models export --aesthetic laion-improved__ViT-L-14__openai \\
+          --head-weights sac+logos+ava1-l14-linearMSE.pth --home ./gallery-data
     """
     from gallery_builder.ml.export import ExportUnavailable, export_bundle
 
     settings = load_or_explain(home)
+    if name is None and aesthetic is None:
+        raise click.UsageError("give a CLIP model NAME, or --aesthetic HEAD --head-weights FILE")
+    if aesthetic is not None:
+        _export_head(settings, aesthetic, head_weights, head_clip_model)
+        if name is None:
+            _say_head_state(settings, aesthetic, home)
+            return
     click.echo(f"exporting {name} into {settings.models_dir / 'clip' / name}")
     try:
         folder = export_bundle(settings.models_dir, name, random_weights=random_weights, weights=weights,
@@ -84,6 +134,28 @@ def export_command(name: str, home: str, random_weights: bool, weights: Path | N
     except (ExportUnavailable, ValueError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"exported {name} ({_size(folder)})")
+
+
+def _export_head(settings: Any, head: str, head_weights: Path | None, clip_model: str | None) -> None:
+    from gallery_builder.ml.aesthetic import KNOWN_HEADS, read_head_weights, write_head
+    from gallery_builder.ml.clip_bundle import ModelMissing
+
+    known = KNOWN_HEADS.get(head)
+    if head_weights is None:
+        wanted = known.weights_file if known else "the head's weights file"
+        raise click.UsageError(f"--aesthetic needs --head-weights FILE ({wanted}"
+                               + (f", from {known.source})" if known else ")"))
+    clip_model = clip_model or (known.clip_model if known else None)
+    if clip_model is None:
+        raise click.UsageError(f"{head} is not a head LAION published: name its CLIP model with --head-clip-model")
+    try:
+        layers = read_head_weights(head_weights)
+    except (ModelMissing, ValueError, KeyError, OSError) as error:
+        raise click.ClickException(str(error)) from error
+    kind = "linear" if len(layers) == 1 else "mlp"
+    folder = write_head(settings.models_dir, head, layers, clip_model, kind)
+    click.echo(f"exported aesthetic head {head} ({kind}, {layers[0][0].shape[1]}-d {clip_model} embeddings) "
+               f"into {folder}")
 
 
 @models_group.command("list")

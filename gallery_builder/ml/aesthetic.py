@@ -177,3 +177,22 @@ def cached_scorer(bundle: HeadBundle) -> HeadScorer:
         if key not in _SCORERS:
             _SCORERS[key] = HeadScorer(bundle)
         return _SCORERS[key]
+
+
+def read_head_weights(path: str | Path) -> list[tuple[Any, Any]]:
+    """The affine layers of a downloaded head: a `.pth` state dict (needs torch, the export extra) or
+    an `.npz` of the same keys (no torch)."""
+    import numpy as np
+
+    path = Path(path)
+    if path.suffix == ".npz":
+        with np.load(path) as data:
+            return layers_from_state_dict({key: data[key] for key in data.files})
+    try:
+        import torch
+    except ImportError as error:
+        raise ModelMissing(f"reading {path.name} needs torch ({error}): pip install 'gallery_builder[export]', "
+                           f"or convert it to .npz on a machine that has torch") from error
+    state = torch.load(str(path), map_location="cpu", weights_only=True)
+    state = state.get("state_dict", state) if isinstance(state, dict) else state
+    return layers_from_state_dict({key: value.detach().cpu().numpy() for key, value in state.items()})
