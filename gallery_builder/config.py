@@ -75,6 +75,10 @@ class Settings:
         0.2, "float", "GALLERY_VERIFY_MIN_SIMILARITY",
         "Verify: CLIP cosine similarity between the photo and 'a photo of <object>' at or above which CLIP "
         "supports an object; an object denied by the second model and below this disputes the description.")
+    redescribe_disputed: bool = _setting(
+        False, "bool", "GALLERY_REDESCRIBE_DISPUTED",
+        "Verify: when a description is disputed, ask the describe model once more (told what to leave out) "
+        "and check the new one; costs a model swap per disputed photo.")
     ollama_host: str = _setting("http://127.0.0.1:11434", "str", "OLLAMA_HOST",
                                 "Where the Ollama server answers (the same variable the ollama command reads).")
     ollama_timeout: float = _setting(300.0, "float", "GALLERY_OLLAMA_TIMEOUT",

@@ -178,3 +178,23 @@ def test_a_new_description_voids_the_verdict_and_the_export_flags_disputed_ones(
         _run(home, context, ["describe"], force=frozenset({"describe"}))
     assert _query(home, "SELECT COUNT(*) FROM description_checks") == [(0,)]
     assert len(registry()["verify"].pending(connect(home / "gallery.db"), Scope(), context)) == len(SHOTS)
+
+
+def test_a_disputed_description_can_be_asked_again_and_checked_once_more(home):
+    honest = "A red car parked on a green field."
+
+    def objects(seen):
+        return list_objects("red car", "dog") if "next to a dog" in seen.prompt else list_objects("red car")
+
+    reply = by_prompt(("do not mention: dog", Reply(honest)), (OBJECTS, objects),
+                      (CONFIRM, confirm(red_car=True, dog=False)), default=Reply(DESCRIPTION))
+    with FakeOllama(models=MODELS, reply=reply) as fake:
+        _run(home, _context(home, fake.url), ["describe"])
+        report = _run(home, _context(home, fake.url, redescribe_disputed=True), ["verify"])
+        redescribed = [seen.model for seen in fake.answers() if "do not mention: dog" in seen.prompt]
+    assert (report["verify"].done, report["verify"].errors) == (len(SHOTS), 0)
+    assert redescribed == ["llava"] * len(SHOTS)   # the describe model writes it again, once per photo
+    assert _query(home, "SELECT DISTINCT description, model FROM photo_descriptions") == [(honest, "llava")]
+    checks = _query(home, "SELECT disputed, objects FROM description_checks")
+    assert len(checks) == len(SHOTS) and {disputed for disputed, _ in checks} == {0}
+    assert all([entry["name"] for entry in json.loads(objects)] == ["red car"] for _, objects in checks)

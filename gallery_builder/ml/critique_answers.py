@@ -33,6 +33,14 @@ def read_critique(answer: str) -> str:
     return clean_description(answer)
 
 
+def redescribe_prompt(denied: list[str]) -> str:
+    """The describe prompt again, for a disputed description: told what was not confirmed."""
+    from gallery_builder.ml.vision_answers import DESCRIBE_PROMPT
+
+    return (DESCRIBE_PROMPT + " Mention only what is clearly visible; do not mention: " + ", ".join(denied)
+            + ", unless it is really there.")
+
+
 def objects_prompt(description: str) -> str:
     return ("List the concrete, visible things (objects, animals, people, places) that this description of a "
             f"photo says are in it, at most {MAX_OBJECTS}, each as one or two lowercase words. Description: "

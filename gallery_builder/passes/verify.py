@@ -2,8 +2,9 @@
 model (`verify_model`) lists the objects the description names (or, when it cannot, a fixed noun
 list is matched), CLIP compares each object with the photo's stored vector, and the second model
 confirms or denies each one looking at the photo. An object denied by the model and unsupported by
-CLIP disputes the description: it is kept, and flagged on the photo page. Off by default (`--verify`);
-skipped with a note when no CLIP model is installed.
+CLIP disputes the description: it is kept, and flagged on the photo page (or, with
+`redescribe_disputed`, asked once more of the describe model and checked again). Off by default
+(`--verify`); skipped with a note when no CLIP model is installed.
 """
 from __future__ import annotations
 
@@ -81,6 +82,9 @@ class VerifyPass:
                 continue
             try:
                 objects = check_objects(item, image, session, context)
+                description = None
+                if settings.redescribe_disputed and any(not entry["ok"] for entry in objects):
+                    description, objects = redescribe(item, image, objects, session, context)
             except OllamaUnavailable:
                 break  # this photo and the rest stay pending; the session told the person why
             except (MalformedAnswer, RequestRefused) as error:
@@ -89,12 +93,18 @@ class VerifyPass:
                 continue
             results.append(PhotoResult(item.photo_id, data={
                 "model": settings.describe_model, "checker": settings.verify_model, "objects": objects,
-                "disputed": any(not entry["ok"] for entry in objects), "content_hash": item.content_hash}))
+                "disputed": any(not entry["ok"] for entry in objects), "content_hash": item.content_hash,
+                "description": description}))
         return results
 
     def save(self, db: Any, results: Sequence[PhotoResult]) -> None:
+        from gallery_builder.db.descriptions import Answer, save_answers
         from gallery_builder.db.quality import CheckRow, save_checks
 
+        save_answers(db, "description", [Answer(result.photo_id, result.data["model"], result.data["content_hash"],
+                                                description=result.data["description"])
+                                         for result in results if result.ok and result.data
+                                         and result.data.get("description")])
         save_checks(db, [CheckRow(result.photo_id, result.data["model"], result.data["checker"],
                                   result.data["content_hash"], result.data["disputed"], tuple(result.data["objects"]))
                          for result in results if result.ok and result.data])
@@ -118,6 +128,22 @@ def check_objects(item: PhotoInput, image: bytes, session: Any, context: RunCont
     return [{"name": name, "similarity": round(similarity, 4), "confirmed": confirmed.get(name),
              "ok": confirmed.get(name) is not False or similarity >= threshold}
             for name, similarity in zip(objects, similarities)]
+
+
+def redescribe(item: PhotoInput, image: bytes, objects: list[dict[str, Any]], session: Any,
+               context: RunContext) -> tuple[str, list[dict[str, Any]]]:
+    """A disputed description asked again of the describe model, told what to leave out, and checked
+    once more: (the new description, its objects)."""
+    from dataclasses import replace
+
+    from gallery_builder.ml.critique_answers import redescribe_prompt
+    from gallery_builder.ml.ollama_client import session_for
+    from gallery_builder.ml.vision_answers import clean_description
+
+    denied = [entry["name"] for entry in objects if not entry["ok"]]
+    description = clean_description(session_for(context.settings).ask(redescribe_prompt(denied), image))
+    again = replace(item, extra={**item.extra, "description": description})
+    return description, check_objects(again, image, session, context)
 
 
 def clip_similarities(vector: bytes, objects: list[str], context: RunContext) -> list[float]:
