@@ -4,8 +4,9 @@ and the describe pass's overhead, each next to a baseline measured in the same r
     .venv/bin/python bench/bench_quality.py [--photos 24] [--vectors 20000] [--describe 60]
         [--work /tmp/gallery-bench-quality]
 
-  (1) quality (ViT-L/14 visual + LAION's improved MLP shape, 768-1024-128-64-16-1, random weights)
-      vs clip (ViT-B/32 visual, random weights): both passes through the real runner on the same
+  (1) quality (ViT-L/14 visual + LAION's improved MLP shape, 768-1024-128-64-16-1, random weights;
+      fp32, and the int8 copy `models export --quantize-visual` makes) vs clip (ViT-B/32 visual,
+      random weights): the passes through the real runner on the same
       lightbox thumbnails, photos/s (target for quality >= 1 photo/s on 2 cores). The architectures
       are exported with open_clip `pretrained=None` (cost does not depend on weights) and cached in
       --work; needs torch + open_clip (the `export` extra), else this part is skipped and says so.
@@ -18,6 +19,7 @@ and the describe pass's overhead, each next to a baseline measured in the same r
 from __future__ import annotations
 
 import argparse
+import os
 import importlib.util
 import statistics
 import sys
@@ -61,20 +63,27 @@ def passes_part(work: Path, count: int) -> None:
     from gallery_builder.core.records import RunContext, Scope
     from gallery_builder.db.connection import connect
     from gallery_builder.indexing.runner import PassRunner
-    from gallery_builder.ml.aesthetic import write_head
+    from gallery_builder.ml.aesthetic import find_head, quantise_visual, write_head
 
     models = work / "models"
     skipped = export_models(models)
     if skipped:
         print(f"(1) {skipped}")
         return
+
+    for head in ("bench-mlp", "bench-mlp-int8"):
+        if not (models / "aesthetic" / head / "head.onnx").exists():
+            write_head(models, head, random_mlp(), LARGE, "mlp")
+    if find_head(models, "bench-mlp-int8").quantised_visual is None:
+        print("quantising the ViT-L/14 visual tower to int8 ...", flush=True)
+        quantise_visual(models, find_head(models, "bench-mlp-int8"))
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as temp:
         home = build(Path(temp), count)
         (home / "models").symlink_to(models)
-        write_head(models, "bench-mlp", random_mlp(), LARGE, "mlp")
-        context = RunContext(load_settings(home, {"clip_model": CLIP, "quality_model": "bench-mlp"}, environ={}))
         rates = {}
-        for name in ("clip", "quality"):
+        for label, name, head in (("clip", "clip", "bench-mlp"), ("fp32", "quality", "bench-mlp"),
+                                  ("int8", "quality", "bench-mlp-int8")):
+            context = RunContext(load_settings(home, {"clip_model": CLIP, "quality_model": head}, environ={}))
             db = connect(home / "gallery.db")
             try:
                 PassRunner(db, context, workers=1, log=lambda line: None).run([name], Scope(photo_ids=(1,)),
@@ -84,12 +93,14 @@ def passes_part(work: Path, count: int) -> None:
             finally:
                 db.close()
             done = next(item for item in report.passes if item.name == name)
-            assert (done.done, done.errors) == (count, 0), (name, done.done, done.errors)
-            rates[name] = done.done / done.seconds
-        print(f"(1) {count} lightbox thumbnails, onnxruntime on {context.settings.workers or 'all'} cores")
-        print(f"    clip pass    ({CLIP} visual)          {rates['clip']:7.2f} photos/s   (baseline)")
-        print(f"    quality pass ({LARGE} visual + MLP)   {rates['quality']:7.2f} photos/s   (target >= 1); "
-              f"{rates['clip'] / rates['quality']:.1f}x the clip pass's cost")
+            assert (done.done, done.errors) == (count, 0), (label, done.done, done.errors)
+            rates[label] = done.done / done.seconds
+        print(f"(1) {count} lightbox thumbnails, onnxruntime on all cores ({os.cpu_count()}), load average "
+              f"{os.getloadavg()[0]:.1f} at the end")
+        print(f"    clip pass    ({CLIP} visual)               {rates['clip']:7.2f} photos/s   (baseline)")
+        for label in ("fp32", "int8"):
+            print(f"    quality pass ({LARGE} visual {label} + MLP) {rates[label]:7.2f} photos/s   (target >= 1); "
+                  f"{rates['clip'] / rates[label]:.1f}x the clip pass's cost")
 
 
 def stored_vectors_home(home: Path, count: int) -> np.ndarray:

@@ -191,3 +191,21 @@ def test_models_export_converts_a_downloaded_head_and_says_what_it_needs(home, t
     names = _photo_names(home)
     scores = {names[photo_id]: score for photo_id, score in _query(home, "SELECT photo_id, score FROM photo_quality")}
     assert scores == {path: pytest.approx(expected_score(vector), abs=1e-4) for path, vector in _stored_vectors(home).items()}
+
+
+def test_an_int8_copy_of_the_visual_tower_is_kept_with_the_head_and_used(home):
+    from tests.conftest import run_gallery
+
+    write_bundle(home / "models", "tiny-clip__other")
+    write_head(home / "models", HEAD, "tiny-clip__other", kind="mlp")
+    done = run_gallery("models", "export", "--aesthetic", HEAD, "--quantize-visual", "--home", str(home))
+    assert "quantising the visual tower of tiny-clip__other to int8" in done.stdout
+    assert (home / "models" / "aesthetic" / HEAD / "visual-int8.onnx").is_file()
+    (home / "models" / "clip" / "tiny-clip__other" / "visual" / "model.onnx").write_bytes(b"not a model")
+    report = _run(home, _context(home), ["quality"])["quality"]   # only the int8 copy can have scored them
+    assert (report.done, report.errors) == (len(SHOTS), 0)
+    names = _photo_names(home)
+    scores = {names[photo_id]: score for photo_id, score in _query(home, "SELECT photo_id, score FROM photo_quality")}
+    assert scores == {path: pytest.approx(expected_score(vector), abs=0.05) for path, vector in _stored_vectors(home).items()}
+    ranked = sorted(scores, key=scores.get, reverse=True)
+    assert ranked[0] == "2023/2023-05-14/DSC06241.JPG" and ranked[-1] == "2019/2019-03-10/P1000123.JPG"

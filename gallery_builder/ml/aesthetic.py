@@ -2,8 +2,9 @@
 
 A head bundle is `<models>/aesthetic/<NAME>/config.json` (`clip_model`: the CLIP bundle whose
 embeddings it reads, `head`: mlp or linear, `embed_dim`, `version`) + `head.onnx` (input
-`embedding` [N, D], L2-normalised as LAION trained it; output `score` [N, 1]). The image side is the
-CLIP bundle `<models>/clip/<clip_model>/visual/` (`gallery models fetch ViT-L-14__openai`), or, when
+`embedding` [N, D], L2-normalised as LAION trained it; output `score` [N, 1]), and optionally an int8
+copy of the visual tower (`visual-int8.onnx`). The image side is the CLIP bundle
+`<models>/clip/<clip_model>/visual/` (`gallery models fetch ViT-L-14__openai`), or, when
 the clip pass already stores vectors of that very model, those vectors: the score is then one dot
 product away. A head is valid only on embeddings of its own model (RECIPES: LAION heads).
 """
@@ -18,6 +19,7 @@ from typing import Any, Mapping
 from gallery_builder.ml.clip_bundle import ModelMissing, check_name
 
 DEFAULT_QUALITY_MODEL = "laion-improved__ViT-L-14__openai"
+QUANTISED_VISUAL = "visual-int8.onnx"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,12 @@ class HeadBundle:
     def fingerprint(self) -> str:
         stat = (self.path / "head.onnx").stat()
         return f"{self.name}:{stat.st_size}:{stat.st_mtime_ns}"
+
+    @property
+    def quantised_visual(self) -> Path | None:
+        """An int8 copy of the CLIP visual tower kept with the head (`models export --quantize-visual`)."""
+        path = self.path / QUANTISED_VISUAL
+        return path if path.is_file() else None
 
 
 def find_head(models_dir: str | Path, name: str) -> HeadBundle:
@@ -168,7 +176,43 @@ class HeadScorer:
 
 
 _SCORERS: dict[str, HeadScorer] = {}
+_ENCODERS: dict[str, Any] = {}
 _LOCK = threading.Lock()
+
+
+def quantise_visual(models_dir: str | Path, head: HeadBundle) -> Path:
+    """Write an int8 copy (ONNX Runtime's dynamic quantisation of the weights) of the head's CLIP
+    visual tower next to the head: about half the CPU time of fp32 on ViT-L/14 here."""
+    import os
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from gallery_builder.ml.clip_bundle import find_bundle
+
+    source = find_bundle(models_dir, head.clip_model, parts=("visual",)).file("visual/model.onnx")
+    target = head.path / QUANTISED_VISUAL
+    temp = target.with_name(".partial-" + target.name)
+    quantize_dynamic(str(source), str(temp), weight_type=QuantType.QInt8)
+    os.replace(temp, target)
+    return target
+
+
+def head_image_encoder(models_dir: str | Path, head: HeadBundle) -> Any:
+    """The CLIP visual tower the head reads: its int8 copy when there is one, else the CLIP bundle's."""
+    from gallery_builder.ml.clip_bundle import find_bundle
+    from gallery_builder.ml.clip_image import ClipImageEncoder, cached_image_encoder
+
+    bundle = find_bundle(models_dir, head.clip_model, parts=("visual",))
+    quantised = head.quantised_visual
+    if quantised is None:
+        return cached_image_encoder(bundle)
+    stat = quantised.stat()
+    key = f"{quantised}:{stat.st_size}:{stat.st_mtime_ns}"
+    with _LOCK:
+        if key not in _ENCODERS:
+            _ENCODERS.clear()
+            _ENCODERS[key] = ClipImageEncoder(bundle, model_path=str(quantised))
+        return _ENCODERS[key]
 
 
 def cached_scorer(bundle: HeadBundle) -> HeadScorer:

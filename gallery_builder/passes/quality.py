@@ -116,12 +116,11 @@ class QualityPass:
     def _embed(self, items: list[PhotoInput], head: Any, context: RunContext,
                failures: dict[int, PhotoResult]) -> dict[int, Any]:
         """The head's CLIP visual tower on the thumbnails; unreadable ones go to `failures`."""
-        from gallery_builder.ml.clip_bundle import find_bundle
-        from gallery_builder.ml.clip_image import cached_image_encoder
+        from gallery_builder.ml.aesthetic import head_image_encoder
         from gallery_builder.ml.clip_preprocess import load_model_input
         from gallery_builder.passes.clip import _load_thumb
 
-        encoder = cached_image_encoder(find_bundle(context.models_dir, head.clip_model, parts=("visual",)))
+        encoder = head_image_encoder(context.models_dir, head)
         arrays, loaded = [], []
         for item in items:
             array, failure = _load_thumb(item, encoder.preprocess, load_model_input)
