@@ -201,6 +201,8 @@ def test_an_int8_copy_of_the_visual_tower_is_kept_with_the_head_and_used(home):
     done = run_gallery("models", "export", "--aesthetic", HEAD, "--quantize-visual", "--home", str(home))
     assert "quantising the visual tower of tiny-clip__other to int8" in done.stdout
     assert (home / "models" / "aesthetic" / HEAD / "visual-int8.onnx").is_file()
+    listed = run_gallery("models", "list", "--home", str(home)).stdout
+    assert f" *{HEAD:<40} mlp on tiny-clip__other embeddings, version 1, int8 visual tower" in listed
     (home / "models" / "clip" / "tiny-clip__other" / "visual" / "model.onnx").write_bytes(b"not a model")
     report = _run(home, _context(home), ["quality"])["quality"]   # only the int8 copy can have scored them
     assert (report.done, report.errors) == (len(SHOTS), 0)

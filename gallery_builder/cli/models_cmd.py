@@ -207,7 +207,30 @@ def list_command(home: str, clip_model: str | None) -> None:
         marker = "*" if bundle.name == chosen else " "
         click.echo(f" {marker}{bundle.name:<40} {_size(bundle.path):>9}  {state}; "
                    f"{counts.get(bundle.name, 0)} photo vectors")
+    _print_heads(settings)
     _print_pass_readiness(settings)
+
+
+def _print_heads(settings: Any) -> None:
+    """The aesthetic heads installed, the one the quality pass uses marked."""
+    from gallery_builder.ml.aesthetic import aesthetic_root, find_head
+    from gallery_builder.ml.clip_bundle import ModelMissing
+
+    root = aesthetic_root(settings.models_dir)
+    folders = sorted(entry.name for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith(".")) \
+        if root.is_dir() else []
+    click.echo(f"aesthetic heads in {root} (the quality pass uses {settings.quality_model}):")
+    if not folders:
+        click.echo("  none installed: `gallery models export --aesthetic HEAD --head-weights FILE`")
+    for name in folders:
+        marker = "*" if name == settings.quality_model else " "
+        try:
+            head = find_head(settings.models_dir, name)
+        except (ModelMissing, ValueError) as error:
+            click.echo(f" {marker}{name:<40} incomplete: {error}")
+            continue
+        click.echo(f" {marker}{name:<40} {head.kind} on {head.clip_model} embeddings, version {head.version}"
+                   + (", int8 visual tower" if head.quantised_visual else ""))
 
 
 def _vector_counts(settings: Any) -> dict[str, int]:
