@@ -211,3 +211,17 @@ def test_an_int8_copy_of_the_visual_tower_is_kept_with_the_head_and_used(home):
     assert scores == {path: pytest.approx(expected_score(vector), abs=0.05) for path, vector in _stored_vectors(home).items()}
     ranked = sorted(scores, key=scores.get, reverse=True)
     assert ranked[0] == "2023/2023-05-14/DSC06241.JPG" and ranked[-1] == "2019/2019-03-10/P1000123.JPG"
+
+
+def test_cli_index_runs_quality_and_concepts_or_says_what_is_missing(home):
+    from tests.conftest import run_gallery
+
+    missing = run_gallery("index", "--home", str(home), "--quality", "--clip-model", MODEL, "--no-progress")
+    assert missing.returncode == 0 and "Traceback" not in missing.stdout + missing.stderr
+    assert "quality: skipped: aesthetic head 'laion-improved__ViT-L-14__openai' is not installed" in missing.stdout
+    write_head(home / "models", "laion-linear__tiny", MODEL, kind="linear")
+    done = run_gallery("index", "--home", str(home), "--quality", "--concepts", "--quality-model",
+                       "laion-linear__tiny", "--clip-model", MODEL, "--no-progress")
+    assert f"quality: {len(SHOTS)} done, 0 errors" in done.stdout and f"concepts: {len(SHOTS)} done, 0 errors" in done.stdout
+    scores = pq.read_table(home / "parquet" / "photos.parquet", columns=["aesthetic_score"]).column(0).to_pylist()
+    assert len(scores) == len(SHOTS) and all(1 < score < 10 for score in scores)
