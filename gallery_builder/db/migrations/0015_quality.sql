@@ -1,4 +1,4 @@
--- 0013: what the quality, concepts, critique and verify passes found, one row per photo and model
+-- 0015: what the quality, concepts, critique and verify passes found, one row per photo and model
 -- (a bundle@version, a clip model#prompt set, an Ollama model), for the file content they looked at.
 CREATE TABLE photo_quality (
     photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
