@@ -63,6 +63,22 @@ class Settings:
     describe_model: str = _setting("llava", "str", "GALLERY_DESCRIBE_MODEL",
                                    "Ollama vision model of the describe and tags passes (llava, moondream, "
                                    "llava:13b, ...); changing it makes every photo pending for them again.")
+    quality_model: str = _setting(
+        "laion-improved__ViT-L-14__openai", "str", "GALLERY_QUALITY_MODEL",
+        "Aesthetic head under <home>/models/aesthetic/ of the quality pass: laion-improved__ViT-L-14__openai "
+        "(LAION's improved MLP on ViT-L/14 image embeddings) or laion-linear__<clip model> (LAION's linear head: "
+        "one dot product per photo when the clip pass stores vectors of that model).")
+    verify_model: str = _setting("moondream", "str", "GALLERY_VERIFY_MODEL",
+                                 "Second Ollama vision model of the verify pass: it lists the objects a description "
+                                 "names and confirms or denies each one in the photo.")
+    verify_min_similarity: float = _setting(
+        0.2, "float", "GALLERY_VERIFY_MIN_SIMILARITY",
+        "Verify: CLIP cosine similarity between the photo and 'a photo of <object>' at or above which CLIP "
+        "supports an object; an object denied by the second model and below this disputes the description.")
+    redescribe_disputed: bool = _setting(
+        False, "bool", "GALLERY_REDESCRIBE_DISPUTED",
+        "Verify: when a description is disputed, ask the describe model once more (told what to leave out) "
+        "and check the new one; costs a model swap per disputed photo.")
     ollama_host: str = _setting("http://127.0.0.1:11434", "str", "OLLAMA_HOST",
                                 "Where the Ollama server answers (the same variable the ollama command reads).")
     ollama_timeout: float = _setting(300.0, "float", "GALLERY_OLLAMA_TIMEOUT",

@@ -5,7 +5,8 @@ It speaks what the describe and tags passes (and the client) use, as Ollama does
 as NDJSON over chunked HTTP/1.1 (or one JSON object with `"stream": false`), 404 `model "x" not
 found, try pulling it first`, errors as `{"error": ...}` with a status, or inside a stream. Each
 answer is scripted with a `Reply` (text, pieces, pause before each piece, error), decided per
-request by `reply`. It records every request and the most requests it ever served at once.
+request by `reply` (`by_prompt` routes by the prompt's words; `list_objects`, `confirm` and `GARBAGE`
+are the verify pass's answers). It records every request and the most requests it ever served at once.
 """
 from __future__ import annotations
 
@@ -27,6 +28,31 @@ class Reply:
     status: int = 200           # with `error`: the HTTP status of the refusal
     error: str | None = None
     error_mid_stream: str | None = None  # sent as a stream line after the first part
+
+
+GARBAGE = Reply("\ufffd\ufffd ### {{{ ]] 0x00")   # what a model out of memory or context says
+
+
+def by_prompt(*routes: tuple[str, Reply | Callable[["Seen"], Reply]], default: Reply = Reply()
+              ) -> Callable[["Seen"], Reply]:
+    """A `reply` that answers by the first route whose marker the prompt contains (the describe,
+    tags, critique, list-objects and confirm prompts each have their own words), else `default`."""
+    def reply(seen: "Seen") -> Reply:
+        for marker, answer in routes:
+            if marker in seen.prompt:
+                return answer(seen) if callable(answer) else answer
+        return default
+    return reply
+
+
+def list_objects(*names: str) -> Reply:
+    """The answer to 'which objects does this description name': a JSON list."""
+    return Reply(json.dumps(list(names)))
+
+
+def confirm(**visible: bool) -> Reply:
+    """The answer to 'is each of these visible': a JSON object of yes/no (spaces as underscores)."""
+    return Reply(json.dumps({name.replace("_", " "): "yes" if seen else "no" for name, seen in visible.items()}))
 
 
 @dataclass

@@ -173,6 +173,14 @@ def write_collections(home: Path, collections: list[tuple[int, str, list[int], i
                  [(n, _arrow_type("int64")) for n in ("collection_id", "photo_id", "position")])
 
 
+def write_concepts(home: Path, rows: list[tuple[int, str, float]]) -> None:
+    """Write concepts.parquet for (photo id, concept, score) rows."""
+    _write_table(home / "parquet" / "concepts.parquet",
+                 [{"photo_id": photo, "concept": concept, "score": score} for photo, concept, score in rows],
+                 [("photo_id", _arrow_type("int64")), ("concept", _arrow_type("string")),
+                  ("score", _arrow_type("float64"))])
+
+
 def _nice(**values: Any) -> dict[str, Any]:
     return {"camera_make": "Canon", "camera_model": "Canon EOS R6", "lens": "RF24-105mm F4 L IS USM",
             "focal_length": 35.0, "aperture": 4.0, "exposure_time": 1 / 250, "iso": 100, **values}

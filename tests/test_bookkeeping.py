@@ -77,6 +77,14 @@ def library(tmp_path):
     for photo_id, content in ((1, "h1"), (2, "old")):       # a current vector, and one for old content
         db.execute("INSERT INTO clip_vectors (photo_id, model, dim, vector, content_hash, updated_at)"
                    " VALUES (?, ?, 1, x'00000000', ?, ?)", (photo_id, vector_model, content, STAMP))
+    from gallery_builder.passes.quality import head_key
+
+    for photo_id in (1, 2, 3):   # described and scored: what critique and verify read
+        content = db.execute("SELECT content_hash FROM photos WHERE id = ?", (photo_id,)).fetchone()[0]
+        db.execute("INSERT INTO photo_descriptions (photo_id, model, content_hash, description, updated_at)"
+                   " VALUES (?, ?, ?, 'A photo.', ?)", (photo_id, context.settings.describe_model, content, STAMP))
+        db.execute("INSERT INTO photo_quality (photo_id, model, content_hash, score, updated_at) VALUES (?, ?, ?, 5, ?)",
+                   (photo_id, head_key(context)[0], content, STAMP))
     with_thumbs = [row[0] for row in db.execute("SELECT id FROM photos WHERE status = 'ok'")]
     for photo_id in with_thumbs[-4:]:
         add_run(db, photo_id, "thumbs")

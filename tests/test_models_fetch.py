@@ -164,3 +164,13 @@ def test_unknown_models_and_unreachable_hubs_are_clear(hub, tmp_path):
         fetch_bundle(tmp_path, NAME, "http://127.0.0.1:9", log=lambda line: None)
     with pytest.raises(ValueError, match="not a valid CLIP model name"):
         fetch_bundle(tmp_path, "../../etc", hub.url)
+
+
+def test_fetch_for_an_aesthetic_head_asks_for_the_clip_model_it_reads(hub, tmp_path):
+    home = str(tmp_path / "home")
+    unknown = run_gallery("models", "fetch", "--aesthetic", "nice-head", "--url", hub.url, "--home", home, check=False)
+    assert unknown.returncode == 2 and "known: laion-improved__ViT-L-14__openai" in unknown.stderr
+    result = run_gallery("models", "fetch", "--aesthetic", "laion-improved__ViT-L-14__openai", "--url", hub.url,
+                         "--home", home, check=False)
+    assert result.returncode == 1 and f"{ORG}/ViT-L-14__openai was not found" in result.stderr
+    assert hub.requests[-1][0] == f"/api/models/{ORG}/ViT-L-14__openai/tree/main"

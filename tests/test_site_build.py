@@ -180,14 +180,40 @@ def test_descriptions_and_tags_reach_the_photo_page_and_the_search_index(tmp_pat
     from tests.site_fixtures import write_records
 
     record = Row(1, "photos", "2020/a/beach.jpg", "2020-01-01T10:00:00").record()
-    record.update(description="Two dogs <b>running</b> on a beach", tags=["dog", "beach"], score=6.25)
+    record.update(description="Two dogs <b>running</b> on a beach", tags=["dog", "beach"], aesthetic_score=6.25)
     write_records(tmp_path, [record], thumbnails=False, extra_fields=[("description", "string"), ("tags", "list<string>"),
-                                                                      ("score", "float64")])
+                                                                      ("aesthetic_score", "float64")])
     build(tmp_path)
     page = read(tmp_path / "site", "photos/0/1.html")
     assert "Two dogs &lt;b&gt;running&lt;/b&gt; on a beach" in page and "<li>dog</li>" in page and "6.2" in page
     shard = json.loads((tmp_path / "site" / "search/index/2020.json").read_text())
     assert shard["rows"][0][shard["fields"].index("text")] == "Two dogs <b>running</b> on a beach dog beach"
+
+
+def test_score_concepts_critique_and_a_disputed_description_reach_the_photo_page(tmp_path):
+    from tests.site_fixtures import write_concepts, write_records
+
+    records = [Row(ident, "photos", f"2020/a/{ident}.jpg", f"2020-01-0{ident}T10:00:00").record() for ident in (1, 2)]
+    records[0].update(description="A dog on a beach", aesthetic_score=7.46, description_disputed=True,
+                      critique="Bold light; <crop> the left edge.")
+    records[1].update(description="A quiet street", aesthetic_score=None, description_disputed=False, critique=None)
+    write_records(tmp_path, records, thumbnails=False, extra_fields=[
+        ("description", "string"), ("aesthetic_score", "float64"), ("description_disputed", "bool"),
+        ("critique", "string")])
+    write_concepts(tmp_path, [(1, "sharp", 0.981), (1, "blurry", 0.019), (1, "landscape", 0.874), (1, "food", 0.5),
+                              (2, "blurry", 0.49)])
+    build(tmp_path)
+    first, second = read(tmp_path / "site", "photos/0/1.html"), read(tmp_path / "site", "photos/0/2.html")
+    assert '<dd class="aesthetic-score">7.5 / 10</dd>' in first and "aesthetic-score" not in second
+    concepts = first.split('<ul class="concepts">')[1].split("</ul>")[0]
+    assert re.findall(r"<li>([^<]*)</li>", concepts) == ["sharp 98%", "landscape 87%", "food 50%"]
+    assert '<ul class="concepts">' not in second   # no concept reaches half of its question
+    assert "Bold light; &lt;crop&gt; the left edge." in first and "Critique" not in second
+    assert 'class="description disputed"' in first and "disputed-note" in first
+    assert 'class="description"' in second and "disputed-note" not in second
+    write_concepts(tmp_path, [(1, "sharp", 0.2), (1, "blurry", 0.8), (2, "blurry", 0.49)])
+    report = build(tmp_path)   # concepts live in another file: the page's fingerprint still covers them
+    assert "blurry 80%" in read(tmp_path / "site", "photos/0/1.html") and report.rendered >= 1
 
 
 def test_a_second_build_waits_for_the_first_instead_of_failing(tmp_path):

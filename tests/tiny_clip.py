@@ -26,14 +26,14 @@ def _byte_alphabet() -> list[str]:
     return sorted(pre_tokenizers.ByteLevel.alphabet())
 
 
-def build_vocabulary() -> tuple[list[str], list[tuple[str, str]]]:
+def build_vocabulary(words: dict | None = None) -> tuple[list[str], list[tuple[str, str]]]:
     """Byte symbols, their word-final forms, one merge chain per word; ids by position."""
     from gallery_builder.ml.clip_tokenizer import END_TOKEN, START_TOKEN, build_clip_bpe_tokenizer
 
     alphabet = _byte_alphabet()
     vocab = alphabet + [symbol + "</w>" for symbol in alphabet]
     merges: list[tuple[str, str]] = []
-    for word in WORDS:
+    for word in (WORDS if words is None else words):
         # segment with the merges so far, then join left to right: earlier words keep their tokens
         tokenizer = build_clip_bpe_tokenizer(vocab + [START_TOKEN, END_TOKEN], merges)
         pieces = tokenizer.encode(word, add_special_tokens=False).tokens
@@ -46,12 +46,21 @@ def build_vocabulary() -> tuple[list[str], list[tuple[str, str]]]:
     return vocab + [START_TOKEN, END_TOKEN], merges
 
 
-def _text_model(vocab: list[str]) -> "object":
+def word_vector(direction: "int | list[float]") -> np.ndarray:
+    """A word's planted direction: an axis, or a whole DIM-long vector."""
+    if isinstance(direction, int):
+        vector = np.zeros(DIM, dtype=np.float32)
+        vector[direction] = 1.0
+        return vector
+    return np.asarray(direction, dtype=np.float32)
+
+
+def _text_model(vocab: list[str], words: dict | None = None) -> "object":
     from onnx import TensorProto, helper, numpy_helper
 
     table = np.zeros((len(vocab), DIM), dtype=np.float32)
-    for word, axis in WORDS.items():
-        table[vocab.index(word + "</w>"), axis] = 1.0
+    for word, direction in (WORDS if words is None else words).items():
+        table[vocab.index(word + "</w>")] = word_vector(direction)
     nodes = [
         helper.make_node("Gather", ["table", "text"], ["rows"], axis=0),
         helper.make_node("ReduceSum", ["rows", "axis1"], ["embedding"], keepdims=0),
@@ -102,8 +111,10 @@ def _visual_model(fixed_batch: bool) -> "object":
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
 
 
-def write_bundle(models_dir: Path, name: str = "tiny-clip__planted", *, fixed_batch: bool = False) -> Path:
-    """Write the bundle in the Immich layout; returns its folder."""
+def write_bundle(models_dir: Path, name: str = "tiny-clip__planted", *, fixed_batch: bool = False,
+                 words: dict | None = None) -> Path:
+    """Write the bundle in the Immich layout; returns its folder. `words` (word -> axis or vector)
+    replaces WORDS as the text side's planted meaning."""
     import onnx
 
     from gallery_builder.ml.clip_tokenizer import build_clip_bpe_tokenizer, tokenizer_config
@@ -111,7 +122,7 @@ def write_bundle(models_dir: Path, name: str = "tiny-clip__planted", *, fixed_ba
     folder = Path(models_dir) / "clip" / name
     (folder / "visual").mkdir(parents=True, exist_ok=True)
     (folder / "textual").mkdir(parents=True, exist_ok=True)
-    vocab, merges = build_vocabulary()
+    vocab, merges = build_vocabulary(words)
     build_clip_bpe_tokenizer(vocab, merges).save(str(folder / "textual" / "tokenizer.json"))
     (folder / "textual" / "tokenizer_config.json").write_text(json.dumps(tokenizer_config(CONTEXT)))
     (folder / "config.json").write_text(json.dumps(
@@ -121,7 +132,7 @@ def write_bundle(models_dir: Path, name: str = "tiny-clip__planted", *, fixed_ba
         {"size": [SIZE, SIZE], "mode": "RGB", "mean": [0.5] * 3, "std": [0.5] * 3,
          "interpolation": "bicubic", "resize_mode": "shortest", "fill_color": 0}))
     onnx.save(_visual_model(fixed_batch), str(folder / "visual" / "model.onnx"))
-    onnx.save(_text_model(vocab), str(folder / "textual" / "model.onnx"))
+    onnx.save(_text_model(vocab, words), str(folder / "textual" / "model.onnx"))
     return folder
 
 

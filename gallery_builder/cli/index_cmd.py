@@ -7,7 +7,8 @@ from typing import Any, Callable
 
 import click
 
-from gallery_builder.cli.options import clip_model_option, describe_model_option, home_option, settings_and_roots
+from gallery_builder.cli.options import (clip_model_option, describe_model_option, home_option,
+                                         quality_model_option, settings_and_roots)
 from gallery_builder.passes import default_pass_names, registry
 
 
@@ -55,10 +56,12 @@ def chosen_passes(defaults: list[str], flags: dict[str, Any]) -> tuple[list[str]
               help="With --collection: also the other photos of the stacks its photos are in.")
 @clip_model_option
 @describe_model_option
+@quality_model_option
 @_pass_flags
 def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch_size: int | None,
                   accept_empty: bool, export: bool, show_bar: bool | None, collection: str | None,
-                  expand_stacks: bool, clip_model: str | None, describe_model: str | None, **flags: Any) -> None:
+                  expand_stacks: bool, clip_model: str | None, describe_model: str | None,
+                  quality_model: str | None, **flags: Any) -> None:
     """Index photo folders into <home>/gallery.db, make thumbnails, export Parquet.
 
     Each PATH becomes a root (remembered in <home>/gallery.toml with a short label); with no PATH,
@@ -73,6 +76,7 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
       gallery index ~/Pictures --home ./gallery-data --clip --clip-model ViT-B-16__laion400m-e32
       gallery index --home ./gallery-data --describe --tags --describe-model moondream
       gallery index --home ./gallery-data --faces
+      gallery index --home ./gallery-data --clip --quality --concepts --describe --critique --verify
       gallery index --home ./gallery-data --collection "Lisbon 2023" --expand-stacks --force-thumbs
     """
     from gallery_builder.core.disk_space import DiskFull
@@ -84,7 +88,7 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
         raise click.UsageError("--collection indexes the photos of a collection: give no PATH with it")
     settings, roots = settings_and_roots(
         home, {"workers": workers, "batch_size": batch_size, "clip_model": clip_model,
-               "describe_model": describe_model}, paths, "index")
+               "describe_model": describe_model, "quality_model": quality_model}, paths, "index")
     names, force = chosen_passes(default_pass_names(settings.default_passes), flags)
     photo_ids = _collection_photo_ids(home, collection, expand_stacks) if collection is not None else None
     where = (f"{len(photo_ids)} photo(s) of collection {collection}" if photo_ids is not None

@@ -20,6 +20,13 @@ describe_model_option = click.option(
          "Env: GALLERY_DESCRIBE_MODEL.")
 
 
+quality_model_option = click.option(
+    "--quality-model", "quality_model", envvar="GALLERY_QUALITY_MODEL", default=None,
+    help="Aesthetic head under <home>/models/aesthetic/ of the quality pass (default from settings: "
+         "laion-improved__ViT-L-14__openai; laion-linear__<clip model> scores stored vectors). "
+         "Env: GALLERY_QUALITY_MODEL.")
+
+
 def settings_and_roots(home: str, overrides: dict, paths: tuple, command: str):
     """Settings plus the roots a command works on: the PATHs given (remembered in gallery.toml with
     a label) or, with none, every root already known. Errors become click errors."""

@@ -68,20 +68,24 @@ def count_photos_pending(db: Any, pass_name: str, version: int, requires: Sequen
     return count_rows(db, *pending_sql(pass_name, version, requires, scope, force, kinds))
 
 
-_OUTPUT_TABLES = frozenset({"clip_vectors", "photo_descriptions", "photo_tags"})
+_OUTPUT_TABLES = frozenset({"clip_vectors", "photo_descriptions", "photo_tags", "photo_quality", "photo_concepts",
+                            "photo_critiques", "description_checks"})
 
 
 def model_output_pending_sql(output_table: str, model: str, pass_name: str, version: int, requires: Sequence[str],
                              scope: Scope, force: bool = False,
-                             error_pattern: str | None = None) -> tuple[str, list[Any]]:
+                             error_pattern: str | None = None,
+                             needs: Sequence[tuple[str, str]] = ()) -> tuple[str, list[Any]]:
     """Rows of (id, content_hash) in id order: present photos in scope whose required passes
     succeeded on their current content, with no row in `output_table` from `model` for it and no
     failed run of this pass version (only failures whose message is LIKE `error_pattern`, when
     given: e.g. the model's own). For the passes whose result is keyed by a model (clip, describe,
     tags). Merged sorted index ranges for a library or a root, a look-up per photo for a folder or a
-    chunk of ids (like `pending_sql`)."""
-    if output_table not in _OUTPUT_TABLES:
-        raise ValueError(f"not a model output table: {output_table!r}")
+    chunk of ids (like `pending_sql`). `needs`: (table, model) outputs the photo must already have for
+    its current content (e.g. the clip vectors that concepts read)."""
+    for table in [output_table, *(table for table, _ in needs)]:
+        if table not in _OUTPUT_TABLES:
+            raise ValueError(f"not a model output table: {table!r}")
     where, params = scope.sql("p")
     sql = "SELECT p.id, p.content_hash FROM photos p WHERE p.status != 'missing' AND p.content_hash IS NOT NULL" + where
     error_filter = " AND r.error LIKE ? ESCAPE '\\'" if error_pattern is not None else ""
@@ -90,6 +94,9 @@ def model_output_pending_sql(output_table: str, model: str, pass_name: str, vers
         for required in requires:
             sql += " INTERSECT SELECT t.photo_id, t.content_hash FROM pass_runs t WHERE t.pass = ? AND t.status = 'ok'"
             params.append(required)
+        for table, needed_model in needs:
+            sql += f" INTERSECT SELECT n.photo_id, n.content_hash FROM {table} n WHERE n.model = ?"
+            params.append(needed_model)
         if not force:
             sql += (f" EXCEPT SELECT a.photo_id, a.content_hash FROM {output_table} a WHERE a.model = ?"
                     " EXCEPT SELECT r.photo_id, r.content_hash FROM pass_runs r WHERE r.pass = ? AND r.version = ?"
@@ -100,6 +107,10 @@ def model_output_pending_sql(output_table: str, model: str, pass_name: str, vers
         sql += (" AND EXISTS (SELECT 1 FROM pass_runs t WHERE t.photo_id = p.id AND t.pass = ?"
                 "  AND t.status = 'ok' AND t.content_hash IS p.content_hash)")
         params.append(required)
+    for table, needed_model in needs:
+        sql += (f" AND EXISTS (SELECT 1 FROM {table} n WHERE n.photo_id = p.id AND n.model = ?"
+                "  AND n.content_hash IS p.content_hash)")
+        params.append(needed_model)
     if not force:
         sql += (f" AND NOT EXISTS (SELECT 1 FROM {output_table} a WHERE a.photo_id = p.id AND a.model = ?"
                 "  AND a.content_hash IS p.content_hash)"

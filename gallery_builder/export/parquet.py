@@ -37,13 +37,16 @@ def _photo_schema() -> Any:
         ("format", pa.string()), ("status", pa.string()), ("error_code", pa.string()), ("error", pa.string()),
         ("flag", pa.string()), ("stars", pa.int32()), ("stack_id", pa.int64()), ("stack_top", pa.bool_()),
         ("description", pa.string()), ("description_model", pa.string()), ("tags", pa.list_(pa.string())),
+        ("aesthetic_score", pa.float64()), ("description_disputed", pa.bool_()), ("critique", pa.string()),
     ])
 
 
 def _photo_rows(db: Any) -> list[dict[str, Any]]:
     from gallery_builder.db.descriptions import current_descriptions, current_tags
+    from gallery_builder.db.quality import current_critiques, current_scores, disputed_descriptions
 
     descriptions, tags = current_descriptions(db), current_tags(db)
+    scores, critiques, disputed = current_scores(db), current_critiques(db), disputed_descriptions(db)
     rows = []
     for row in export_queries.photo_rows(db):
         record = dict(row)
@@ -54,6 +57,10 @@ def _photo_rows(db: Any) -> list[dict[str, Any]]:
         record["stack_top"] = bool(record["stack_top"])
         record["description"], record["description_model"] = descriptions.get(record["id"], (None, None))
         record["tags"] = tags.get(record["id"])
+        record["aesthetic_score"] = scores.get(record["id"])
+        record["critique"] = critiques.get(record["id"])
+        record["description_disputed"] = (disputed.get((record["id"], record["description_model"]))
+                                          if record["description"] is not None else None)
         rows.append(record)
     return rows
 
@@ -76,6 +83,7 @@ def write_table(rows: list[dict[str, Any]], path: Path, schema: Any = None) -> N
 def export_all(db: Any, settings: Settings) -> dict[str, int]:
     """Write every Parquet file into <home>/parquet/; returns row counts by file name."""
     from gallery_builder.db.review import selection_rows as review_selection_rows
+    from gallery_builder.db.quality import current_concept_rows
     from gallery_builder.passes.coverage import pass_coverage
 
     parquet_dir = settings.parquet_dir
@@ -109,6 +117,8 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
             ("created_at", pa.string()), ("updated_at", pa.string())])),
         "collection_photos.parquet": (export_queries.collection_photo_rows(db), pa.schema([
             ("collection_id", pa.int64()), ("photo_id", pa.int64()), ("position", pa.int64())])),
+        "concepts.parquet": (current_concept_rows(db), pa.schema([
+            ("photo_id", pa.int64()), ("concept", pa.string()), ("score", pa.float64())])),
         "ratings.parquet": (export_queries.rating_rows(db), pa.schema([
             ("photo_id", pa.int64()), ("rating", pa.float64()), ("deviation", pa.float64()),
             ("confidence", pa.float64()), ("comparisons", pa.int64()), ("wins", pa.int64())])),

@@ -15,13 +15,14 @@ IMAGE_CHUNK = 16
 class ClipImageEncoder:
     """The visual tower with the bundle's preprocessing."""
 
-    def __init__(self, bundle: ClipBundle, settings: OrtSettings | None = None) -> None:
+    def __init__(self, bundle: ClipBundle, settings: OrtSettings | None = None, model_path: str | None = None) -> None:
+        """`model_path`: another file of the same tower (e.g. an int8 copy) instead of visual/model.onnx."""
         from gallery_builder.ml.clip_preprocess import Preprocess
 
         self.bundle = bundle
         self.settings = settings or OrtSettings(default_threads())
         self.preprocess = Preprocess.from_config(bundle.preprocess_config())
-        self.tower = Tower(str(bundle.file("visual/model.onnx")), "image", self.settings)
+        self.tower = Tower(model_path or str(bundle.file("visual/model.onnx")), "image", self.settings)
 
     def encode_arrays(self, arrays: Sequence[Any]) -> Any:
         """Preprocessed [3, H, W] arrays -> normalised embeddings [N, D]."""

@@ -110,10 +110,10 @@ class OllamaSession:
         return None if _tagged(self.model) in names or self.model in names else not_pulled(self.model, self.host)
 
     # -- one photo ---------------------------------------------------------------------------------
-    def ask(self, prompt: str, image: bytes) -> str:
-        """The model's whole answer about one image. Transient failures are retried with backoff;
-        OllamaUnavailable when the server cannot be used (then at once for every later call);
-        RequestRefused when it refuses this request only."""
+    def ask(self, prompt: str, image: bytes | None) -> str:
+        """The model's whole answer about one image (or about the prompt alone, `image` None). Transient
+        failures are retried with backoff; OllamaUnavailable when the server cannot be used (then at
+        once for every later call); RequestRefused when it refuses this request only."""
         import httpx
         import ollama
 
@@ -139,10 +139,10 @@ class OllamaSession:
         self._give_up(problem)
         raise AssertionError("unreachable")  # _give_up raises
 
-    def _answer(self, prompt: str, image: bytes) -> str:
+    def _answer(self, prompt: str, image: bytes | None) -> str:
         parts: list[str] = []
-        for chunk in self.client.generate(model=self.model, prompt=prompt, images=[image], stream=True,
-                                          options={"temperature": 0, "num_predict": ANSWER_TOKENS}):
+        for chunk in self.client.generate(model=self.model, prompt=prompt, images=[image] if image else None,
+                                          stream=True, options={"temperature": 0, "num_predict": ANSWER_TOKENS}):
             parts.append(chunk.response or "")
         return "".join(parts)
 
@@ -180,12 +180,14 @@ _sessions: dict[tuple[Any, ...], OllamaSession] = {}
 _sessions_lock = threading.Lock()
 
 
-def session_for(settings: Any) -> OllamaSession:
-    """The shared session for these settings' server and model (one per process)."""
-    key = (settings.ollama_host, settings.describe_model, settings.ollama_timeout, settings.ollama_retry_seconds)
+def session_for(settings: Any, model: str | None = None) -> OllamaSession:
+    """The shared session for these settings' server and model (`model`, else the describe model; one
+    per process). Sessions of several models still ask one at a time (MODEL_SLOT)."""
+    model = model or settings.describe_model
+    key = (settings.ollama_host, model, settings.ollama_timeout, settings.ollama_retry_seconds)
     with _sessions_lock:
         if key not in _sessions:
-            _sessions[key] = OllamaSession(settings.ollama_host, settings.describe_model,
+            _sessions[key] = OllamaSession(settings.ollama_host, model,
                                            timeout=settings.ollama_timeout,
                                            retry_seconds=settings.ollama_retry_seconds)
         return _sessions[key]

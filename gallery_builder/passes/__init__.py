@@ -19,8 +19,12 @@ PASS_MODULES: tuple[str, ...] = (
     "gallery_builder.passes.geocode",
     "gallery_builder.passes.clip",
     "gallery_builder.passes.faces",
+    "gallery_builder.passes.quality",
+    "gallery_builder.passes.concepts",
     "gallery_builder.passes.describe",
     "gallery_builder.passes.tags",
+    "gallery_builder.passes.critique",
+    "gallery_builder.passes.verify",
 )
 
 

@@ -35,6 +35,10 @@ class VisionPass(ABC):
     def read_answer(self, answer: str) -> dict[str, Any]:
         """The stored data of a good answer; raises MalformedAnswer."""
 
+    def prompt_for(self, item: PhotoInput) -> str:
+        """What to ask about this photo (passes whose prompt carries the photo's facts override it)."""
+        return self.prompt
+
     def check_ready(self, context: RunContext) -> str | None:
         from gallery_builder.ml.ollama_client import session_for
 
@@ -71,7 +75,7 @@ class VisionPass(ABC):
                 results.append(PhotoResult(item.photo_id, error_code=failure[0], error=model_error(model, failure[1])))
                 continue
             try:
-                data = self.read_answer(session.ask(self.prompt, image))
+                data = self.read_answer(session.ask(self.prompt_for(item), image))
             except OllamaUnavailable:
                 break  # this photo and the rest stay pending; the session told the person why
             except (MalformedAnswer, RequestRefused) as error:

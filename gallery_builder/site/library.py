@@ -20,7 +20,9 @@ PHOTO_COLUMNS = (
     "exposure_time", "iso", "width", "height", "gps_lat", "gps_lon", "gps_alt", "place", "admin",
     "country", "country_code", "colors", "thumb_key", "thumb_widths", "duration", "format", "status",
 )
-OPTIONAL_COLUMNS = ("description", "tags", "score", "flag", "stars")   # read when present; add one here and to Photo
+OPTIONAL_COLUMNS = ("description", "tags", "aesthetic_score", "flag", "stars", "description_disputed", "critique",
+                    "concepts")   # read when present; add one here and to Photo
+CONCEPT_SHOWN = 0.5        # a concept is shown (and fingerprinted) when it has at least this share of its question
 BATCH_ROWS = 32_768        # rows digested at a time while reading photos.parquet
 
 
@@ -70,10 +72,13 @@ class Photo(NamedTuple):
     digest: str                      # hash of every column of the row (see row_digests)
     description: str | None = None
     tags: tuple[str, ...] = ()
-    score: float | None = None
+    aesthetic_score: float | None = None   # the quality pass's score, about 1-10
     flag: str | None = None          # a person's decision: "pick", "reject" or None
     stars: int = 0                   # a person's rating, 0-5
     faces: tuple[FaceBox, ...] = ()  # faces.parquet's boxes of this photo, with the names shown
+    description_disputed: bool | None = None   # the verify pass doubts the description
+    critique: str | None = None
+    concepts: tuple[str, ...] = ()   # "sharp 98%", ... from concepts.parquet, highest first (CONCEPT_SHOWN)
 
     @property
     def day(self) -> str | None:
@@ -279,7 +284,7 @@ def _column(table: Any, name: str) -> list[Any]:
         return [tuple(value) if value else () for value in values]
     if name == "thumb_widths":
         return [tuple(sorted(value)) if value else () for value in values]
-    if name == "tags":
+    if name in ("tags", "concepts"):
         return [tuple(value) if value else () for value in values]
     if name == "stars":
         return [int(value or 0) for value in values]
@@ -318,6 +323,30 @@ def _batches(path: Path, columns: list[str]) -> Any:
         raise LibraryError(f"{path}: cannot read the Parquet export ({error}); run `gallery export`") from error
 
 
+def _concept_labels(path: Path) -> dict[int, list[str]] | None:
+    """The concepts shown per photo id ("sharp 98%", highest first) from concepts.parquet; None without it."""
+    import pyarrow.compute as pc
+
+    if not path.exists():
+        return None
+    table = _table(path, ["photo_id", "concept", "score"])
+    table = table.filter(pc.greater_equal(table.column("score"), CONCEPT_SHOWN))
+    table = table.take(pc.sort_indices(table, [("photo_id", "ascending"), ("score", "descending"),
+                                               ("concept", "ascending")]))
+    labels: dict[int, list[str]] = {}
+    for photo_id, concept, score in zip(*(table.column(name).to_pylist() for name in ("photo_id", "concept", "score"))):
+        labels.setdefault(photo_id, []).append(f"{concept} {round(score * 100)}%")
+    return labels
+
+
+def _with_concepts(batch: Any, labels: dict[int, list[str]]) -> Any:
+    """The batch with a `concepts` column, so each photo's row digest covers its concepts."""
+    import pyarrow as pa
+
+    column = pa.array([labels.get(photo_id) for photo_id in batch.column("id").to_pylist()], pa.list_(pa.string()))
+    return pa.RecordBatch.from_arrays(batch.columns + [column], names=batch.schema.names + ["concepts"])
+
+
 def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
     import numpy as np
     import pyarrow as pa
@@ -330,10 +359,13 @@ def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
     missing = [name for name in PHOTO_COLUMNS if name not in present]
     if missing:
         raise LibraryError(f"{path}: columns missing from the export: {', '.join(missing)}; run `gallery export`")
-    optional = tuple(name for name in OPTIONAL_COLUMNS if name in present)
+    labels = _concept_labels(path.with_name("concepts.parquet"))
+    optional = tuple(name for name in OPTIONAL_COLUMNS if name in present or (name == "concepts" and labels is not None))
     counts: dict[str, int] = {}
     batches, digests = [], []
-    for batch in _batches(path, list(PHOTO_COLUMNS) + list(optional)):
+    for batch in _batches(path, list(PHOTO_COLUMNS) + [name for name in optional if name in present]):
+        if labels is not None:
+            batch = _with_concepts(batch, labels)
         for item in pc.value_counts(batch.column("status")).to_pylist():
             counts[str(item["values"])] = counts.get(str(item["values"]), 0) + int(item["counts"])
         batch = batch.filter(pc.equal(batch.column("status"), "ok"))
@@ -341,8 +373,10 @@ def _photos(path: Path) -> tuple[PhotoTable, dict[str, int]]:
             batches.append(batch)
             digests.append(row_digests(batch))       # per batch: a million rows never become Python objects at once
     if not batches:
-        empty = pq.read_schema(path)
-        empty = pa.schema([empty.field(name) for name in list(PHOTO_COLUMNS) + list(optional)]).empty_table()
+        schema = pq.read_schema(path)
+        fields = [schema.field(name) if name in present else pa.field(name, pa.list_(pa.string()))
+                  for name in list(PHOTO_COLUMNS) + list(optional)]
+        empty = pa.schema(fields).empty_table()
         return PhotoTable(empty, np.zeros(0, np.int64),
                           np.zeros((0, 12), np.uint8), optional), counts
     table = pa.Table.from_batches(batches)

@@ -192,10 +192,13 @@ class PhotoPage:
     duration: str = ""               # videos: "1:05"
     description: str | None = None   # generated description (optional Parquet column, docs/parquet.md)
     tags: tuple[str, ...] = ()       # optional Parquet column
-    score: float | None = None       # aesthetic score (optional Parquet column)
+    score: float | None = None       # aesthetic score, about 1-10 (optional Parquet column aesthetic_score)
     flag: str | None = None          # a person's decision as of the build: "pick", "reject" or None
     stars: int = 0
     faces: tuple[FaceMark, ...] = ()  # the faces found on the photo, named ones with their person
+    concepts: tuple[str, ...] = ()   # "sharp 98%", ... (concepts.parquet)
+    critique: str | None = None      # a vision model's critique (optional Parquet column)
+    description_disputed: bool = False   # the verify pass doubts the description
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ def year_cover(catalog: Catalog, rows) -> object:
     table = catalog.table
     keys = table.column("thumb_key", rows)
     has_thumb = pc.fill_null(pc.greater(pc.utf8_length(keys), 0), False).to_numpy(zero_copy_only=False)
-    if "score" in table.optional:
-        scores = pc.fill_null(pc.cast(table.column("score", rows), "float64"), np.nan).to_numpy(zero_copy_only=False)
+    if "aesthetic_score" in table.optional:
+        scores = pc.fill_null(pc.cast(table.column("aesthetic_score", rows), "float64"), np.nan
+                              ).to_numpy(zero_copy_only=False)
         scored = np.flatnonzero(~np.isnan(scores) & has_thumb)
         if len(scored):
             best = scored[np.lexsort((table.ids[rows][scored], -scores[scored]))[0]]   # highest score, lowest id

@@ -90,7 +90,10 @@ def photo_page(photo: Photo, catalog: Catalog, previous: Photo | None, following
         duration=duration_label(photo.duration),
         description=photo.description,
         tags=photo.tags,
-        score=photo.score,
+        score=photo.aesthetic_score,
+        concepts=photo.concepts,
+        critique=photo.critique,
+        description_disputed=bool(photo.description_disputed),
         flag=photo.flag,
         stars=photo.stars,
         faces=tuple(FaceMark(x=box.x, y=box.y, w=box.w, h=box.h, label=box.name or "Unknown", url=box.url)
