@@ -84,3 +84,28 @@ def test_a_read_only_database_still_answers(library, tmp_path):
     db.close()
     readonly = connect(tmp_path / "gallery.db", readonly=True)
     assert shown_figures(readonly, context) == fresh_figures(readonly, context)
+
+
+def test_every_table_a_pending_query_reads_is_counted(library):
+    """A pass whose pending query reads a table the triggers do not watch would leave a stale status:
+    trace every registered pass's pending SQL and check each table it reads has change triggers."""
+    import re
+
+    from gallery_builder.core.records import Scope
+    from gallery_builder.passes import registry
+    from gallery_builder.passes.coverage import count_pending
+
+    db, context = library
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    try:
+        for the_pass in registry().values():
+            count_pending(the_pass, db, Scope(), context)
+    finally:
+        db.set_trace_callback(None)
+    read = {name for sql in statements for name in re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)", sql)}
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    watched = {row[0] for row in db.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'"
+                                            " AND sql LIKE '%index_changes%'")}
+    unwatched = sorted((read & tables) - watched - {"index_changes", "status_snapshots", "roots"})
+    assert unwatched == [], f"pending queries read {unwatched} but no trigger counts their changes"

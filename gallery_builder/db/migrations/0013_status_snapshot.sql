@@ -38,7 +38,7 @@ BEGIN UPDATE index_changes SET counter = counter + 1 WHERE id = 1; END;
 CREATE TRIGGER skipped_files_change_delete AFTER DELETE ON skipped_files
 BEGIN UPDATE index_changes SET counter = counter + 1 WHERE id = 1; END;
 
--- Output tables that passes' pending queries read (a pass reading a new table adds its triggers).
+-- Output tables that passes' pending queries read (a pass reading a new table adds its triggers in a new migration; a test checks).
 CREATE TRIGGER clip_vectors_change_insert AFTER INSERT ON clip_vectors
 BEGIN UPDATE index_changes SET counter = counter + 1 WHERE id = 1; END;
 CREATE TRIGGER clip_vectors_change_update AFTER UPDATE ON clip_vectors
