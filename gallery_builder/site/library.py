@@ -75,10 +75,11 @@ class Photo(NamedTuple):
     aesthetic_score: float | None = None   # the quality pass's score, about 1-10
     flag: str | None = None          # a person's decision: "pick", "reject" or None
     stars: int = 0                   # a person's rating, 0-5
-    faces: tuple[FaceBox, ...] = ()  # faces.parquet's boxes of this photo, with the names shown
     description_disputed: bool | None = None   # the verify pass doubts the description
     critique: str | None = None
     concepts: tuple[str, ...] = ()   # "sharp 98%", ... from concepts.parquet, highest first (CONCEPT_SHOWN)
+    faces: tuple[FaceBox, ...] = ()  # faces.parquet's boxes of this photo, with the names shown (always last:
+                                     # `photos()` appends it after PHOTO_COLUMNS, the digest and OPTIONAL_COLUMNS)
 
     @property
     def day(self) -> str | None:
