@@ -53,12 +53,16 @@ def chosen_passes(defaults: list[str], flags: dict[str, Any]) -> tuple[list[str]
                    "--force-NAME to re-run one) and the export.")
 @click.option("--expand-stacks", is_flag=True,
               help="With --collection: also the other photos of the stacks its photos are in.")
+@click.option("--cluster", "cluster", default=None, metavar="ADDRESS",
+              help="Send the heavy passes (clip) to Dask workers: tcp://HOST:8786 (`gallery scheduler`), or "
+                   "`local` for a LocalCluster here; saving stays here. Env: GALLERY_CLUSTER.")
 @clip_model_option
 @describe_model_option
 @_pass_flags
 def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch_size: int | None,
                   accept_empty: bool, export: bool, show_bar: bool | None, collection: str | None,
-                  expand_stacks: bool, clip_model: str | None, describe_model: str | None, **flags: Any) -> None:
+                  expand_stacks: bool, cluster: str | None, clip_model: str | None, describe_model: str | None,
+                  **flags: Any) -> None:
     """Index photo folders into <home>/gallery.db, make thumbnails, export Parquet.
 
     Each PATH becomes a root (remembered in <home>/gallery.toml with a short label); with no PATH,
@@ -73,6 +77,7 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
       gallery index ~/Pictures --home ./gallery-data --clip --clip-model ViT-B-16__laion400m-e32
       gallery index --home ./gallery-data --describe --tags --describe-model moondream
       gallery index --home ./gallery-data --collection "Lisbon 2023" --expand-stacks --force-thumbs
+      gallery index --home /data --clip --cluster tcp://192.168.1.10:8786
     """
     from gallery_builder.core.disk_space import DiskFull
     from gallery_builder.indexing.run import index_roots
@@ -83,7 +88,7 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
         raise click.UsageError("--collection indexes the photos of a collection: give no PATH with it")
     settings, roots = settings_and_roots(
         home, {"workers": workers, "batch_size": batch_size, "clip_model": clip_model,
-               "describe_model": describe_model}, paths, "index")
+               "describe_model": describe_model, "cluster": cluster}, paths, "index")
     names, force = chosen_passes(default_pass_names(settings.default_passes), flags)
     photo_ids = _collection_photo_ids(home, collection, expand_stacks) if collection is not None else None
     where = (f"{len(photo_ids)} photo(s) of collection {collection}" if photo_ids is not None

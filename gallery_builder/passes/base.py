@@ -38,3 +38,10 @@ class Pass(Protocol):
 
     # Optional: `warm_up(context) -> None` loads tables or models in a background thread while the
     # passes before this one run (the runner starts it; it must be thread-safe with `run`).
+    #
+    # Optional, for heavy model passes that may run on a Dask worker (`gallery index --cluster`):
+    #   remote: ClassVar[bool] = True
+    #   remote_files: ClassVar[tuple[str, ...]]  keys of `PhotoInput.extra` naming files on this machine;
+    #       their bytes travel with the task and the worker's `run` sees a local copy's path
+    #   model_requirement(context) -> ml.bundle_checksum.ModelRequirement  the model files `run` reads
+    #       and their checksum here; a worker whose copy differs gets none of this pass's tasks
