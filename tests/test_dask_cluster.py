@@ -98,7 +98,7 @@ def processing_by_worker(cluster: Cluster) -> dict[str, int]:
             str(state.name): len(state.processing) for state in dask_scheduler.workers.values()})
 
 
-def test_a_cluster_run_stores_the_same_vectors_as_a_local_run(nas_home, cluster, tmp_path):
+def test_a_cluster_run_stores_the_same_vectors_as_a_local_run_and_status_shows_the_workers(nas_home, cluster, tmp_path):
     local = fresh_home(nas_home, tmp_path / "local")
     settings = load_settings(local, {"clip_model": MODEL}, environ={})
     db = connect(settings.db_path)
@@ -119,6 +119,19 @@ def test_a_cluster_run_stores_the_same_vectors_as_a_local_run(nas_home, cluster,
     assert {"alpha", "beta"} <= set(rows)
     assert sum(row["photos"] for row in rows.values()) == COUNT and all(rows[name]["photos"] for name in ("alpha", "beta"))
     assert all(rows[name]["rate"] > 0 and rows[name]["refused"] is None for name in ("alpha", "beta"))
+
+    # `gallery status` with the cluster configured: the connected workers, with the last run's throughput
+    status = subprocess.run([sys.executable, "-m", "gallery_builder", "status", "--home", str(remote), "--json"],
+                            capture_output=True, text=True, cwd=REPO, timeout=120,
+                            env={**os.environ, **INDEX_ENV, "GALLERY_CLUSTER": cluster.address})
+    assert status.returncode == 0, status.stderr
+    seen = {row["name"]: row for row in json.loads(status.stdout)["cluster"]["workers"]}
+    assert {"alpha", "beta"} <= set(seen) and seen["alpha"]["photos"] == rows["alpha"]["photos"]
+    assert seen["alpha"]["threads"] == 1 and seen["alpha"]["address"].startswith("tcp://127.0.0.1:")
+    text = subprocess.run([sys.executable, "-m", "gallery_builder", "status", "--home", str(remote)],
+                          capture_output=True, text=True, cwd=REPO, timeout=120,
+                          env={**os.environ, **INDEX_ENV, "GALLERY_CLUSTER": cluster.address}).stdout
+    assert f"cluster {cluster.address}: " in text and f"{rows['beta']['photos']:>7} photos in the last run" in text
 
 
 def test_a_worker_killed_mid_run_loses_nothing_and_nothing_is_stored_twice(nas_home, cluster, tmp_path):

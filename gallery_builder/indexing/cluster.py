@@ -146,3 +146,29 @@ def connected_workers(address: str, timeout: float = 5.0) -> list[dict[str, Any]
                  "threads": int(info.get("nthreads") or 0), "memory_limit": info.get("memory_limit"),
                  "executing": (info.get("metrics") or {}).get("task_counts", {}).get("executing", 0)}
                 for address, info in sorted(workers.items())]
+
+
+def cluster_status(address: str, progress_path: Any) -> dict[str, Any]:
+    """For `gallery status`: the scheduler's workers now, each with what it did in the last cluster run
+    (photos, photos per second, from progress.json), or why the scheduler cannot be reached."""
+    import json
+
+    try:
+        last = json.loads(progress_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        last = {}
+    done = {row.get("name"): row for row in last.get("workers") or [] if isinstance(row, dict)}
+    status: dict[str, Any] = {"address": address, "workers": [], "error": None}
+    if address == "local":
+        status["workers"] = list(done.values())
+        return status
+    try:
+        workers = connected_workers(address)
+    except (OSError, TimeoutError) as error:
+        status["error"] = f"cannot reach the scheduler: {error}"
+        return status
+    for worker in workers:
+        row = done.get(worker["name"], {})
+        status["workers"].append({**worker, "photos": row.get("photos", 0), "rate": row.get("rate", 0.0),
+                                  "refused": row.get("refused")})
+    return status
