@@ -1,0 +1,136 @@
+"""The clip pass on Dask workers beside the same pass run locally, measured in one run.
+
+    .venv/bin/python bench/bench_dask.py [--count 64] [--work /tmp/gallery-bench-dask] [--models DIR]
+
+Makes (once, cached in --work) `count` 1600x1200 JPEGs and indexes them up to thumbnails, then:
+  overhead    the tiny CLIP model (tests/tiny_clip.py): the clip pass's wall time per photo locally
+              (one ONNX thread, in this process: the baseline) and through a LocalCluster of one
+              single-threaded worker (shipping thumbnails as bytes, scheduling, results back, the
+              same saves); the difference is the distributed path's overhead per photo (target < 5 ms)
+  throughput  ViT-B/32's architecture at random weights (exported with open_clip + torch once, cached
+              in --models; the cost does not depend on the weights): photos/s with one single-threaded
+              worker (the baseline) and with two (target >= 1.6x)
+Each figure is the second of two runs (`--force-clip`), so worker start-up and model loading are not
+counted. Without torch/open_clip the throughput part is skipped and the report says so.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+TINY = "tiny-clip__planted"
+VIT = "ViT-B-32__random"
+
+
+def make_home(work: Path, count: int, models: Path) -> Path:
+    """`count` photos scanned with exif and thumbs (cached); <home>/models is --models."""
+    import numpy as np
+    from PIL import Image
+
+    from gallery_builder.config import load_settings, resolve_roots, save_settings
+    from gallery_builder.indexing.run import index_roots
+    from tests.tiny_clip import write_bundle
+
+    home, library = work / f"home-{count}", work / f"library-{count}"
+    if (home / "gallery.db").exists():
+        return home
+    rng = np.random.default_rng(3)
+    library.mkdir(parents=True, exist_ok=True)
+    for number in range(count):
+        base = rng.integers(0, 255, (12, 16, 3), dtype=np.uint8)  # smooth colour fields, like a photo
+        Image.fromarray(base).resize((1600, 1200), Image.BICUBIC).save(library / f"{number:04d}.jpg", quality=90)
+    if not (models / "clip" / TINY).exists():
+        write_bundle(models, TINY)
+    settings = load_settings(home, {"models": str(models), "workers": 2}, environ={})
+    settings, roots = resolve_roots(settings, [library])
+    save_settings(settings)
+    index_roots(settings, roots, ["exif", "thumbs"], show_bar=False, log=lambda line: None, export=False)
+    return home
+
+
+def export_vit(models: Path) -> str | None:
+    if (models / "clip" / VIT / "visual" / "model.onnx").exists():
+        return None
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("open_clip") is None:
+        return "torch/open_clip are not installed (pip install 'gallery_builder[export]'): throughput skipped"
+    print(f"exporting {VIT} with open_clip at random weights (once) ...", flush=True)
+    home = models.parent / "export-home"
+    home.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "gallery_builder", "models", "export", VIT, "--random-weights", "--home",
+                    str(home)], check=True, cwd=REPO, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "GALLERY_MODELS": str(models)})
+    return None
+
+
+def timed_clip(home: Path, model: str, cluster: str) -> float:
+    """Seconds of the second of two forced clip runs over every photo (`cluster` empty: locally)."""
+    from gallery_builder.config import load_settings
+    from gallery_builder.core.records import Scope
+    from gallery_builder.db.connection import connect
+    from gallery_builder.indexing.run import run_context
+    from gallery_builder.indexing.runner import PassRunner
+
+    settings = load_settings(home, {"clip_model": model, "cluster": cluster}, environ={})
+    db = connect(settings.db_path)
+    try:
+        seconds = 0.0
+        for _ in range(2):
+            runner = PassRunner(db, run_context(settings), workers=1, log=lambda line: None, cluster=cluster)
+            started = time.perf_counter()
+            report = runner.run(["clip"], Scope(), frozenset({"clip"}))
+            seconds = time.perf_counter() - started
+            clip = next(item for item in report.passes if item.name == "clip")
+            assert clip.skipped_reason is None and clip.errors == 0, (clip.skipped_reason, clip.errors)
+        return seconds
+    finally:
+        db.close()
+
+
+def local_cluster(workers: int):
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                        env={"GALLERY_ONNX_THREADS": "1"})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=64, help="photos (default 64)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/gallery-bench-dask"))
+    parser.add_argument("--models", type=Path, default=None, help="models folder (default: WORK/models)")
+    args = parser.parse_args()
+    os.environ["GALLERY_ONNX_THREADS"] = "1"   # the local baseline: one core, like one worker thread
+    models = (args.models or args.work / "models").resolve()
+    models.mkdir(parents=True, exist_ok=True)
+    home = make_home(args.work, args.count, models)
+    print(f"dask benchmark: {args.count} photos, {os.cpu_count()} cores, load average at start "
+          f"{os.getloadavg()[0]:.1f}", flush=True)
+
+    with local_cluster(1) as one:
+        local = timed_clip(home, TINY, "")
+        remote = timed_clip(home, TINY, one.scheduler_address)
+    per_local, per_remote = local / args.count * 1000, remote / args.count * 1000
+    print(f"overhead, tiny model: local {per_local:.2f} ms/photo (baseline), one worker {per_remote:.2f} ms/photo: "
+          f"{per_remote - per_local:+.2f} ms per photo (target < 5 ms)", flush=True)
+
+    skipped = export_vit(models)
+    if skipped:
+        print(skipped)
+        return
+    with local_cluster(1) as one:
+        single = args.count / timed_clip(home, VIT, one.scheduler_address)
+    with local_cluster(2) as two:
+        double = args.count / timed_clip(home, VIT, two.scheduler_address)
+    print(f"throughput, {VIT}: one single-threaded worker {single:.2f} photos/s (baseline), two "
+          f"{double:.2f} photos/s: {double / single:.2f}x (target >= 1.6x)")
+
+
+if __name__ == "__main__":
+    main()
