@@ -79,6 +79,12 @@ class Progress:
                 self._bar.set_postfix(errors=self.state["errors"])
         self.write()
 
+    def restart_clock(self) -> None:
+        """Rate and ETA from now on, for a stage that waited before its first photo (cluster workers)."""
+        self._stage_started = time.monotonic()
+        if self._bar is not None and self.state.get("done") == 0:
+            self._bar.reset(total=self.state["total"])
+
     def set_workers(self, cluster: str, rows: list[dict[str, Any]]) -> None:
         self.state["cluster"] = cluster
         self.state["workers"] = rows

@@ -43,6 +43,7 @@ class RemotePass:
         threads = self._eligible_threads(wait=True)
         if not threads:
             return self._nobody_message()
+        self.progress.restart_clock()  # connecting and checking models is not the photos' time
         size = max(1, min(batch_size, -(-len(ids) // (threads * 4))))
         queue = deque(list(ids[start:start + size]) for start in range(0, len(ids), size))
         last_grant = time.monotonic()
