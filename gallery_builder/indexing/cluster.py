@@ -16,6 +16,12 @@ CONNECT_TIMEOUT_S = 10.0
 logger = logging.getLogger("gallery.cluster")
 
 
+def worker_label(address: str, info: dict[str, Any]) -> str:
+    """A worker's name (LocalCluster's are 0, 1, ...), else its address."""
+    name = info.get("name")
+    return address if name is None or name == "" else str(name)
+
+
 class ClusterUnavailable(RuntimeError):
     """The scheduler cannot be reached (the message says where and what to start)."""
 
@@ -33,7 +39,8 @@ class WorkerStats:
 
     def row(self, elapsed: float) -> dict[str, Any]:
         return {"name": self.name, "threads": self.threads, "photos": self.photos, "connected": self.connected,
-                "rate": round(self.photos / elapsed, 2) if elapsed > 0 else 0.0, "refused": self.refused}
+                "rate": round(self.photos / elapsed, 2) if elapsed > 0 else 0.0, "refused": self.refused,
+                "busy_seconds": round(self.busy_seconds, 2)}
 
 
 async def _grant_if_matching(requirement: ModelRequirement, fallback_models: str, dask_worker: Any = None) -> str | None:
@@ -95,7 +102,7 @@ class ClusterSession:
                                       on_error="return")
             for address, answer in answers.items():
                 checked.add(address)
-                name = str(workers[address].get("name") or address)
+                name = worker_label(address, workers[address])
                 stats = self.stats.setdefault(name, WorkerStats(name))
                 stats.threads = int(workers[address].get("nthreads") or 1)
                 if answer is not None:
@@ -105,7 +112,7 @@ class ClusterSession:
                     stats.refused = reason
                 else:
                     stats.refused = None
-        names = {str(info.get("name") or address) for address, info in workers.items()}
+        names = {worker_label(address, info) for address, info in workers.items()}
         for name, stats in self.stats.items():
             stats.connected = name in names
         return sum(int(info.get("nthreads") or 1) for info in workers.values()
@@ -142,7 +149,7 @@ def connected_workers(address: str, timeout: float = 5.0) -> list[dict[str, Any]
 
     with Client(address, timeout=timeout) as client:
         workers = client.scheduler_info(n_workers=-1).get("workers", {})
-        return [{"name": str(info.get("name") or address), "address": address,
+        return [{"name": worker_label(address, info), "address": address,
                  "threads": int(info.get("nthreads") or 0), "memory_limit": info.get("memory_limit"),
                  "executing": (info.get("metrics") or {}).get("task_counts", {}).get("executing", 0)}
                 for address, info in sorted(workers.items())]

@@ -44,7 +44,8 @@ class RemotePass:
         if not threads:
             return self._nobody_message()
         self.progress.restart_clock()  # connecting and checking models is not the photos' time
-        size = max(1, min(batch_size, -(-len(ids) // (threads * 4))))
+        # at least 8 batches per worker thread: the last batch of a slow model is what the others wait for
+        size = max(1, min(batch_size, -(-len(ids) // (threads * 8))))
         queue = deque(list(ids[start:start + size]) for start in range(0, len(ids), size))
         last_grant = time.monotonic()
         try:
