@@ -175,6 +175,25 @@ def test_workers_without_the_model_or_with_another_say_so_once_and_get_no_tasks(
         cluster.stop_worker("stale")
 
 
+def test_a_worker_whose_model_changes_mid_run_refuses_its_tasks_and_others_take_them(nas_home, cluster, tmp_path):
+    models = copy_models(nas_home, tmp_path / "models-gamma")
+    cluster.start_worker("gamma", models)
+    home = fresh_home(nas_home, tmp_path)
+    run = subprocess.Popen(index_args(home, cluster, "--batch-size", "1"), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, cwd=REPO, env={**os.environ, **INDEX_ENV})
+    try:
+        wait_for(lambda: processing_by_worker(cluster).get("gamma"), 120, "gamma to hold clip tasks", interval=0.02)
+        write_bundle(models, MODEL, fixed_batch=True, ballast=160)  # other weights under the same name
+        output, _ = run.communicate(timeout=200)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        cluster.stop_worker("gamma")
+    assert run.returncode == 0, output
+    assert "worker gamma: " in output and "differs from the NAS's" in output and "sending its photos elsewhere" in output
+    assert stored_once(home) == (COUNT, COUNT, COUNT)
+
+
 def test_ctrl_c_cancels_the_tasks_keeps_saved_batches_and_the_next_run_finishes(nas_home, cluster, tmp_path):
     home = fresh_home(nas_home, tmp_path)
     run = subprocess.Popen(index_args(home, cluster, "--batch-size", "1"), stdout=subprocess.PIPE,

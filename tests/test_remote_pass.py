@@ -90,3 +90,11 @@ def test_a_worker_with_another_model_refuses_the_task(home, tmp_path, monkeypatc
     monkeypatch.setenv("GALLERY_MODELS", str(tmp_path / "other"))
     with pytest.raises(ModelRefused, match="differs from the NAS's"):
         run_remote_batch("clip", ship_inputs(inputs, ("thumb",)), settings, get_pass("clip").model_requirement(context))
+
+
+def test_workers_are_shown_by_name_even_when_the_name_is_zero():
+    from gallery_builder.indexing.cluster import worker_label
+
+    assert worker_label("tcp://10.0.0.2:4000", {"name": 0}) == "0"  # LocalCluster names its workers 0, 1, ...
+    assert worker_label("tcp://10.0.0.2:4000", {"name": "laptop"}) == "laptop"
+    assert worker_label("tcp://10.0.0.2:4000", {}) == "tcp://10.0.0.2:4000"

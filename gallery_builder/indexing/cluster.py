@@ -118,6 +118,14 @@ class ClusterSession:
         return sum(int(info.get("nthreads") or 1) for info in workers.values()
                    if (info.get("resources") or {}).get(requirement.resource))
 
+    def revoke(self, requirement: ModelRequirement, address: str) -> None:
+        """Stop sending this requirement's tasks to a worker whose copy changed since it was checked."""
+        async def take_back(dask_worker: Any = None) -> None:
+            await dask_worker.set_resources(**{requirement.resource: 0})
+
+        if address:
+            self.client.run(take_back, workers=[address], on_error="return")
+
     def wait_for_eligible(self, requirement: ModelRequirement, fallback_models: str, seconds: float) -> int:
         """Threads able to take the requirement's tasks, waiting up to `seconds` for one to appear."""
         deadline = time.monotonic() + seconds

@@ -116,6 +116,8 @@ class RemotePass:
         error = future.exception()
         if isinstance(error, ModelRefused) and refusals < MAX_REFUSALS:
             self.log(f"{self.the_pass.name}: {error}; sending its photos elsewhere")
+            if self.requirement is not None:
+                self.session.revoke(self.requirement, error.worker)
             self._submit(inputs, refusals + 1)
         elif isinstance(error, KilledWorker) and len(inputs) > 1:
             for item in inputs:  # find the photo that kills workers; the others are saved

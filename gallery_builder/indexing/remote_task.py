@@ -56,6 +56,15 @@ def worker_models_dir(settings: Settings) -> str:
     return os.environ.get(MODELS_ENV) or str(settings.models_dir)
 
 
+def worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except ValueError:
+        return ""
+
+
 def worker_name() -> str:
     try:
         from distributed import get_worker
@@ -78,7 +87,7 @@ def run_remote_batch(pass_name: str, inputs: Sequence[PhotoInput], settings: Set
     if requirement is not None:
         refused = refusal(requirement, models_dir)
         if refused:
-            raise ModelRefused(f"worker {worker_name()}: {refused}")
+            raise ModelRefused(f"worker {worker_name()}: {refused}", worker_address())
     context = RunContext(replace(settings, models=models_dir))
     with tempfile.TemporaryDirectory(prefix="gallery-task-") as folder:
         local, renames = _materialise(inputs, Path(folder))

@@ -20,7 +20,15 @@ _LOCK = threading.Lock()
 
 
 class ModelRefused(RuntimeError):
-    """A worker lacks the model a task needs, or holds a different one (the message says which)."""
+    """A worker lacks the model a task needs, or holds a different one (the message says which;
+    `worker` is its address, so the NAS can stop sending it that pass's tasks)."""
+
+    def __init__(self, message: str, worker: str = "") -> None:
+        super().__init__(message, worker)
+        self.message, self.worker = message, worker
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
