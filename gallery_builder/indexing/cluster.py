@@ -34,13 +34,14 @@ class WorkerStats:
     threads: int = 1
     photos: int = 0
     busy_seconds: float = 0.0
+    cpu_seconds: float = 0.0
     connected: bool = True
     refused: str | None = None
 
     def row(self, elapsed: float) -> dict[str, Any]:
         return {"name": self.name, "threads": self.threads, "photos": self.photos, "connected": self.connected,
                 "rate": round(self.photos / elapsed, 2) if elapsed > 0 else 0.0, "refused": self.refused,
-                "busy_seconds": round(self.busy_seconds, 2)}
+                "busy_seconds": round(self.busy_seconds, 2), "cpu_seconds": round(self.cpu_seconds, 2)}
 
 
 async def _grant_if_matching(requirement: ModelRequirement, fallback_models: str, dask_worker: Any = None) -> str | None:
@@ -135,10 +136,11 @@ class ClusterSession:
                 return threads
             time.sleep(0.5)  # polling the scheduler for a worker that may join
 
-    def record(self, name: str, photos: int, seconds: float) -> None:
+    def record(self, name: str, photos: int, seconds: float, cpu_seconds: float = 0.0) -> None:
         stats = self.stats.setdefault(name, WorkerStats(name))
         stats.photos += photos
         stats.busy_seconds += seconds
+        stats.cpu_seconds += cpu_seconds
 
     def rows(self, elapsed: float) -> list[dict[str, Any]]:
         return [stats.row(elapsed) for stats in sorted(self.stats.values(), key=lambda item: item.name)]

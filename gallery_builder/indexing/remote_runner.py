@@ -107,7 +107,7 @@ class RemotePass:
         inputs, refusals = self.in_flight.pop(future)
         if future.status == "finished":
             batch = future.result()
-            self.session.record(batch.worker, len(batch.results), batch.seconds)
+            self.session.record(batch.worker, len(batch.results), batch.seconds, batch.cpu_seconds)
             self._save_once(inputs, batch.results)
             return
         if future.status == "cancelled":  # the scheduler restarted or lost it: pure work, send it again

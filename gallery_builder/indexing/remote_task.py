@@ -34,6 +34,7 @@ class RemoteBatch:
     results: list[PhotoResult]
     worker: str
     seconds: float
+    cpu_seconds: float = 0.0   # of the task's thread (ONNX Runtime's own threads not counted)
 
 
 def ship_inputs(inputs: Sequence[PhotoInput], keys: Sequence[str]) -> list[PhotoInput]:
@@ -82,7 +83,7 @@ def run_remote_batch(pass_name: str, inputs: Sequence[PhotoInput], settings: Set
     from gallery_builder.indexing.runner import _run_guarded
     from gallery_builder.passes import get_pass
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.thread_time()
     models_dir = worker_models_dir(settings)
     if requirement is not None:
         refused = refusal(requirement, models_dir)
@@ -93,7 +94,7 @@ def run_remote_batch(pass_name: str, inputs: Sequence[PhotoInput], settings: Set
         local, renames = _materialise(inputs, Path(folder))
         results = _run_guarded(get_pass(pass_name), local, context)
     return RemoteBatch([_with_nas_paths(result, renames) for result in results], worker_name(),
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, time.thread_time() - cpu_started)
 
 
 def _materialise(inputs: Sequence[PhotoInput], folder: Path) -> tuple[list[PhotoInput], dict[str, str]]:
