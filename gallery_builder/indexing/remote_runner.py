@@ -70,7 +70,10 @@ class RemotePass:
         if self.requirement is None:
             workers = self.session.workers()
             if not workers and wait:
-                self.session.client.wait_for_workers(1, timeout=self.wait_seconds)
+                try:
+                    self.session.client.wait_for_workers(1, timeout=self.wait_seconds)
+                except TimeoutError:
+                    return 0
                 workers = self.session.workers()
             return sum(int(info.get("nthreads") or 1) for info in workers.values())
         fallback = self.context.models_dir
