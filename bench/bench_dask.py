@@ -9,7 +9,8 @@ Makes (once, cached in --work) `count` 1600x1200 JPEGs and indexes them up to th
               same saves); the difference is the distributed path's overhead per photo (target < 5 ms)
   throughput  ViT-B/32's architecture at random weights (exported with open_clip + torch once, cached
               in --models; the cost does not depend on the weights): photos/s with one single-threaded
-              worker (the baseline) and with two (target >= 1.6x)
+              worker (the baseline) and with two (target >= 1.6x), beside the machine's ceiling: two
+              plain processes encoding without Dask against one, measured right after
 Each contender runs once to warm up (worker start-up and model loading are not counted), then
 `--rounds` times in turn with the others; the fastest run of each is compared (the least disturbed
 by other processes on a shared machine), and the round-by-round ratios are printed too. Without
@@ -116,6 +117,35 @@ def best(runs: list[tuple[float, float]]) -> tuple[float, float]:
     return min(runs)
 
 
+def encode_repeatedly(models: str, count: int) -> float:
+    """In a plain process: seconds to encode `count` preprocessed images with ViT-B/32, one ONNX thread."""
+    import numpy as np
+
+    from gallery_builder.ml.clip_bundle import find_bundle
+    from gallery_builder.ml.clip_image import ClipImageEncoder
+
+    os.environ["GALLERY_ONNX_THREADS"] = "1"
+    encoder = ClipImageEncoder(find_bundle(models, VIT, parts=("visual",)))
+    image = [np.random.default_rng(1).random((3, 224, 224), dtype=np.float32)]
+    encoder.encode_arrays(image)
+    started = time.perf_counter()
+    for _ in range(count):
+        encoder.encode_arrays(image)
+    return time.perf_counter() - started
+
+
+def machine_ceiling(models: Path, count: int) -> float:
+    """What two processes gain over one on this machine right now, without Dask: the ceiling of the
+    two-worker figure (equal to 2 on an idle machine with two free cores)."""
+    from multiprocessing import get_context
+
+    with get_context("spawn").Pool(1) as one:
+        [alone] = one.starmap(encode_repeatedly, [(str(models), count)])
+    with get_context("spawn").Pool(2) as two:
+        pair = two.starmap(encode_repeatedly, [(str(models), count)] * 2)
+    return 2 * alone / max(pair)
+
+
 def local_cluster(workers: int):
     from distributed import LocalCluster
 
@@ -155,8 +185,9 @@ def main() -> None:
     print(f"throughput, {VIT}: one single-threaded worker {single:.2f} photos/s (baseline; it had {busy_one:.0%} "
           f"of a core), two {double:.2f} photos/s (each had {busy_two:.0%} of a core): {double / single:.2f}x best to best "
           f"(target >= 1.6x); round by round {', '.join(f'{ratio:.2f}x' for ratio in ratios)}")
-    print(f"load average at the end {os.getloadavg()[0]:.1f} (a worker with less than a whole core shared it "
-          f"with other processes)")
+    print(f"the machine's ceiling now: two plain processes encoding (no Dask) do {machine_ceiling(models, 30):.2f}x "
+          f"one; load average at the end {os.getloadavg()[0]:.1f} (a worker with less than a whole core shared "
+          f"it with other processes)")
 
 
 if __name__ == "__main__":
