@@ -42,6 +42,8 @@ class Settings:
     home: Path = _setting(Path("./gallery-data"), "path", "GALLERY_HOME",
                           "Data home: gallery.db, parquet/, thumbs/, models/, site/ and progress.json live here.")
     db: str = _setting("", "path", "GALLERY_DB", "SQLite database file; empty means <home>/gallery.db.")
+    models: str = _setting("", "path", "GALLERY_MODELS",
+                           "Model bundles folder; empty means <home>/models (a Dask worker sets it with --models).")
     default_passes: list[str] = _setting(
         [], "list", "GALLERY_PASSES",
         "Passes that `gallery index` and `gallery watch` run when no pass flag is given (comma-separated "
@@ -50,6 +52,12 @@ class Settings:
     ignore: list[str] = _setting([], "list", "GALLERY_IGNORE",
                                  "Extra ignore patterns (fnmatch on the path relative to its root, or on a folder name).")
     workers: int = _setting(0, "int", "GALLERY_WORKERS", "Processes for CPU-bound passes; 0 means one per core.")
+    cluster: str = _setting("", "str", "GALLERY_CLUSTER",
+                            "Dask scheduler for the heavy passes (clip): tcp://HOST:8786, or `local` for a "
+                            "LocalCluster on this machine; empty runs every pass here.")
+    cluster_wait: float = _setting(60.0, "float", "GALLERY_CLUSTER_WAIT",
+                                   "Seconds a cluster run waits for a worker that holds the pass's model before "
+                                   "skipping that pass.")
     batch_size: int = _setting(32, "int", "GALLERY_BATCH_SIZE",
                                "Photos per batch; each batch is one transaction, so this bounds the work a crash can lose.")
     max_pixels: int = _setting(200_000_000, "int", "GALLERY_MAX_PIXELS",
@@ -170,7 +178,7 @@ class Settings:
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        return Path(self.models) if self.models else self.home / "models"
 
     @property
     def site_dir(self) -> Path:

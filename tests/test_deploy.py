@@ -22,6 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO.parent / "shared" / "schemas" / "compose-spec.json"
 DOCKERFILE = REPO / "Dockerfile"
 COMPOSE = REPO / "compose.nas.yml"
+COMPOSE_WORKER = REPO / "compose.worker.yml"
+WORKER_ENV_EXAMPLE = REPO / "deploy" / "worker.env.example"
 ENTRYPOINT = REPO / "deploy" / "entrypoint.sh"
 ENV_EXAMPLE = REPO / "deploy" / "gallery.env.example"
 
@@ -141,21 +143,37 @@ def test_env_example_names_every_variable_compose_uses():
     assert {"PUID", "PGID", "PHOTOS_DIR", "DATA_DIR", "SITE_PORT", "GALLERY_API_TOKEN"} <= documented
 
 
-def compose() -> dict:
+def compose(path: Path = COMPOSE) -> dict:
     import yaml
 
-    return yaml.safe_load(COMPOSE.read_text())
+    return yaml.safe_load(path.read_text())
 
 
-def test_compose_file_follows_the_compose_specification():
+@pytest.mark.parametrize("path", [COMPOSE, COMPOSE_WORKER], ids=lambda path: path.name)
+def test_compose_file_follows_the_compose_specification(path):
     import jsonschema
 
     if not SCHEMA.exists():
         pytest.skip(f"Compose Specification schema not found at {SCHEMA}")
     schema = json.loads(SCHEMA.read_text())
     jsonschema.Draft7Validator.check_schema(schema)
-    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(compose()), key=lambda error: error.path)
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(compose(path)), key=lambda error: error.path)
     assert not errors, "\n".join(f"{list(error.path)}: {error.message}" for error in errors)
+
+
+def test_the_scheduler_is_off_by_default_and_the_worker_file_runs_gallery_worker():
+    scheduler = compose()["services"]["scheduler"]
+    assert scheduler["profiles"] == ["cluster"]                # off unless --profile cluster
+    assert scheduler["command"][:2] == ["gallery", "scheduler"] and "volumes" not in scheduler
+    assert scheduler["ports"] == ["${CLUSTER_BIND:-127.0.0.1}:8786:8786"]  # loopback unless told the LAN address
+    assert compose()["services"]["watcher"]["environment"]["GALLERY_CLUSTER"] == "${GALLERY_CLUSTER:-}"
+    worker = compose(COMPOSE_WORKER)["services"]["worker"]
+    assert worker["command"][:2] == ["gallery", "worker"] and worker["network_mode"] == "host"
+    assert worker["volumes"][0]["target"] == "/models" and worker["volumes"][0]["read_only"] is True
+    used = set(re.findall(r"\$\{(\w+)", COMPOSE_WORKER.read_text()))
+    documented = {line.split("=", 1)[0] for line in WORKER_ENV_EXAMPLE.read_text().splitlines()
+                  if line and not line.startswith("#")}
+    assert used <= documented | {"GALLERY_IMAGE"}, used - documented
 
 
 def test_compose_schema_check_is_really_checking():
@@ -177,7 +195,7 @@ def mounts(service: dict) -> dict[str, dict]:
 
 
 def test_compose_services_fit_a_small_nas():
-    services = compose()["services"]
+    services = {name: service for name, service in compose()["services"].items() if not service.get("profiles")}
     assert set(services) == {"setup", "watcher", "sidecar", "nginx"}
     for name, service in services.items():
         assert service["user"] == "${PUID:-1000}:${PGID:-100}", name

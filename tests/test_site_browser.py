@@ -4,6 +4,7 @@ results taking over, deep links, a 3,000-photo page (windowing), file:// copies.
 saved in test-output/screenshots/ for a human to look at."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -50,8 +51,12 @@ def home() -> Path:
     subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=10",
                     "-t", "2", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(video)], check=True)
     build(home)
-    (home / "progress.json").write_text('{"state": "running", "stage": "pass", "pass": "thumbs", "done": 300, '
-                                        '"total": 1000, "rate": 12.5, "eta_seconds": 56}')
+    (home / "progress.json").write_text(json.dumps({
+        "state": "running", "stage": "pass", "pass": "thumbs", "done": 300, "total": 1000, "rate": 12.5,
+        "eta_seconds": 56, "cluster": "tcp://192.168.1.10:8786", "workers": [
+            {"name": "laptop", "threads": 2, "photos": 812, "rate": 6.2, "connected": True, "refused": None},
+            {"name": "desktop<b>", "threads": 4, "photos": 0, "rate": 0.0, "connected": True,
+             "refused": "CLIP model 'x' is not installed in /models"}]}))
     yield home
     shutil.rmtree(base, ignore_errors=True)
 
@@ -224,6 +229,12 @@ def test_status_page_shows_coverage_errors_and_live_progress(page, nginx):
     page.wait_for_selector("#progress:not([hidden])")
     text = page.locator("#progress").inner_text()
     assert "pass thumbs: 300 of 1,000" in text and "12.5 per second" in text and "56 s left" in text
+    page.wait_for_selector("#workers:not([hidden])")
+    workers = page.locator("#workers").inner_text()
+    assert "tcp://192.168.1.10:8786" in workers
+    rows = [[cell.strip() for cell in row.split("\t")] for row in page.locator("#workers tbody tr").all_inner_texts()]
+    assert rows == [["laptop", "2", "812", "6.2", "connected"],
+                    ["desktop<b>", "4", "0", "0.0", "takes no tasks: CLIP model 'x' is not installed in /models"]]
     assert "image file is truncated <script>x</script>" in page.locator("table.errors").inner_text()
     screenshot(page, "status")
 

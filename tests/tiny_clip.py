@@ -84,7 +84,38 @@ def _visual_weights() -> tuple[np.ndarray, np.ndarray]:
     return weights, bias
 
 
-def _visual_model(fixed_batch: bool) -> "object":
+BALLAST_WIDTH = 1024
+BALLAST_ROWS = 16
+
+
+def _ballast(layers: int) -> tuple[list, list]:
+    """Nodes that cost `layers` [16 N, 1024] x [1024, 1024] products and add exactly zero to the embedding:
+    the same vectors, only slower (tests that must catch a run while it works)."""
+    from onnx import helper, numpy_helper
+
+    rng = np.random.default_rng(7)
+    nodes = [helper.make_node("Reshape", ["image", "flat_shape"], ["flat"]),
+             helper.make_node("Slice", ["flat", "zero", "width", "one"], ["row"]),
+             helper.make_node("Tile", ["row", "repeats"], ["state0"])]
+    for layer in range(layers):
+        nodes += [helper.make_node("MatMul", [f"state{layer}", "ballast_weights"], [f"product{layer}"]),
+                  helper.make_node("Tanh", [f"product{layer}"], [f"state{layer + 1}"])]
+    nodes += [helper.make_node("ReduceSum", [f"state{layers}"], ["ballast_sum"], keepdims=0),
+              helper.make_node("Mul", ["ballast_sum", "nothing"], ["ballast_zero"]),
+              helper.make_node("Add", ["embedding_clean", "ballast_zero"], ["embedding"])]
+    initialisers = [
+        numpy_helper.from_array(np.array([0, -1], np.int64), "flat_shape"),
+        numpy_helper.from_array(np.array([0], np.int64), "zero"),
+        numpy_helper.from_array(np.array([BALLAST_WIDTH], np.int64), "width"),
+        numpy_helper.from_array(np.array([1], np.int64), "one"),
+        numpy_helper.from_array(np.array([BALLAST_ROWS, 1], np.int64), "repeats"),
+        numpy_helper.from_array(rng.standard_normal((BALLAST_WIDTH, BALLAST_WIDTH)).astype(np.float32) / 32,
+                                "ballast_weights"),
+        numpy_helper.from_array(np.array(0, np.float32), "nothing")]
+    return nodes, initialisers
+
+
+def _visual_model(fixed_batch: bool, ballast: int = 0) -> "object":
     from onnx import TensorProto, helper, numpy_helper
 
     weights, bias = _visual_weights()
@@ -99,10 +130,14 @@ def _visual_model(fixed_batch: bool) -> "object":
         helper.make_node("Relu", ["whole"], ["colour"]),
         helper.make_node("Concat", ["colour", "object"], ["features"], axis=1),
         helper.make_node("MatMul", ["features", "weights"], ["projected"]),
-        helper.make_node("Add", ["projected", "bias"], ["embedding"]),
+        helper.make_node("Add", ["projected", "bias"], ["embedding_clean" if ballast else "embedding"]),
     ]
     initialisers = [numpy_helper.from_array(np.array(value, np.int64), name) for name, value in constants.items()]
     initialisers += [numpy_helper.from_array(weights, "weights"), numpy_helper.from_array(bias, "bias")]
+    if ballast:
+        extra_nodes, extra_initialisers = _ballast(ballast)
+        nodes += extra_nodes
+        initialisers += extra_initialisers
     batch: int | str = 1 if fixed_batch else "batch"
     graph = helper.make_graph(
         nodes, "tiny_clip_visual",
@@ -112,9 +147,11 @@ def _visual_model(fixed_batch: bool) -> "object":
 
 
 def write_bundle(models_dir: Path, name: str = "tiny-clip__planted", *, fixed_batch: bool = False,
-                 words: dict | None = None) -> Path:
+                 words: dict | None = None, ballast: int = 0) -> Path:
     """Write the bundle in the Immich layout; returns its folder. `words` (word -> axis or vector)
-    replaces WORDS as the text side's planted meaning."""
+    replaces WORDS as the text side's planted meaning. `ballast` > 0 makes the visual tower slower by
+    that many 1024-wide layers (160: ~45 ms per image on one core here) without changing a single
+    output value."""
     import onnx
 
     from gallery_builder.ml.clip_tokenizer import build_clip_bpe_tokenizer, tokenizer_config
@@ -131,7 +168,7 @@ def write_bundle(models_dir: Path, name: str = "tiny-clip__planted", *, fixed_ba
     (folder / "visual" / "preprocess_cfg.json").write_text(json.dumps(
         {"size": [SIZE, SIZE], "mode": "RGB", "mean": [0.5] * 3, "std": [0.5] * 3,
          "interpolation": "bicubic", "resize_mode": "shortest", "fill_color": 0}))
-    onnx.save(_visual_model(fixed_batch), str(folder / "visual" / "model.onnx"))
+    onnx.save(_visual_model(fixed_batch, ballast), str(folder / "visual" / "model.onnx"))
     onnx.save(_text_model(vocab, words), str(folder / "textual" / "model.onnx"))
     return folder
 

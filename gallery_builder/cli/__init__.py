@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.selection_cmd",
     "gallery_builder.cli.review_cmd",
     "gallery_builder.cli.google_cmd",
+    "gallery_builder.cli.cluster_cmd",
 )
 
 

@@ -54,13 +54,16 @@ def chosen_passes(defaults: list[str], flags: dict[str, Any]) -> tuple[list[str]
                    "--force-NAME to re-run one) and the export.")
 @click.option("--expand-stacks", is_flag=True,
               help="With --collection: also the other photos of the stacks its photos are in.")
+@click.option("--cluster", "cluster", default=None, metavar="ADDRESS",
+              help="Send the heavy passes (clip) to Dask workers: tcp://HOST:8786 (`gallery scheduler`), or "
+                   "`local` for a LocalCluster here; saving stays here. Env: GALLERY_CLUSTER.")
 @clip_model_option
 @describe_model_option
 @quality_model_option
 @_pass_flags
 def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch_size: int | None,
                   accept_empty: bool, export: bool, show_bar: bool | None, collection: str | None,
-                  expand_stacks: bool, clip_model: str | None, describe_model: str | None,
+                  expand_stacks: bool, cluster: str | None, clip_model: str | None, describe_model: str | None,
                   quality_model: str | None, **flags: Any) -> None:
     """Index photo folders into <home>/gallery.db, make thumbnails, export Parquet.
 
@@ -78,6 +81,7 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
       gallery index --home ./gallery-data --faces
       gallery index --home ./gallery-data --clip --quality --concepts --describe --critique --verify
       gallery index --home ./gallery-data --collection "Lisbon 2023" --expand-stacks --force-thumbs
+      gallery index --home /data --clip --cluster tcp://192.168.1.10:8786
     """
     from gallery_builder.core.disk_space import DiskFull
     from gallery_builder.indexing.run import index_roots
@@ -88,7 +92,8 @@ def index_command(paths: tuple[Path, ...], home: str, workers: int | None, batch
         raise click.UsageError("--collection indexes the photos of a collection: give no PATH with it")
     settings, roots = settings_and_roots(
         home, {"workers": workers, "batch_size": batch_size, "clip_model": clip_model,
-               "describe_model": describe_model, "quality_model": quality_model}, paths, "index")
+               "describe_model": describe_model, "quality_model": quality_model, "cluster": cluster},
+              paths, "index")
     names, force = chosen_passes(default_pass_names(settings.default_passes), flags)
     photo_ids = _collection_photo_ids(home, collection, expand_stacks) if collection is not None else None
     where = (f"{len(photo_ids)} photo(s) of collection {collection}" if photo_ids is not None

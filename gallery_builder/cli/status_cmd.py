@@ -12,7 +12,8 @@ from gallery_builder.cli.options import home_option, open_index
 @home_option
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def status_command(home: str, as_json: bool) -> None:
-    """Show what is indexed: photos per root and status, pass coverage, errors by code, skips.
+    """Show what is indexed: photos per root and status, pass coverage, errors by code, skips, and,
+    when a cluster is configured (setting `cluster`), its workers and their last run's throughput.
 
     \b
     Example:
@@ -27,6 +28,10 @@ def status_command(home: str, as_json: bool) -> None:
     data = status_counts(db, figures["tallies"])
     data["passes"] = figures["passes"]
     data["errors"] = figures["errors"]
+    if settings.cluster:
+        from gallery_builder.indexing.cluster import cluster_status
+
+        data["cluster"] = cluster_status(settings.cluster, settings.progress_path)
     if as_json:
         click.echo(json.dumps(data, indent=1))
         return
@@ -47,8 +52,24 @@ def status_command(home: str, as_json: bool) -> None:
         click.echo("errors by code:")
         for row in data["errors"]:
             click.echo(f"  {row['pass']:<10} {row['error_code'] or '?':<12} {row['count']}")
+    if "cluster" in data:
+        _echo_cluster(data["cluster"])
     if data["skipped"]:
         click.echo("skipped on purpose: " + ", ".join(f"{count} {reason}" for reason, count in data["skipped"].items()))
+
+
+def _echo_cluster(cluster: dict) -> None:
+    if cluster["error"]:
+        click.echo(f"cluster {cluster['address']}: {cluster['error']}")
+        return
+    click.echo(f"cluster {cluster['address']}: {len(cluster['workers'])} worker(s)"
+               f"{' in the last run' if cluster['address'] == 'local' else ' connected'}")
+    for worker in cluster["workers"]:
+        line = (f"  {worker['name']:<16} {worker.get('threads', 0):>3} thread(s) {worker.get('photos', 0):>7} photos "
+                f"in the last run ({float(worker.get('rate') or 0):.1f}/s)")
+        if worker.get("refused"):
+            line += f"; takes no tasks: {worker['refused']}"
+        click.echo(line)
 
 
 @click.command("errors")

@@ -12,6 +12,9 @@
   started_at, updated_at   ISO 8601 UTC; pid   the indexer's process id
   label        what the scan stage works on (e.g. "hash photos")
   message      a line for humans (e.g. why a pass was skipped)
+  cluster      the Dask scheduler of a run with --cluster; workers   its workers in this run: name,
+               threads, photos, rate (photos per second over the pass), connected, refused (why it
+               takes none of the pass's tasks, e.g. a missing model)
 """
 from __future__ import annotations
 
@@ -75,6 +78,17 @@ class Progress:
             if errors:
                 self._bar.set_postfix(errors=self.state["errors"])
         self.write()
+
+    def restart_clock(self) -> None:
+        """Rate and ETA from now on, for a stage that waited before its first photo (cluster workers)."""
+        self._stage_started = time.monotonic()
+        if self._bar is not None and self.state.get("done") == 0:
+            self._bar.reset(total=self.state["total"])
+
+    def set_workers(self, cluster: str, rows: list[dict[str, Any]]) -> None:
+        self.state["cluster"] = cluster
+        self.state["workers"] = rows
+        self.write(force=True)
 
     def note(self, message: str) -> None:
         self.state["message"] = message

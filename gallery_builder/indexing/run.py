@@ -165,7 +165,8 @@ class _Run:
         if not self.state.root_ids and not self.plan.photo_ids:
             return
         runner = PassRunner(self.db, self.context, workers=self.settings.worker_count(),
-                            batch_size=self.settings.batch_size, progress=self.progress, log=self.log)
+                            batch_size=self.settings.batch_size, progress=self.progress, log=self.log,
+                            cluster=self.settings.cluster)
         scope = self._scope()
         if self.plan.photo_ids:
             self.state.passes = self._run_chosen(runner)

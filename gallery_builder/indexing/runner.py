@@ -3,7 +3,8 @@
 Progress survives Ctrl-C and kill -9 because every batch is its own transaction and `pending`
 asks the database what is left. A photo that fails gets an error record; a batch whose code
 raises, or whose worker process dies (a decoder crash), is retried photo by photo so that only the
-guilty file is marked.
+guilty file is marked. With `cluster` set, the passes that declare `remote` send `run` to Dask
+workers (`remote_runner`); everything else, and every save, stays here.
 """
 from __future__ import annotations
 
@@ -92,8 +93,9 @@ class PassRunner:
 
     def __init__(self, db: Any, context: RunContext, *, workers: int, batch_size: int | None = None,
                  progress: Progress | None = None, log: Callable[[str], None] = print,
-                 passes: dict[str, Pass] | None = None) -> None:
+                 passes: dict[str, Pass] | None = None, cluster: str = "") -> None:
         self.db, self.context, self.workers = db, context, workers
+        self.cluster, self._cluster_session = cluster, None
         self.passes = passes
         self.batch_size, self.progress, self.log = batch_size, progress or Progress(None, show_bar=False), log
         self._pool: ProcessPoolExecutor | None = None
@@ -133,6 +135,9 @@ class PassRunner:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._cluster_session is not None:
+            self._cluster_session.close()
+            self._cluster_session = None
 
     def _pool_or_none(self, the_pass: Pass) -> ProcessPoolExecutor | None:
         if not the_pass.cpu_bound or self.workers <= 1:
@@ -152,12 +157,19 @@ class PassRunner:
         started = time.perf_counter()
         ids = the_pass.pending(self.db, scope, self.context, force)
         self.progress.start("pass", len(ids), the_pass.name)
-        pool = self._pool_or_none(the_pass)
+        remote = bool(self.cluster) and getattr(the_pass, "remote", False)
+        pool = None if remote else self._pool_or_none(the_pass)
         size = self.batch_size or the_pass.batch_size
         if pool is not None:  # at least 4 batches per worker, so no worker idles long at the end
             size = max(1, min(size, -(-len(ids) // (self.workers * 4))))
         batches = [ids[start:start + size] for start in range(0, len(ids), size)]
-        if pool is None:
+        if remote:
+            skipped = self._run_on_cluster(the_pass, ids, size, report)
+            if skipped:
+                report.skipped_reason = skipped
+                self.log(f"{the_pass.name}: skipped: {skipped}")
+                self.progress.note(f"{the_pass.name} skipped: {skipped}")
+        elif pool is None:
             for batch_ids in batches:
                 inputs = the_pass.inputs(self.db, batch_ids, self.context)
                 self._save(the_pass, inputs, _run_guarded(the_pass, inputs, self.context), report)
@@ -166,6 +178,23 @@ class PassRunner:
         self.progress.close_bar()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _run_on_cluster(self, the_pass: Pass, ids: list[int], size: int, report: PassReport) -> str | None:
+        """`run` on the cluster's workers, saves here; returns why the pass could not go there."""
+        from gallery_builder.indexing.cluster import ClusterSession, ClusterUnavailable
+        from gallery_builder.indexing.remote_runner import RemotePass
+
+        if not ids:
+            return None
+        if self._cluster_session is None:
+            try:
+                self._cluster_session = ClusterSession.connect(self.cluster, self.log, self.workers)
+            except ClusterUnavailable as error:
+                return str(error)
+        remote = RemotePass(self._cluster_session, the_pass, self.db, self.context,
+                            save=lambda inputs, results: self._save(the_pass, inputs, results, report),
+                            progress=self.progress, log=self.log, wait_seconds=self.context.settings.cluster_wait)
+        return remote.run(ids, size)
 
     def _run_in_pool(self, the_pass: Pass, batches: list[list[int]], report: PassReport) -> None:
         in_flight: list[tuple[list[PhotoInput], Future]] = []

@@ -40,6 +40,13 @@ class Pass(Protocol):
     # passes before this one run (the runner starts it; it must be thread-safe with `run`).
     # Optional: `run_version(context) -> int`, the version recorded for this run when results also
     # depend on a setting (the faces pass: its backend); `version` otherwise.
+    #
+    # Optional, for heavy model passes that may run on a Dask worker (`gallery index --cluster`):
+    #   remote: ClassVar[bool] = True
+    #   remote_files: ClassVar[tuple[str, ...]]  keys of `PhotoInput.extra` naming files on this machine;
+    #       their bytes travel with the task and the worker's `run` sees a local copy's path
+    #   model_requirement(context) -> ml.bundle_checksum.ModelRequirement  the model files `run` reads
+    #       and their checksum here; a worker whose copy differs gets none of this pass's tasks
 
 
 def recorded_version(the_pass: Pass, context: RunContext) -> int:

@@ -33,6 +33,17 @@ class ClipPass:
     marks_photo_error: ClassVar[bool] = False
     batch_size: ClassVar[int] = 32
     default: ClassVar[bool] = False
+    remote: ClassVar[bool] = True                       # `run` may go to a Dask worker (--cluster)
+    remote_files: ClassVar[tuple[str, ...]] = ("thumb",)  # travel as bytes: a worker cannot read our disk
+
+    def model_requirement(self, context: RunContext) -> Any:
+        """The visual tower's files and their checksum on this machine (a worker must hold the same)."""
+        from gallery_builder.ml.bundle_checksum import requirement_for
+        from gallery_builder.ml.clip_bundle import CONFIG_FILE, PART_FILES, check_name
+
+        name = check_name(context.settings.clip_model)
+        files = tuple(f"clip/{name}/{item}" for item in (CONFIG_FILE,) + PART_FILES["visual"])
+        return requirement_for(f"CLIP model {name!r}", context.models_dir, files)
 
     def check_ready(self, context: RunContext) -> str | None:
         from gallery_builder.ml.clip_bundle import ModelMissing, find_bundle

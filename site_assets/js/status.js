@@ -1,5 +1,6 @@
 /* The status page's live progress: polls /progress.json (written by the indexer while a run is
-   going) every two seconds and shows the stage, counts, rate and time left. */
+   going) every two seconds and shows the stage, counts, rate and time left, and, for a run with
+   --cluster, each Dask worker's photos and throughput (kept after the run ends). */
 (function () {
   "use strict";
   var G = window.Gallery;
@@ -37,11 +38,41 @@
     text.textContent = parts.join(" · ");
   }
 
+  var workers = document.getElementById("workers");
+
+  function cell(row, text, className) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    row.appendChild(td);
+  }
+
+  function showWorkers(data) {
+    if (!workers) return;
+    var rows = data && data.workers;
+    workers.hidden = !(rows && rows.length);
+    if (workers.hidden) return;
+    var running = /run/i.test(data.state || "");
+    workers.querySelector(".workers-cluster").textContent =
+      "Dask cluster " + (data.cluster || "") + (running ? " · this run" : " · the last run");
+    var body = workers.querySelector("tbody");
+    body.textContent = "";
+    rows.forEach(function (worker) {
+      var row = document.createElement("tr");
+      cell(row, worker.name);
+      cell(row, String(worker.threads || 0), "num");
+      cell(row, Number(worker.photos || 0).toLocaleString(), "num");
+      cell(row, Number(worker.rate || 0).toFixed(1), "num");
+      cell(row, worker.refused ? "takes no tasks: " + worker.refused : (worker.connected ? "connected" : "gone"));
+      body.appendChild(row);
+    });
+  }
+
   function poll() {
     fetch(box.getAttribute("data-progress"), { cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) { if (data) show(data); else box.hidden = true; })
-      .catch(function () { box.hidden = true; })
+      .then(function (data) { if (data) show(data); else box.hidden = true; showWorkers(data); })
+      .catch(function () { box.hidden = true; showWorkers(null); })
       .then(function () { setTimeout(poll, document.hidden ? 10000 : 2000); });
   }
   poll();

@@ -1,0 +1,124 @@
+"""Which model files a pass needs and their checksum, so a remote worker never mixes another bundle's
+vectors with the NAS's: `ModelRequirement` (files + expected sha256) and the cached check of a folder.
+
+A file's sha256 is computed once per (size, mtime) and kept in memory and, when the folder is
+writable, in `<models>/.checksums.json`, so a 1 GB model is hashed once, not per run or per task.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+CACHE_FILE = ".checksums.json"
+_MEMORY: dict[tuple[str, int, int], str] = {}
+_LOCK = threading.Lock()
+
+
+class ModelRefused(RuntimeError):
+    """A worker lacks the model a task needs, or holds a different one (the message says which;
+    `worker` is its address, so the NAS can stop sending it that pass's tasks)."""
+
+    def __init__(self, message: str, worker: str = "") -> None:
+        super().__init__(message, worker)
+        self.message, self.worker = message, worker
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class ModelRequirement:
+    """The model files (relative to a models folder) a pass's `run` reads, and their sha256 on the NAS."""
+
+    label: str                  # for people: "CLIP model 'ViT-B-32__laion2b-s34b-b79k'"
+    files: tuple[str, ...]
+    checksum: str
+
+    @property
+    def resource(self) -> str:
+        """The Dask resource a worker is granted once its copy matches (tasks ask for one unit)."""
+        return f"gallery-model-{self.checksum[:16]}"
+
+
+def _stat_key(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return str(path.resolve()), stat.st_size, stat.st_mtime_ns
+
+
+def _file_sha256(path: Path, disk_cache: dict[str, dict]) -> str:
+    key = _stat_key(path)
+    cached = disk_cache.get(key[0])
+    if cached and cached.get("size") == key[1] and cached.get("mtime_ns") == key[2]:
+        digest = str(cached["sha256"])
+    else:
+        hasher = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                hasher.update(chunk)
+        digest = hasher.hexdigest()
+        disk_cache[key[0]] = {"size": key[1], "mtime_ns": key[2], "sha256": digest}
+    with _LOCK:
+        _MEMORY[key] = digest
+    return digest
+
+
+def _read_disk_cache(models_dir: Path) -> dict[str, dict]:
+    try:
+        data = json.loads((models_dir / CACHE_FILE).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_disk_cache(models_dir: Path, data: dict[str, dict]) -> None:
+    temp = models_dir / f"{CACHE_FILE}.{os.getpid()}.tmp"
+    try:
+        temp.write_text(json.dumps(data, indent=0, sort_keys=True), encoding="utf-8")
+        os.replace(temp, models_dir / CACHE_FILE)
+    except OSError:  # a read-only models folder (a worker's mount): the memory cache still holds
+        temp.unlink(missing_ok=True)
+
+
+def missing_files(models_dir: str | Path, files: Sequence[str]) -> list[str]:
+    return [name for name in files if not (Path(models_dir) / name).is_file()]
+
+
+def files_checksum(models_dir: str | Path, files: Sequence[str]) -> str:
+    """sha256 over each file's relative name and sha256, in the given order (FileNotFoundError when one
+    is missing). Files already hashed in this process cost a stat each."""
+    root = Path(models_dir)
+    with _LOCK:
+        known = [_MEMORY.get(_stat_key(root / name)) for name in files]
+    if None in known:
+        disk_cache = _read_disk_cache(root)
+        before = json.dumps(disk_cache, sort_keys=True)
+        known = [_file_sha256(root / name, disk_cache) for name in files]
+        if json.dumps(disk_cache, sort_keys=True) != before:
+            _write_disk_cache(root, disk_cache)
+    combined = hashlib.sha256()
+    for name, digest in zip(files, known):
+        combined.update(f"{name}\0{digest}\n".encode())
+    return combined.hexdigest()
+
+
+def requirement_for(label: str, models_dir: str | Path, files: Sequence[str]) -> ModelRequirement:
+    """The NAS side: what its own copy of these files sums to."""
+    return ModelRequirement(label, tuple(files), files_checksum(models_dir, files))
+
+
+def refusal(requirement: ModelRequirement, models_dir: str | Path) -> str | None:
+    """The worker side: None when its copy matches, else why it cannot take the task."""
+    missing = missing_files(models_dir, requirement.files)
+    if missing:
+        return (f"{requirement.label} is not installed in {models_dir} (missing: {', '.join(missing)}); "
+                f"copy the same files from the NAS's models folder (this worker fetches nothing)")
+    found = files_checksum(models_dir, requirement.files)
+    if found != requirement.checksum:
+        return (f"{requirement.label} in {models_dir} differs from the NAS's (sha256 {found[:12]}, expected "
+                f"{requirement.checksum[:12]}); copy the NAS's files so vectors from different weights never mix")
+    return None
