@@ -19,7 +19,7 @@ PHOTO_COLUMNS = (
     "exposure_time", "iso", "width", "height", "gps_lat", "gps_lon", "gps_alt", "place", "admin",
     "country", "country_code", "colors", "thumb_key", "thumb_widths", "duration", "format", "status",
 )
-OPTIONAL_COLUMNS = ("description", "tags", "score", "flag", "stars")   # read when present; add one here and to Photo
+OPTIONAL_COLUMNS = ("description", "tags", "score", "flag", "stars", "stack_id", "stack_top")  # read when present; add one here and to Photo
 BATCH_ROWS = 32_768        # rows digested at a time while reading photos.parquet
 
 
@@ -72,6 +72,8 @@ class Photo(NamedTuple):
     score: float | None = None
     flag: str | None = None          # a person's decision: "pick", "reject" or None
     stars: int = 0                   # a person's rating, 0-5
+    stack_id: int | None = None      # the stack (burst, bracket, sequence) the photo is in
+    stack_top: bool = False          # the photo its stack shows in grids
 
     @property
     def day(self) -> str | None:
@@ -185,6 +187,7 @@ class Library:
     export_info: dict[str, Any] = field(default_factory=dict)
     file_counts: dict[str, int] = field(default_factory=dict)
     collections: tuple[Collection, ...] = ()     # by id; empty when the export has none
+    duplicates: Any = None                       # duplicates.parquet (Arrow: group_id, photo_id, kind, is_keeper), or None
 
     @property
     def photos(self) -> tuple[Photo, ...]:
@@ -277,6 +280,8 @@ def _column(table: Any, name: str) -> list[Any]:
         return [tuple(value) if value else () for value in values]
     if name == "stars":
         return [int(value or 0) for value in values]
+    if name == "stack_top":
+        return [bool(value) for value in values]
     if name == "folder":
         return [value or "" for value in values]
     if name == "kind":
@@ -360,4 +365,19 @@ def load_library(parquet_dir: Path) -> Library:
         export_info=info,
         file_counts=counts,
         collections=_collections(parquet_dir),
+        duplicates=_duplicates(parquet_dir),
     )
+
+
+def _duplicates(parquet_dir: Path) -> Any:
+    """duplicates.parquet sorted by group (exact groups first) then keeper first; None when absent or empty."""
+    import pyarrow.compute as pc
+
+    path = parquet_dir / "duplicates.parquet"
+    if not path.exists():
+        return None
+    table = _table(path, ["group_id", "photo_id", "kind", "is_keeper"])
+    if not table.num_rows:
+        return None
+    return table.take(pc.sort_indices(table, [("group_id", "ascending"), ("is_keeper", "descending"),
+                                              ("photo_id", "ascending")]))

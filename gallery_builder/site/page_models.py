@@ -71,6 +71,7 @@ class HomePage:
     roots: tuple[Link, ...]              # the top folder of each root
     has_map: bool                        # any geotagged photo
     collection_count: int = 0            # collections in the export (a link to their index when any)
+    duplicate_groups: int = 0            # duplicate groups in the export (a link to their page when any)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,51 @@ class CollectionPage:
     count: int                                 # photos shown (members that are indexed and ok)
     updated: str                               # "Thursday, 1 June 2023": the last change to it
     grid: GridSection                          # its photos in the collection's manual order
+
+
+@dataclass(frozen=True)
+class StackPage:
+    title: str                                 # "Stack of 5 photos"
+    id: int                                    # the stack id (stacks.parquet)
+    count: int
+    date_range: str
+    top: Link                                  # the photo grids show for the stack
+    folder: Link                               # the top's folder page
+    grid: GridSection                          # its photos, top first, then capture order
+
+
+@dataclass(frozen=True)
+class DuplicateCopy:
+    """One copy of a duplicate group as the duplicates page lists it."""
+
+    id: int
+    name: str
+    url: str                                   # its photo page
+    thumb: Thumb | None
+    folder: Link
+    size: str                                  # "4.2 MB"
+    resolution: str                            # "4000 × 3000 px" ("" when unknown)
+    taken: str                                 # "2023-06-01 08:00:00" ("" when unknown)
+    is_keeper: bool                            # the proposed keeper (largest original, earliest date)
+    kind: str                                  # "exact" (byte-identical to the keeper) or "near"
+    decision_bits: int                         # cards.flags_for: the flag and stars as of the build
+
+
+@dataclass(frozen=True)
+class DuplicateGroupView:
+    id: int
+    kind: str                                  # "exact" when every copy is byte-identical, else "near"
+    copies: tuple[DuplicateCopy, ...]          # keeper first
+
+
+@dataclass(frozen=True)
+class DuplicatesPage:
+    title: str
+    kind: str                                  # "exact" or "near": each kind has its own pages
+    groups: tuple[DuplicateGroupView, ...]     # this page's groups (at most GROUPS_PER_PAGE)
+    total_groups: int                          # groups of this kind
+    pages: tuple[Link, ...]                    # every page of both kinds (label "Exact copies 1", ...)
+    page_url: str                              # this page's URL
 
 
 @dataclass(frozen=True)
@@ -147,6 +193,8 @@ class PhotoPage:
     score: float | None = None       # aesthetic score (optional Parquet column)
     flag: str | None = None          # a person's decision as of the build: "pick", "reject" or None
     stars: int = 0
+    stack: Link | None = None        # the stack page when the photo is in a stack (label says if it is the top)
+    collections: tuple[Link, ...] = ()   # the collections holding the photo, by name
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ def year_cover(catalog: Catalog, rows) -> object:
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
+    from gallery_builder.site.pages.duplicates import group_count
     from gallery_builder.site.pages.map_page import located_rows
 
     years = tuple(
@@ -51,6 +52,7 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         roots=tuple(folder_link(node) for _, node in sorted(catalog.roots.items())),
         has_map=bool(len(located_rows(catalog))),
         collection_count=len(library.collections),
+        duplicate_groups=group_count(library),
     )
     yield eager_page("home", "", model)
 
