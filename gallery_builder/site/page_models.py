@@ -108,6 +108,7 @@ class CollectionPage:
     count: int                                 # photos shown (members that are indexed and ok)
     updated: str                               # "Thursday, 1 June 2023": the last change to it
     grid: GridSection                          # its photos in the collection's manual order
+    id: int = 0                                # the collection id (the sidecar's routes name it)
 
 
 @dataclass(frozen=True)
