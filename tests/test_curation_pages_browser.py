@@ -192,3 +192,46 @@ def test_the_search_page_filters_its_results(served):
         page.wait_for_selector("#results .grid-filter")
         total = page.inner_text("#results .grid-filter-count")
         assert total.endswith(" photos") and "picks (" in page.inner_text("#results .grid-filter select[name=show]")
+
+
+def test_lightbox_adds_to_a_collection_whose_page_renames_removes_and_deletes(served):
+    home, nginx = served
+    rows = indexed(home)
+    first, second = rows[1]["id"], rows[2]["id"]
+    year = rows[1]["taken_at"][:4]
+    run_gallery("collection", "create", "Keepers", "--home", str(home))
+    run_gallery("collection", "add", "Keepers", str(second), "--home", str(home))
+    [(collection_id,)] = query(home, "SELECT id FROM collections WHERE name = 'Keepers'")
+    run_gallery("export", "--home", str(home))
+    run_gallery("build", "--home", str(home))
+
+    def members() -> list[int]:
+        return [row[0] for row in query(home, "SELECT photo_id FROM collection_photos WHERE collection_id = ?"
+                                              " ORDER BY position", (collection_id,))]
+
+    for context in browser_context():
+        page = context.new_page()
+        sign_in(page, nginx, f"/years/{year}/")
+        page.locator(f".grid-window a.card[data-id='{first}']").click()
+        page.click(".pswp--open .pswp-collect button[data-collect=add]")
+        page.select_option("dialog.collection-chooser select[name=collection]", str(collection_id))
+        page.click("dialog.collection-chooser button[value=add]")
+        wait_for(lambda: members() == [second, first], 30, "the lightbox's photo added to the collection")
+        page.goto(nginx.base + "/collections/")
+        page.click("a.tile >> text=Keepers")
+        page.wait_for_selector(f"[data-collection-tools][data-collection='{collection_id}']")
+        wait_for(lambda: shown_ids(page)[:1] == [second], 30, "the collection's first card")
+        page.click(".grid-filter .select-toggle")
+        page.click(f".grid-window a.card[data-id='{second}']")
+        page.click("#selection-bar button[data-selection='remove']")
+        wait_for(lambda: members() == [first], 30, "the selected photo removed")
+        page.fill("[data-collection-tools] input[name=name]", "Keepers 2024")
+        page.click("[data-collection-tools] button[type=submit]")
+        wait_for(lambda: query(home, "SELECT name FROM collections WHERE id = ?", (collection_id,)) == [("Keepers 2024",)],
+                 30, "the new name")
+        assert page.inner_text("h1") == "Keepers 2024"
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("[data-collection-tools] button[data-tool=delete]")
+        page.wait_for_url(nginx.base + "/collections/")
+        assert query(home, "SELECT id FROM collections WHERE id = ?", (collection_id,)) == []
+        assert {first, second} <= {row[0] for row in query(home, "SELECT id FROM photos")}     # photos stay

@@ -60,7 +60,7 @@
       lightbox.pswp.ui.registerElement({
         name: "collect", order: 11, isButton: false, appendTo: "root",
         onInit: function (element, pswp) {
-          element.classList.add("pswp-collect");
+          element.classList.add("pswp-collect", "writer-only");
           element.innerHTML = '<button type="button" data-collect="add">+ Collection</button>' +
             (collectionId !== null ? '<button type="button" data-collect="cover">Set as cover</button>' +
                                      '<button type="button" data-collect="remove">Remove from collection</button>' : "");
