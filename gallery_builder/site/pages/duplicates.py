@@ -30,6 +30,7 @@ def duplicate_groups(catalog: Catalog, library: Library) -> dict[str, list[tuple
     """Kind -> groups (group id, capture positions keeper first, copy kinds, keeper flags) with at
     least two copies among the `ok` photos, by group id; vectorised over duplicates.parquet."""
     import numpy as np
+    import pyarrow.compute as pc
 
     table = library.duplicates
     found: dict[str, list[tuple[int, Any, Any, Any]]] = {"exact": [], "near": []}
@@ -39,7 +40,7 @@ def duplicate_groups(catalog: Catalog, library: Library) -> dict[str, list[tuple
     sorter = np.argsort(ids, kind="stable")
     groups = table.column("group_id").to_numpy().astype(np.int64)
     photo_ids = table.column("photo_id").to_numpy().astype(np.int64)
-    exact = np.asarray(table.column("kind").to_pylist()) == "exact"
+    exact = pc.fill_null(pc.equal(table.column("kind"), "exact"), False).to_numpy(zero_copy_only=False).astype(bool)
     keepers = table.column("is_keeper").to_numpy(zero_copy_only=False).astype(bool)
     position = np.minimum(np.searchsorted(ids, photo_ids, sorter=sorter), len(ids) - 1)
     rows = sorter[position]
