@@ -122,6 +122,7 @@ def test_reject_the_others_flags_the_copy_and_survives_a_rebuild(served):
         button.tap()
         page.wait_for_selector(f".duplicate-group[data-group='{group}'] a.card.is-reject[data-id='{copy}']")
         assert "1 other copy flagged reject" in page.inner_text(f".duplicate-group[data-group='{group}'] .reject-note")
+        screenshot(page, "curation-duplicates")
         assert [error for error in errors if "/data/on-this-day/" not in error] == []   # home asks for this month
     flags = dict(query(home, "SELECT photo_id, flag FROM photo_decisions WHERE photo_id IN (?, ?)", (keeper, copy)))
     assert flags.get(copy) == "reject" and flags.get(keeper) is None
@@ -147,6 +148,7 @@ def test_a_collection_from_a_multi_selection_reordered_by_drag_keeps_its_order(s
         page.click(f".grid-window a.card[data-id='{cards[0]}']")
         page.click(f".grid-window a.card[data-id='{cards[2]}']", modifiers=["Shift"])   # a range: three photos
         assert page.inner_text("#selection-bar .selection-count") == "3 selected"
+        screenshot(page, "curation-selection")
         page.click("#selection-bar button[data-selection='add']")
         page.select_option("dialog.collection-chooser select[name=collection]", "")
         page.fill("dialog.collection-chooser input[name=name]", "Best of the trip")

@@ -94,6 +94,8 @@ def test_duplicates_pages_keep_exact_and_near_apart_with_the_keeper_first(home):
     assert copies[:2] == ["5", "4"] and "Keeper" in exact
     assert "1000 bytes" not in exact and "1005 bytes" in exact and "640 × 480 px" in exact and "2021-12-24 18:00:00" in exact
     assert 'class="reject-others" data-group="3"' in exact
+    assert '<span aria-current="page">Exact copies (1 group)</span>' in exact
+    assert '<a href="../duplicates/near/">Near duplicates (1 group)</a>' in exact
     near = read(home / "site", "duplicates/near/")
     assert re.findall(r'data-group="(\d+)" data-kind="near"', near) == ["4"]   # group 5 keeps one shown copy
     assert "menu.jpg" in near and "gone.jpg" not in near
@@ -120,3 +122,19 @@ def test_a_stack_edit_renders_the_grids_and_stack_pages_it_touches(home):
     assert {"years/2021/", "stacks/0/7.html", "photos/0/1.html", "photos/0/2.html"} <= rendered
     assert "stacks/0/8.html" not in rendered and "years/2023/" not in rendered
     assert [row[0] for row in grid_payload(read(home / "site", "stacks/0/7.html"))["rows"]] == [1, 2, 3]
+
+
+def test_duplicates_are_paged_by_group(tmp_path, monkeypatch):
+    from gallery_builder.site.pages import duplicates
+
+    monkeypatch.setattr(duplicates, "GROUPS_PER_PAGE", 1)
+    write_curated(tmp_path)
+    _write_table(tmp_path / "parquet" / "duplicates.parquet",
+                 [{"group_id": group, "photo_id": photo, "kind": kind, "is_keeper": keeper}
+                  for group, photo, kind, keeper in DUPLICATES + [(6, 1, "exact", True), (6, 2, "exact", False)]],
+                 [("group_id", _arrow_type("int64")), ("photo_id", _arrow_type("int64")),
+                  ("kind", _arrow_type("string")), ("is_keeper", _arrow_type("bool"))])
+    build(tmp_path)
+    first, second = read(tmp_path / "site", "duplicates/exact/"), read(tmp_path / "site", "duplicates/exact/2/")
+    assert re.findall(r'data-group="(\d+)"', first)[:1] == ["3"] and re.findall(r'data-group="(\d+)"', second)[:1] == ["6"]
+    assert '<a href="../../duplicates/exact/2/">Exact copies (2 groups), page 2</a>' in first

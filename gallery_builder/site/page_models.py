@@ -152,7 +152,7 @@ class DuplicatesPage:
     kind: str                                  # "exact" or "near": each kind has its own pages
     groups: tuple[DuplicateGroupView, ...]     # this page's groups (at most GROUPS_PER_PAGE)
     total_groups: int                          # groups of this kind
-    pages: tuple[Link, ...]                    # every page of both kinds (label "Exact copies 1", ...)
+    pages: tuple[Link, ...]                    # every page of both kinds ("Exact copies (3 groups)", ...)
     page_url: str                              # this page's URL
 
 

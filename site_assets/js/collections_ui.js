@@ -48,11 +48,9 @@
         }).catch(refused);
       });
       dialog.showModal();
-      (choice0(form) || form.elements.collection).focus();
+      (form.elements.collection.value ? form.elements.collection : form.elements.name).focus();
     }).catch(function (error) { say("Collections need the server: " + error.message); });
   }
-
-  function choice0(form) { return form.elements.collection.value ? null : form.elements.name; }
 
   /* The lightbox: "+ Collection" for the photo shown; on a collection page also cover and remove. */
   function attachLightbox(lightbox) {

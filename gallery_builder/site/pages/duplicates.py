@@ -14,7 +14,7 @@ from gallery_builder.site.formatting import size_label
 from gallery_builder.site.library import Library
 from gallery_builder.site.page_models import DuplicateCopy, DuplicateGroupView, DuplicatesPage, Link, Page
 from gallery_builder.site.pages import PageKind
-from gallery_builder.site.pages.common import folder_display, thumb_of
+from gallery_builder.site.pages.common import count_label, folder_display, thumb_of
 
 INDEX_URL = "duplicates/"
 GROUPS_PER_PAGE = 100
@@ -88,8 +88,11 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
             for kind in ("exact", "near") for number, start in enumerate(range(0, len(found[kind]), GROUPS_PER_PAGE), 1)]
     if not plan:
         return
-    links = tuple(Link(url=page_url(kind, number), label=f"{KIND_LABELS[kind]} {number}",
-                       detail=str(len(found[kind]))) for kind, number, _ in plan)
+    several = {kind: len(found[kind]) > GROUPS_PER_PAGE for kind in found}
+    links = tuple(Link(url=page_url(kind, number), detail=str(len(found[kind])),
+                       label=f"{KIND_LABELS[kind]} ({count_label(len(found[kind]), 'group')})"
+                             + (f", page {number}" if several[kind] else ""))
+                  for kind, number, _ in plan)
     for index, (kind, number, groups) in enumerate(plan):
         digests = [pack(str(group_id), catalog.rows_digest(rows), np.asarray(exact, np.uint8).tobytes().hex(),
                         np.asarray(keepers, np.uint8).tobytes().hex(), *[catalog.leaves[code].url for code in
