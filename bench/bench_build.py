@@ -15,7 +15,11 @@ this process stays small. With --browser, the 20,000-photo year page is opened i
 Chromium through nginx: bytes of HTML + JS before images, and the time until the first
 thumbnails have loaded.
 
-Usage: python bench/bench_build.py [--count 100000] [--workers 2] [--browser] [--keep DIR]
+With --curation the library also has a person's curation: a quarter of the photos in stacks of 5
+(`stack_id`, `stack_top`), an exact-copy pair per 200 photos (duplicates.parquet) and 20
+collections of 500 photos, so the stack, duplicates and collection pages are built too.
+
+Usage: python bench/bench_build.py [--count 100000] [--workers 2] [--browser] [--curation] [--keep DIR]
 """
 from __future__ import annotations
 
@@ -85,7 +89,34 @@ def make_rows(plan: list[tuple[str, int]], first_id: int = 1) -> Iterator:
             photo_id += 1
 
 
-def write_library(home: Path, count: int, with_new_folder: bool) -> int:
+STACK_EVERY, STACK_SIZE, DUPLICATE_EVERY, COLLECTIONS, COLLECTION_SIZE = 20, 5, 200, 20, 500
+
+
+def curate(record: dict, number: int) -> None:
+    """Stack fields of one row: photos 0-4 of every 20 in a folder form a stack topped by its first."""
+    first = record["id"] - number % STACK_EVERY
+    stacked = number % STACK_EVERY < STACK_SIZE
+    record.update(stack_id=first if stacked else None, stack_top=stacked and record["id"] == first)
+
+
+def write_curation(home: Path, written: int) -> None:
+    """duplicates.parquet (an exact pair per DUPLICATE_EVERY photos) and the collections tables."""
+    import pyarrow as pa
+
+    from tests import site_fixtures
+
+    pairs = [{"group_id": first, "photo_id": first + offset, "kind": "exact", "is_keeper": offset == 0}
+             for first in range(1, written, DUPLICATE_EVERY) if first + 1 <= written for offset in (0, 1)]
+    site_fixtures._write_table(home / "parquet" / "duplicates.parquet", pairs,
+                               [("group_id", pa.int64()), ("photo_id", pa.int64()), ("kind", pa.string()),
+                                ("is_keeper", pa.bool_())])
+    step = max(1, written // (COLLECTIONS * COLLECTION_SIZE))
+    site_fixtures.write_collections(home, [
+        (number + 1, f"Collection {number + 1}", list(range(1 + number, written + 1, step))[:COLLECTION_SIZE][::-1], None,
+         "2024-01-01T00:00:00+00:00") for number in range(COLLECTIONS)])
+
+
+def write_library(home: Path, count: int, with_new_folder: bool, curation: bool = False) -> int:
     """photos.parquet streamed in row groups (thumbnail keys from a small pool: identical content
     shares thumbnails), the small status tables, and the pool's real thumbnail files."""
     import pyarrow as pa
@@ -94,13 +125,16 @@ def write_library(home: Path, count: int, with_new_folder: bool) -> int:
     from tests import site_fixtures
 
     site_fixtures.write_records(home, [], thumbnails=False)        # status tables, export.json
-    schema = pa.schema([pa.field(name, site_fixtures._arrow_type(kind)) for name, kind in site_fixtures.PHOTO_SCHEMA_FIELDS])
+    fields = list(site_fixtures.PHOTO_SCHEMA_FIELDS) + ([("stack_id", "int64"), ("stack_top", "bool")] if curation else [])
+    schema = pa.schema([pa.field(name, site_fixtures._arrow_type(kind)) for name, kind in fields])
     plan = day_plan(count) + ([NEW_FOLDER] if with_new_folder else [])
     path = home / "parquet" / "photos.parquet"
     temp, pool, written, chunk = path.with_suffix(".tmp"), [], 0, []
     with pq.ParquetWriter(temp, schema, compression="zstd") as writer:
         for row in make_rows(plan):
             record = row.record()
+            if curation:
+                curate(record, int(row.path.rsplit("_", 1)[1][:6]) - 1)
             if len(pool) < THUMB_POOL:
                 pool.append(dict(record))
             chunk.append(record)
@@ -115,6 +149,8 @@ def write_library(home: Path, count: int, with_new_folder: bool) -> int:
                                                               "rows": {"photos": written}}), encoding="utf-8")
     for record in pool:
         site_fixtures.write_thumbnails(home / "thumbs", {**record, "width": 640, "height": 480})
+    if curation:
+        write_curation(home, written)
     return written
 
 
@@ -170,11 +206,11 @@ def step(name: str, home: Path, *extra: str) -> tuple[dict, float, float]:
     return child([sys.executable, __file__, "--step", name, "--home", str(home), *extra])
 
 
-def run_step(name: str, home: Path, count: int, workers: int) -> None:
+def run_step(name: str, home: Path, count: int, workers: int, curation: bool = False) -> None:
     if name == "write":
-        answer = {"rows": write_library(home, count, with_new_folder=False)}
+        answer = {"rows": write_library(home, count, with_new_folder=False, curation=curation)}
     elif name == "write-new-folder":
-        answer = {"rows": write_library(home, count, with_new_folder=True)}
+        answer = {"rows": write_library(home, count, with_new_folder=True, curation=curation)}
     elif name == "baseline":
         answer = {"seconds": baseline(home)}
     else:
@@ -188,20 +224,22 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--browser", action="store_true", help="also measure the big year page in Chromium")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    parser.add_argument("--curation", action="store_true", help="add stacks, duplicates and collections")
     parser.add_argument("--step", help=argparse.SUPPRESS)       # a child process's one step
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
-        run_step(args.step, args.home, args.count, args.workers)
+        run_step(args.step, args.home, args.count, args.workers, args.curation)
         return
     home = args.keep or Path(tempfile.mkdtemp(prefix="bench-build-"))
     home.mkdir(parents=True, exist_ok=True)
     home.chmod(0o755)             # nginx's workers (user nobody) serve it in --browser
     count, workers = str(args.count), str(args.workers)
+    curation = ["--curation"] if args.curation else []
     figures: dict[str, float] = {}
     memory: dict[str, float] = {}
     try:
-        written, seconds, _ = step("write", home, "--count", count)
+        written, seconds, _ = step("write", home, "--count", count, *curation)
         print(f"library: {written['rows']:,} photos written as Parquet rows of the export schema "
               f"(no image files indexed; {seconds:.0f} s in a child process)", flush=True)
         figures["baseline: read photos.parquet + json.dumps once"] = step("baseline", home)[0]["seconds"]
@@ -214,7 +252,7 @@ def main() -> None:
         answer, figures["no-op `gallery build` command (start-up included)"], memory["no-op `gallery build` command"] = \
             child(command)
         print("  ", answer["output"].splitlines()[0], flush=True)
-        step("write-new-folder", home, "--count", count)
+        step("write-new-folder", home, "--count", count, *curation)
         figures["baseline again (with the new folder)"] = step("baseline", home)[0]["seconds"]
         name = "rebuild after one new day folder of 50"
         answer, _, memory[name] = step("build", home, "--workers", workers)

@@ -1,4 +1,5 @@
-"""The sidecar's collection routes: GET /api/collections and /api/collections/{id} (open, read-only);
+"""The sidecar's collection routes: GET /api/collections (?photo=ID: those holding the photo) and
+/api/collections/{id} (open, read-only);
 POST /api/collections (create), /api/collections/{id}/photos ({"add"|"remove": ids}), /rename,
 /delete, /cover and /order (writing routes behind write_guard), through the decisions' desk.
 
@@ -82,12 +83,18 @@ def collection_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
         return answered.body
 
     async def listing(request: Request) -> dict[str, Any]:
+        photo = request.query_params.get("photo")
+        if photo is not None and (not photo.isdigit() or len(photo) > 18):
+            raise Refused(400, "photo must be a photo id", parameter="photo")
+
         def read(db: Any) -> dict[str, Any]:
             _require_tables(db)
             db.execute("BEGIN")
             try:
+                found = (queries.list_collections(db) if photo is None
+                         else queries.collections_of_photo(db, int(photo)))
                 return {"version": queries.collections_version(db),
-                        "collections": [item.to_json() for item in queries.list_collections(db)]}
+                        "collections": [item.to_json() for item in found]}
             finally:
                 db.execute("COMMIT")
         return await run_in_threadpool(desk.read, read)

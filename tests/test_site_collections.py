@@ -67,7 +67,7 @@ def test_a_collection_change_renders_only_collection_pages(home):
     grown = [reordered[0], (2, "Tokyo trip!", [15, 17, 10, 11], None, "2024-05-02T10:00:00+00:00")]
     write_collections(home, grown)
     build(home)
-    assert changes(home, 2, 3) == ({"collections/", TOKYO}, set())
+    assert changes(home, 2, 3) == ({"collections/", TOKYO, "photos/0/11.html"}, set())   # 11 lists its collections
     assert "3 photos" in html(home / "site", "collections/")
 
 

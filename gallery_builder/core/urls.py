@@ -22,6 +22,11 @@ def photo_url(photo_id: int) -> str:
     return f"photos/{photo_bucket(photo_id)}/{photo_id}.html"
 
 
+def stack_url(stack_id: int) -> str:
+    """The page of one stack, e.g. `stacks/12/12345.html`: a file in buckets of 1000 ids, like photos."""
+    return f"stacks/{stack_id // PHOTO_BUCKET_SIZE}/{stack_id}.html"
+
+
 def thumb_url(key: str, width: int) -> str:
     """One thumbnail file of the content-addressed store (its format comes from the slot table)."""
     return "thumbs/" + thumb_relpath(key, width)

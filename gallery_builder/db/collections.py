@@ -82,6 +82,13 @@ def list_collections(db: Any) -> list[Collection]:
     return [Collection(*row) for row in db.execute(f"{_SELECT} ORDER BY c.name COLLATE NOCASE, c.id")]
 
 
+def collections_of_photo(db: Any, photo_id: int) -> list[Collection]:
+    """The collections holding this photo, by name."""
+    return [Collection(*row) for row in db.execute(
+        f"{_SELECT} WHERE c.id IN (SELECT collection_id FROM collection_photos WHERE photo_id = ?)"
+        " ORDER BY c.name COLLATE NOCASE, c.id", (photo_id,))]
+
+
 def get_collection(db: Any, collection_id: int) -> Collection:
     row = db.execute(f"{_SELECT} WHERE c.id = ?", (collection_id,)).fetchone()
     if row is None:

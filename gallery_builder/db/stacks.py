@@ -203,3 +203,71 @@ def clip_vectors_of(db: Any, photo_ids: Iterable[int], model: str) -> dict[int, 
         f"{cte} SELECT v.photo_id, v.vector FROM wanted w JOIN clip_vectors v ON v.photo_id = w.id"
         " JOIN photos p ON p.id = v.photo_id WHERE v.model = ? AND v.content_hash IS p.content_hash",
         (*params, model))}
+
+
+class NotStacked(LookupError):
+    """The photo is in no stack (or the stack does not exist); nothing was written."""
+
+
+@dataclass(frozen=True)
+class StackEditResult:
+    """What a person's stack edit did at once: the stack (None once dissolved), its members and top
+    after the edit, and the change lines (empty when it was already so)."""
+
+    stack_id: int
+    action: str
+    members: tuple[int, ...]
+    top: int | None
+    changes: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stack": self.stack_id, "action": self.action, "members": list(self.members), "top": self.top,
+                "changes": list(self.changes)}
+
+
+BROWSER_EDITS = ("set_top", "remove", "not_a_stack")
+
+
+def edit_stack_now(db: Any, action: str, photo_id: int | None, stack_id: int | None, source: str) -> StackEditResult:
+    """A person's stack edit (set top, remove a photo, not a stack), in one short transaction: the
+    edit is recorded (re-stacking replays it, so it survives) and applied to the stored stacks at once,
+    with a republish request. `photo_id` names the photo (set_top, remove), `stack_id` the stack
+    (not_a_stack; or taken from the photo). Unknown photos raise UnknownPhotos; NotStacked when
+    there is no such stack."""
+    from gallery_builder.db.connection import transaction
+    from gallery_builder.db.decisions import UnknownPhotos, request_republish
+
+    if action not in BROWSER_EDITS:
+        raise ValueError(f"action must be one of {', '.join(BROWSER_EDITS)}, not {action!r}")
+    with transaction(db):
+        if photo_id is not None:
+            if not photo_exists(db, photo_id):
+                raise UnknownPhotos([photo_id])
+            stack_id = stack_of_photo(db, photo_id)
+            if stack_id is None:
+                raise NotStacked(f"photo {photo_id} is in no stack")
+        members = stack_member_ids(db, stack_id) if stack_id is not None else []
+        if not members:
+            raise NotStacked(f"no stack with id {stack_id}")
+        top = db.execute("SELECT top_photo_id FROM stacks WHERE id = ?", (stack_id,)).fetchone()[0]
+        if action == "set_top" and top == photo_id:
+            return StackEditResult(stack_id, action, tuple(members), top, ())
+        record_edit(db, action, members if action == "not_a_stack" else [photo_id], source)
+        at = now_iso()
+        if action == "set_top":
+            db.execute("UPDATE stacks SET top_photo_id = ?, updated_at = ? WHERE id = ?", (photo_id, at, stack_id))
+            change, top = f"photo {photo_id} is now the top of stack {stack_id}", photo_id
+        else:
+            leaving = members if action == "not_a_stack" else [photo_id]
+            left = [member for member in members if member not in leaving]
+            if len(left) < 2:        # one photo is no stack
+                db.execute("DELETE FROM stacks WHERE id = ?", (stack_id,))
+                members, top = [], None
+                change = f"stack {stack_id} split into single photos"
+            else:
+                db.execute("DELETE FROM stack_members WHERE photo_id = ?", (photo_id,))
+                top = top if top in left else left[0]
+                db.execute("UPDATE stacks SET top_photo_id = ?, updated_at = ? WHERE id = ?", (top, at, stack_id))
+                members, change = left, f"photo {photo_id} left stack {stack_id}"
+        request_republish(db, f"{source}: {change}", in_transaction=True)
+        return StackEditResult(stack_id, action, tuple(members), top, (change,))

@@ -26,22 +26,35 @@ INLINE_LIMIT = 600     # pages up to this many photos carry every card inline (n
 
 @dataclass(frozen=True)
 class GridData:
-    """All the cards of one grid page plus the folder table they index into."""
+    """All the cards of one grid page plus the folder table they index into. A collapsed grid shows
+    one card per stack (its top, else its first photo on the page): `stacks` maps that card's id to
+    the stack's member ids on the page, shown card first, and `members` holds the other members'
+    rows (same fields), for the lightbox that opens the stack."""
 
     folders: tuple[tuple[str, str, str], ...]   # (folder page URL, originals URL prefix, display path)
     rows: tuple[tuple, ...]
     people: tuple[tuple[int, str, str], ...] = ()   # (person id, name, page URL) of the people on these cards
     faces: tuple[tuple[int, tuple], ...] = ()       # (photo id, ((index into people, x, y, w, h), ...))
+    stacks: tuple[tuple[int, tuple[int, ...]], ...] = ()    # (card id, member ids, card first)
+    members: tuple[tuple, ...] = ()
 
     @property
     def is_inline(self) -> bool:
-        return len(self.rows) <= INLINE_LIMIT
+        return len(self.rows) + len(self.members) <= INLINE_LIMIT
+
+    @property
+    def stack_sizes(self) -> dict[int, int]:
+        """Card id -> photos of its stack on this page (only for cards that stand for a stack)."""
+        return {card: len(ids) for card, ids in self.stacks}
 
     def payload(self) -> dict:
-        """The JSON a grid reads; `people` and `faces` only when a card shows a named person."""
+        """The JSON a grid reads; `people` and `faces` only when a card shows a named person, `stacks`
+        and `members` only when a card stands for a stack."""
         payload = {"fields": CARD_FIELDS, "folders": self.folders, "rows": self.rows}
         if self.people:
             payload.update(people=self.people, faces=self.faces)
+        if self.stacks:
+            payload.update(stacks=self.stacks, members=self.members)
         return payload
 
 
@@ -94,11 +107,34 @@ def card_decision(row: tuple) -> dict[str, str]:
     return {"flag": flag, "badge": " ".join(part for part in (mark, "\u2605" * stars) if part)}
 
 
-def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str]) -> GridData:
+def stacked_order(photos: list[Photo]) -> tuple[list[Photo], dict[int, list[Photo]]]:
+    """The photos a collapsed grid shows as cards (in order: a stack sits where its card photo is),
+    and each such card's stack members on the page, card first. A stack's card is its top when the
+    top is among `photos`, else its first photo here; a stack with one photo here is a plain card."""
+    groups: dict[int, list[Photo]] = {}
+    for photo in photos:
+        if photo.stack_id is not None:
+            groups.setdefault(photo.stack_id, []).append(photo)
+    stacks: dict[int, list[Photo]] = {}
+    hidden: set[int] = set()
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        card = next((photo for photo in members if photo.stack_top), members[0])
+        stacks[card.id] = [card] + [photo for photo in members if photo is not card]
+        hidden.update(photo.id for photo in members if photo is not card)
+    return [photo for photo in photos if photo.id not in hidden], stacks
+
+
+def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str], collapse_stacks: bool = False) -> GridData:
+    """The cards of `photos`; with `collapse_stacks`, one card per stack (see stacked_order)."""
+    stacks: dict[int, list[Photo]] = {}
+    if collapse_stacks:
+        photos, stacks = stacked_order(photos)
     folder_index: dict[tuple[str, str], int] = {}
     folders: list[tuple[str, str, str]] = []
-    rows = []
-    for photo in photos:
+
+    def card(photo: Photo) -> tuple:
         place = (photo.root, photo.folder)
         index = folder_index.get(place)
         if index is None:
@@ -111,9 +147,13 @@ def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str]) -> G
         exact_name = photo.original[len(folders[index][1]):]
         if exact_name != quote(photo.name, safe=""):
             row.append(exact_name)
-        rows.append(tuple(row))
-    people, faces = named_faces(photos)
-    return GridData(folders=tuple(folders), rows=tuple(rows), people=people, faces=faces)
+        return tuple(row)
+
+    rows = tuple(card(photo) for photo in photos)
+    members = tuple(card(photo) for group in stacks.values() for photo in group[1:])
+    order = tuple((card_id, tuple(photo.id for photo in group)) for card_id, group in stacks.items())
+    people, faces = named_faces(photos + [photo for group in stacks.values() for photo in group[1:]])
+    return GridData(folders=tuple(folders), rows=rows, people=people, faces=faces, stacks=order, members=members)
 
 
 def named_faces(photos: list[Photo]) -> tuple[tuple[tuple[int, str, str], ...], tuple[tuple[int, tuple], ...]]:

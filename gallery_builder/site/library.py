@@ -21,7 +21,7 @@ PHOTO_COLUMNS = (
     "country", "country_code", "colors", "thumb_key", "thumb_widths", "duration", "format", "status",
 )
 OPTIONAL_COLUMNS = ("description", "tags", "aesthetic_score", "flag", "stars", "description_disputed", "critique",
-                    "concepts")   # read when present; add one here and to Photo
+                    "concepts", "stack_id", "stack_top")   # read when present; add one here and to Photo
 CONCEPT_SHOWN = 0.5        # a concept is shown (and fingerprinted) when it has at least this share of its question
 BATCH_ROWS = 32_768        # rows digested at a time while reading photos.parquet
 
@@ -78,6 +78,8 @@ class Photo(NamedTuple):
     description_disputed: bool | None = None   # the verify pass doubts the description
     critique: str | None = None
     concepts: tuple[str, ...] = ()   # "sharp 98%", ... from concepts.parquet, highest first (CONCEPT_SHOWN)
+    stack_id: int | None = None      # the stack (burst, bracket, sequence) the photo is in
+    stack_top: bool = False          # the photo its stack shows in grids
     faces: tuple[FaceBox, ...] = ()  # faces.parquet's boxes of this photo, with the names shown (always last:
                                      # `photos()` appends it after PHOTO_COLUMNS, the digest and OPTIONAL_COLUMNS)
 
@@ -197,6 +199,7 @@ class Library:
     file_counts: dict[str, int] = field(default_factory=dict)
     collections: tuple[Collection, ...] = ()     # by id; empty when the export has none
     faces: FaceTable = field(default_factory=FaceTable)   # faces, people, clusters; empty without faces.parquet
+    duplicates: Any = None                       # duplicates.parquet (Arrow: group_id, photo_id, kind, is_keeper), or None
 
     @property
     def photos(self) -> tuple[Photo, ...]:
@@ -289,6 +292,8 @@ def _column(table: Any, name: str) -> list[Any]:
         return [tuple(value) if value else () for value in values]
     if name == "stars":
         return [int(value or 0) for value in values]
+    if name == "stack_top":
+        return [bool(value) for value in values]
     if name == "folder":
         return [value or "" for value in values]
     if name == "kind":
@@ -404,4 +409,19 @@ def load_library(parquet_dir: Path) -> Library:
         file_counts=counts,
         collections=_collections(parquet_dir),
         faces=faces,
+        duplicates=_duplicates(parquet_dir),
     )
+
+
+def _duplicates(parquet_dir: Path) -> Any:
+    """duplicates.parquet sorted by group (exact groups first) then keeper first; None when absent or empty."""
+    import pyarrow.compute as pc
+
+    path = parquet_dir / "duplicates.parquet"
+    if not path.exists():
+        return None
+    table = _table(path, ["group_id", "photo_id", "kind", "is_keeper"])
+    if not table.num_rows:
+        return None
+    return table.take(pc.sort_indices(table, [("group_id", "ascending"), ("is_keeper", "descending"),
+                                              ("photo_id", "ascending")]))

@@ -72,6 +72,7 @@ class HomePage:
     has_map: bool                        # any geotagged photo
     collection_count: int = 0            # collections in the export (a link to their index when any)
     people_count: int = 0                # people and unknown clusters shown (a link to the people index when any)
+    duplicate_groups: int = 0            # duplicate groups in the export (a link to their page when any)
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,55 @@ class CollectionsPage:
 @dataclass(frozen=True)
 class CollectionPage:
     title: str                                 # the collection's name
-    id: int                                    # the collection's id (the upload button names it)
+    id: int                                    # the collection's id (the sidecar's routes and the upload button name it)
     count: int                                 # photos shown (members that are indexed and ok)
     updated: str                               # "Thursday, 1 June 2023": the last change to it
     grid: GridSection                          # its photos in the collection's manual order
+
+
+@dataclass(frozen=True)
+class StackPage:
+    title: str                                 # "Stack of 5 photos"
+    id: int                                    # the stack id (stacks.parquet)
+    count: int
+    date_range: str
+    top: Link                                  # the photo grids show for the stack
+    folder: Link                               # the top's folder page
+    grid: GridSection                          # its photos, top first, then capture order
+
+
+@dataclass(frozen=True)
+class DuplicateCopy:
+    """One copy of a duplicate group as the duplicates page lists it."""
+
+    id: int
+    name: str
+    url: str                                   # its photo page
+    thumb: Thumb | None
+    folder: Link
+    size: str                                  # "4.2 MB"
+    resolution: str                            # "4000 × 3000 px" ("" when unknown)
+    taken: str                                 # "2023-06-01 08:00:00" ("" when unknown)
+    is_keeper: bool                            # the proposed keeper (largest original, earliest date)
+    kind: str                                  # "exact" (byte-identical to the keeper) or "near"
+    decision_bits: int                         # cards.flags_for: the flag and stars as of the build
+
+
+@dataclass(frozen=True)
+class DuplicateGroupView:
+    id: int
+    kind: str                                  # "exact" when every copy is byte-identical, else "near"
+    copies: tuple[DuplicateCopy, ...]          # keeper first
+
+
+@dataclass(frozen=True)
+class DuplicatesPage:
+    title: str
+    kind: str                                  # "exact" or "near": each kind has its own pages
+    groups: tuple[DuplicateGroupView, ...]     # this page's groups (at most GROUPS_PER_PAGE)
+    total_groups: int                          # groups of this kind
+    pages: tuple[Link, ...]                    # every page of both kinds ("Exact copies (3 groups)", ...)
+    page_url: str                              # this page's URL
 
 
 @dataclass(frozen=True)
@@ -199,6 +245,8 @@ class PhotoPage:
     concepts: tuple[str, ...] = ()   # "sharp 98%", ... (concepts.parquet)
     critique: str | None = None      # a vision model's critique (optional Parquet column)
     description_disputed: bool = False   # the verify pass doubts the description
+    stack: Link | None = None        # the stack page when the photo is in a stack (label says if it is the top)
+    collections: tuple[Link, ...] = ()   # the collections holding the photo, by name
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,7 @@
         document.documentElement.setAttribute("data-writing", session.signed_in ? "signed-in" :
           session.writing_enabled ? "signed-out" : "read-only");
         repaint();
+        document.dispatchEvent(new CustomEvent("gallery:session", { detail: session }));
       })
       .catch(function () {});
   }
@@ -241,8 +242,31 @@
 
   document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
 
+  /* The live decisions of `ids` (at most 1,000: search results), absorbed and repainted. */
+  function load(ids) {
+    if (G.isFile || !ids.length) return Promise.resolve();
+    return fetch(api("decisions?ids=" + ids.slice(0, 1000).join(",")), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body) return;
+        absorb(body.decisions || []);
+        repaint();
+        document.dispatchEvent(new CustomEvent("gallery:decisions"));
+      })
+      .catch(function () {});
+  }
+
+  /* After a write made elsewhere on the page (e.g. "reject the others"): show these decisions. */
+  function accept(decisions) {
+    absorb(decisions);
+    decisions.forEach(function (decision) { delete shown[decision.id]; });
+    repaint();
+    document.dispatchEvent(new CustomEvent("gallery:decisions"));
+  }
+
   G.decisions = { decisionOf: decisionOf, fromBits: fromBits, paintCard: paintCard, attachLightbox: attachLightbox,
-                  set: set, refresh: refresh, repaint: repaint };
+                  set: set, refresh: refresh, repaint: repaint, load: load, accept: accept, say: say,
+                  session: function () { return session; } };
   loadSession();
   refresh();
   setInterval(refresh, 30000);      // other devices' changes, while the page stays open

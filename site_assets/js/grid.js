@@ -1,6 +1,7 @@
 /* The justified photo grid: justified-layout (vendored) computes boxes per day, only the boxes
    near the viewport are in the DOM (windowing keeps 20,000-photo pages fast), day and month
-   headings, a sticky current-day label, a month scrubber, and the lightbox on click. */
+   headings, a sticky current-day label, a month scrubber, and the lightbox on click. A stack
+   shows as its top card with a count badge; clicking it opens the stack's photos, top first. */
 (function () {
   "use strict";
   var G = window.Gallery;
@@ -73,7 +74,22 @@
     this.sticky.className = "grid-sticky";
     this.sticky.innerHTML = "<span></span>";
     this.lightbox = G.lightbox.create(this.rows, this.folders, { onIndex: this.reveal.bind(this), people: this.people });
+    this.stacks = new Map(payload.stacks || []);             // card id -> member ids, card first
+    var byId = this.byId = new Map();
+    (payload.members || []).concat(payload.rows).forEach(function (row) { byId.set(row[0], row); });
   }
+
+  /* The rows of the stack card `id` stands for (top first), or null when it is a single photo. */
+  Grid.prototype.stackRows = function (id) {
+    var ids = this.stacks.get(id), byId = this.byId;
+    return ids ? ids.map(function (member) { return byId.get(member); }).filter(Boolean) : null;
+  };
+
+  Grid.prototype.openStack = function (id) {
+    if (this.stackBox) this.stackBox.destroy();
+    this.stackBox = G.lightbox.create(this.stackRows(id), this.folders, { stackOf: id });
+    this.stackBox.loadAndOpen(0);
+  };
 
   Grid.prototype.mount = function () {
     var staticPart = this.section.querySelector(".grid-static");
@@ -100,6 +116,10 @@
     window.removeEventListener("scroll", this.onScroll);
     window.removeEventListener("resize", this.onResize);
     this.lightbox.destroy();
+    if (this.stackBox) this.stackBox.destroy();
+    if (this.filterBar) this.filterBar.remove();
+    if (this.selection && this.selection.button) this.selection.button.remove();
+    this.destroyed = true;
     this.window.remove();
     this.sticky.remove();
     this.layout = null;
@@ -107,6 +127,7 @@
 
   /* Show only `rows` (a filter): the lightbox's list is the same array, changed in place. */
   Grid.prototype.setRows = function (rows) {
+    if (this.destroyed) return;
     this.rows.length = 0;
     Array.prototype.push.apply(this.rows, rows);
     this.relayout(true);
@@ -182,6 +203,14 @@
       link.appendChild(G.fileCard(row[5], G.kindOf(row[8])));
     }
     if (G.decisions) G.decisions.paintCard(link, G.decisions.decisionOf(row[0], G.decisions.fromBits(row[8])));
+    if (this.stacks.has(row[0])) {
+      var badge = document.createElement("span"), size = this.stacks.get(row[0]).length;
+      badge.className = "card-stack";
+      badge.title = "A stack of " + size + " photos";
+      badge.textContent = size;
+      link.appendChild(badge);
+    }
+    if (this.selection) this.selection.paint(link);
     return link;
   };
 
@@ -200,9 +229,23 @@
 
   Grid.prototype.onClick = function (event) {
     var link = event.target.closest("a.card");
-    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    if (!link || event.button !== 0) return;
+    if (this.selection && this.selection.active) {          // select mode: taps and clicks pick cards
+      event.preventDefault();
+      this.selection.click(parseInt(link.getAttribute("data-index"), 10), event.shiftKey);
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
-    this.lightbox.loadAndOpen(parseInt(link.getAttribute("data-index"), 10));
+    var id = parseInt(link.getAttribute("data-id"), 10);
+    if (this.stacks.has(id)) this.openStack(id);
+    else this.lightbox.loadAndOpen(parseInt(link.getAttribute("data-index"), 10));
+  };
+
+  /* Repaint the cards in the DOM (after a selection change). */
+  Grid.prototype.repaintCards = function () {
+    var selection = this.selection;
+    this.nodes.forEach(function (node) { if (selection && node.classList.contains("card")) selection.paint(node); });
   };
 
   /* Scroll so that card `index` is visible (used by the lightbox and deep links). */
@@ -262,6 +305,8 @@
       G.fixFileLinks(section);
       if (G.scrubber) G.scrubber.attach(grid);
       if (G.gridFilter) G.gridFilter.attach(grid);
+      if (G.selection) G.selection.attach(grid);
+      document.dispatchEvent(new CustomEvent("gallery:grid", { detail: grid }));
       grid.openDeepLink();
       return grid;
     }).catch(function (error) {

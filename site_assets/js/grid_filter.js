@@ -1,8 +1,10 @@
-/* The curation filter of a grid page (Gallery.gridFilter): all photos, picks only, at least N
-   stars, hide rejected, and (when the page's cards show named people) one person, applied in the
-   browser to the rows the page already has, with each photo's live decision (Gallery.decisions)
-   where the overlay knows it. The choice is kept for the session (sessionStorage) and shown as
-   "N of M photos"; the person choice is the page's own (the address's #person=<id> keeps it). Classic script. */
+/* The curation filter of a grid (Gallery.gridFilter): all photos, picks only, at least N stars, and
+   hide rejected, applied in the browser to the photos the page already has, with each photo's live
+   decision (Gallery.decisions) where the overlay knows it. The bar counts what each choice keeps;
+   the choice is kept for the session (sessionStorage). Year, folder, collection and stack grids,
+   and both kinds of search results (offline grid, or the sidecar's cards). When a grid's cards show
+   named people, one person too: that choice is the page's own (the address's #person=<id> keeps it).
+   Classic script. */
 (function () {
   "use strict";
   var G = window.Gallery;
@@ -12,19 +14,24 @@
     try { return JSON.parse(sessionStorage.getItem(KEY) || "null") || {}; } catch (error) { return {}; }
   }
 
-  function decisionOfRow(row) {
-    var built = G.decisions ? G.decisions.fromBits(row[8]) : { flag: null, stars: 0 };
-    return G.decisions ? G.decisions.decisionOf(row[0], built) : built;
+  function decisionOf(id, bits) {
+    var built = G.decisions ? G.decisions.fromBits(bits) : { flag: null, stars: 0 };
+    return G.decisions ? G.decisions.decisionOf(id, built) : built;
   }
 
-  /* Does `row` pass `filter` ({show: "all"|"picks", min: 0-5, hideRejected: bool})? */
-  function passes(row, filter) {
-    if (!filter.show || (filter.show === "all" && !filter.min && !filter.hideRejected)) return true;
-    var decision = decisionOfRow(row);
+  function decisionOfRow(row) { return decisionOf(row[0], row[8]); }
+
+  function isActive(filter) { return !!filter.show && (filter.show !== "all" || !!filter.min || !!filter.hideRejected); }
+
+  /* Does a photo with `decision` pass `filter` ({show: "all"|"picks", min: 0-5, hideRejected: bool})? */
+  function keeps(decision, filter) {
+    if (!isActive(filter)) return true;
     if (filter.show === "picks" && decision.flag !== "pick") return false;
     if (filter.hideRejected && decision.flag === "reject") return false;
     return decision.stars >= (filter.min || 0);
   }
+
+  function passes(row, filter) { return keeps(decisionOfRow(row), filter); }
 
   function personHtml(people, chosen) {
     if (!people) return "";
@@ -44,43 +51,83 @@
     return '<label>Show <select name="show"><option value="all">all photos</option>' +
       '<option value="picks"' + (filter.show === "picks" ? " selected" : "") + ">picks</option></select></label> " +
       '<label><select name="min" aria-label="Rating">' + stars + "</select></label> " +
-      '<label><input type="checkbox" name="hideRejected"' + (filter.hideRejected ? " checked" : "") + "> hide rejected</label> " +
+      '<label><input type="checkbox" name="hideRejected"' + (filter.hideRejected ? " checked" : "") + '> hide rejected<span class="count-rejected"></span></label> ' +
       personHtml(people, person) +
       '<span class="grid-filter-count" aria-live="polite"></span>';
   }
 
-  /* Put a filter bar above `grid` (a Gallery.grid.Grid) and keep its rows filtered. */
-  function attach(grid) {
-    var filter = saved(), all = grid.rows.slice(), people = grid.people;
+  /* Counts of what each choice keeps, written into the bar's option labels. */
+  function showCounts(bar, decisions) {
+    var picks = 0, rejected = 0, atLeast = [0, 0, 0, 0, 0, 0];
+    decisions.forEach(function (decision) {
+      if (decision.flag === "pick") picks++;
+      if (decision.flag === "reject") rejected++;
+      for (var n = 0; n <= decision.stars && n <= 5; n++) atLeast[n]++;
+    });
+    bar.elements.show.options[1].textContent = "picks (" + picks + ")";
+    for (var n = 1; n <= 5; n++) bar.elements.min.options[n].textContent = new Array(n + 1).join("\u2605") + " or more (" + atLeast[n] + ")";
+    bar.querySelector(".count-rejected").textContent = " (" + rejected + ")";
+  }
+
+  /* A filter bar at the top of `container` over `items`; `decide(item)` gives an item's decision,
+     `show(kept)` displays the kept items; `people` (a grid's named people, or null) and `idOf(item)`
+     add the person choice. Returns {bar, setItems(items), apply()}. */
+  function makeBar(container, items, decide, show, people, idOf) {
+    var filter = saved(), all = items;
     var person = people && people.names.some(function (entry) { return entry.id === chosenPerson(); }) ? chosenPerson() : 0;
     var bar = document.createElement("form");
     bar.className = "grid-filter";
     bar.innerHTML = barHtml(filter, people, person);
-    grid.section.insertBefore(bar, grid.section.firstChild);
+    container.insertBefore(bar, container.firstChild);
 
-    function apply() {
-      var kept = all.filter(function (row) {
-        return passes(row, filter) && (!person || G.people.idsOn(people, row[0]).indexOf(person) >= 0);
-      });
-      grid.setRows(kept);
+    function withPerson(item) { return !person || G.people.idsOn(people, idOf(item)).indexOf(person) >= 0; }
+
+    function apply(countsOnly) {
+      var decisions = all.map(decide);
+      var kept = all.filter(function (item, index) { return keeps(decisions[index], filter) && withPerson(item); });
+      if (countsOnly !== true) show(kept);
+      showCounts(bar, decisions);
       bar.querySelector(".grid-filter-count").textContent =
         kept.length === all.length ? all.length + " photos" : kept.length + " of " + all.length + " photos";
     }
 
-    bar.addEventListener("change", function () {
+    bar.addEventListener("change", function (event) {
+      if (people && event.target.name === "person") {
+        person = parseInt(bar.elements.person.value, 10) || 0;
+        history.replaceState(null, "", location.pathname + location.search + (person ? "#person=" + person : ""));
+        apply();
+        return;
+      }
+      if (!bar.elements.show || !event.target.name || ["show", "min", "hideRejected"].indexOf(event.target.name) < 0) return;
       filter = { show: bar.elements.show.value, min: parseInt(bar.elements.min.value, 10) || 0,
                  hideRejected: bar.elements.hideRejected.checked };
       try { sessionStorage.setItem(KEY, JSON.stringify(filter)); } catch (error) { /* private mode */ }
-      if (people) {
-        person = parseInt(bar.elements.person.value, 10) || 0;
-        history.replaceState(null, "", location.pathname + location.search + (person ? "#person=" + person : ""));
-      }
       apply();
     });
     bar.addEventListener("submit", function (event) { event.preventDefault(); });
-    document.addEventListener("gallery:decisions", function () { if (filter.show !== "all" || filter.min || filter.hideRejected) apply(); });
+    document.addEventListener("gallery:decisions", function () { apply(!isActive(filter)); });
     apply();
+    return { bar: bar, apply: apply, setItems: function (items) { all = items; apply(); } };
   }
 
-  G.gridFilter = { attach: attach, passes: passes };
+  /* Put a filter bar above `grid` (a Gallery.grid.Grid) and keep its rows filtered;
+     `grid.refilter(rows)` replaces the rows it filters (e.g. a collection's live order). */
+  function attach(grid) {
+    var control = makeBar(grid.section, grid.rows.slice(), decisionOfRow, function (kept) { grid.setRows(kept); },
+                          grid.people, function (row) { return row[0]; });
+    grid.filterBar = control.bar;
+    grid.refilter = control.setItems;
+  }
+
+  /* The same filter over plain result cards (a.card[data-id], e.g. the sidecar's search results). */
+  function attachCards(container, cards) {
+    return makeBar(container, Array.prototype.slice.call(cards),
+      function (card) { return decisionOf(card.getAttribute("data-id"), parseInt(card.getAttribute("data-x") || "0", 10)); },
+      function (kept) {
+        var keep = new Set(kept);
+        cards.forEach(function (card) { card.hidden = !keep.has(card); });
+      });
+  }
+
+  G.gridFilter = { attach: attach, attachCards: attachCards, passes: passes };
 })();

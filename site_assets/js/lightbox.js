@@ -45,7 +45,9 @@
         onInit: function (element, pswp) {
           pswp.on("change", function () {
             var data = pswp.currSlide.data;
-            element.innerHTML = "<strong>" + G.escapeHtml(data.name) + "</strong> · <a href=\"" + G.escapeHtml(data.folderUrl) +
+            element.innerHTML = "<strong>" + G.escapeHtml(data.name) + "</strong>" +
+              (data.stack ? ' · <span class="pswp-stack">' + G.escapeHtml(data.stack) + "</span>" : "") +
+              " · <a href=\"" + G.escapeHtml(data.folderUrl) +
               "\">" + G.escapeHtml(data.folderName) + "</a> · <a href=\"" + G.escapeHtml(data.page) + "\">Details</a>" +
               (G.isFile ? "" : " · <a href=\"" + G.escapeHtml(data.original) + "\" download>Original</a>");
           });
@@ -87,14 +89,19 @@
     });
   }
 
-  /* A lightbox over `rows`; `options.onIndex(index)` reports the slide shown (to scroll the grid). */
+  /* A lightbox over `rows`; `options.onIndex(index)` reports the slide shown (to scroll the grid);
+     `options.stackOf` says the rows are one stack's photos (the caption says so). */
   function create(rows, folders, options) {
     var lightbox = new window.PhotoSwipeLightbox({
       dataSource: rows, pswpModule: window.PhotoSwipe, preload: [1, 2], bgOpacity: 0.96,
       showHideAnimationType: "fade", secondaryZoomLevel: 1, maxZoomLevel: 2, closeTitle: "Close (Esc)",
       arrowPrevTitle: "Previous (arrow left)", arrowNextTitle: "Next (arrow right)"
     });
-    lightbox.addFilter("itemData", function (itemData, index) { return slideData(rows[index], folders); });
+    lightbox.addFilter("itemData", function (itemData, index) {
+      var data = slideData(rows[index], folders);
+      if (options && options.stackOf !== undefined) data.stack = "stack photo " + (index + 1) + " of " + rows.length;
+      return data;
+    });
     addCaption(lightbox);
     keepDeepLink(lightbox);
     pauseVideos(lightbox);
@@ -102,6 +109,7 @@
     markState(lightbox);
     if (G.decisions) G.decisions.attachLightbox(lightbox);
     if (options && options.people && G.people) G.people.attachLightbox(lightbox, options.people);
+    if (G.collectionsUi) G.collectionsUi.attachLightbox(lightbox);
     if (options && options.onIndex) {
       lightbox.on("change", function () { options.onIndex(lightbox.pswp.currIndex); });
     }

@@ -1,7 +1,8 @@
 /* The search page. When the sidecar answers /api/search its results are shown; otherwise the
    page filters the offline index (one pre-compressed JSON shard per year, loaded only when a
    query needs it) by text, year, month, place, country, camera, folder, colour and person (a
-   person's name in the text matches too). */
+   person's name in the text matches too). Either way the curation filter (picks, rating, hide
+   rejected) narrows the results, and a signed-in person can add the whole result to a collection. */
 (function () {
   "use strict";
   var G = window.Gallery;
@@ -10,7 +11,24 @@
   var statusLine = document.getElementById("search-status"), results = document.getElementById("results");
   var FILTERS = ["q", "year", "month", "country", "place", "camera", "folder", "color", "person"];
   var LIMIT = 5000, API_TIMEOUT = 2500;
-  var manifest = null, shards = {}, apiDown = false, grid = null;
+  var manifest = null, shards = {}, apiDown = false, grid = null, resultIds = [], cardFilter = null;
+  var addResults = document.getElementById("add-results");
+
+  function showResultActions(ids) {
+    resultIds = ids;
+    if (addResults) addResults.parentNode.hidden = !ids.length;
+  }
+  if (addResults) {
+    addResults.addEventListener("click", function () {
+      if (G.collectionsUi && resultIds.length) G.collectionsUi.chooseAndAdd(resultIds.slice());
+    });
+  }
+
+  function clearResults() {
+    if (grid) { grid.destroy(); grid = null; }
+    if (cardFilter) { cardFilter.bar.remove(); cardFilter = null; }
+    results.innerHTML = "";
+  }
 
   function query() {
     var data = new FormData(form), params = {};
@@ -114,13 +132,13 @@
   }
 
   function showApi(body) {
-    if (grid) { grid.destroy(); grid = null; }
-    results.innerHTML = "";
+    clearResults();
     var flow = document.createElement("div");
     flow.className = "grid-flow";
     body.results.forEach(function (item) {
       var link = document.createElement("a"), ratio = item.width && item.height ? item.width / item.height : 1;
       link.className = "card";
+      if (item.id !== undefined) link.setAttribute("data-id", item.id);
       link.style.setProperty("--ratio", ratio.toFixed(4));
       // the site owns its URLs: the permalink comes from the id (the answer's `url` only without one)
       link.href = item.id !== undefined ? G.url(G.photoPath(item.id)) : apiLink(item.url, "");
@@ -141,6 +159,12 @@
     });
     results.appendChild(flow);
     setStatus(body.results.length, "search server");
+    var ids = body.results.map(function (item) { return item.id; }).filter(function (id) { return id !== undefined; });
+    showResultActions(ids);
+    if (G.gridFilter && ids.length) {
+      cardFilter = G.gridFilter.attachCards(results, flow.querySelectorAll("a.card[data-id]"));
+      if (G.decisions) G.decisions.load(ids);            // the live flags and stars of these results
+    }
   }
 
   function setStatus(count, source) {
@@ -153,12 +177,14 @@
   }
 
   function showOffline(found) {
-    if (grid) { grid.destroy(); grid = null; }
-    results.innerHTML = "";
+    clearResults();
     setStatus(found.rows.length, found.source);
+    showResultActions(found.rows.map(function (row) { return row[0]; }));
     if (!found.rows.length) return;
     grid = new G.grid.Grid(results, { rows: found.rows.slice(0, LIMIT), folders: found.folders });
     grid.mount();
+    if (G.gridFilter) G.gridFilter.attach(grid);
+    if (G.selection) G.selection.attach(grid);
   }
 
   /* "Find similar" from a photo page: /api/similar/<id> (CLIP image neighbours) answers, or says why not. */

@@ -134,6 +134,27 @@
     return WEEKDAYS[date.getUTCDay()] + ", " + date.getUTCDate() + " " + MONTHS[date.getUTCMonth()] + " " + date.getUTCFullYear();
   }
 
+  /* POST `body` as JSON to the sidecar's `api/<path>`; resolves with the answer, or rejects with
+     its error message (the sidecar names what was wrong). */
+  function postJson(path, body) {
+    return fetch(url("api/" + path), {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        if (!response.ok) throw new Error(answer.error || "HTTP " + response.status);
+        return answer;
+      });
+    });
+  }
+
+  function getJson(path) {
+    return fetch(url("api/" + path), { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -153,7 +174,8 @@
     root: root, isFile: isFile, SLOTS: SLOTS, FLAGS: FLAGS, MONTHS: MONTHS, url: url, sources: sources,
     pickThumb: pickThumb, gridImage: gridImage, fileCard: fileCard, kindOf: kindOf, showImage: showImage,
     photoPath: photoPath, pageLink: pageLink, loadData: loadData,
-    monthLabel: monthLabel, dayLabel: dayLabel, escapeHtml: escapeHtml, fixFileLinks: fixFileLinks
+    monthLabel: monthLabel, dayLabel: dayLabel, escapeHtml: escapeHtml, fixFileLinks: fixFileLinks,
+    postJson: postJson, getJson: getJson
   };
   fixFileLinks(document);
 })();

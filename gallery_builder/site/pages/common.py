@@ -51,9 +51,11 @@ def folder_link(node: FolderNode, with_detail: bool = True) -> Link:
 GRID_DATA_FILE = "_photos.json"
 
 
-def grid_section(photos: list[Photo], folder_urls: dict[tuple[str, str], str], group: str = "day") -> GridSection:
-    """The grid of a page; a page with more than INLINE_LIMIT photos loads its cards from JSON."""
-    grid = grid_data(photos, folder_urls)
+def grid_section(photos: list[Photo], folder_urls: dict[tuple[str, str], str], group: str = "day",
+                 collapse_stacks: bool = False) -> GridSection:
+    """The grid of a page; a page with more than INLINE_LIMIT photos loads its cards from JSON.
+    With `collapse_stacks` a stack shows as one card (cards.stacked_order)."""
+    grid = grid_data(photos, folder_urls, collapse_stacks)
     return GridSection(grid=grid, data_url="" if grid.is_inline else GRID_DATA_FILE, group=group)
 
 

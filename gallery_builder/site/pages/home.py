@@ -37,6 +37,7 @@ def year_cover(catalog: Catalog, rows) -> object:
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
+    from gallery_builder.site.pages.duplicates import group_count
     from gallery_builder.site.pages.map_page import located_rows
 
     years = tuple(
@@ -53,6 +54,7 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         has_map=bool(len(located_rows(catalog))),
         collection_count=len(library.collections),
         people_count=len(library.faces.visible_people) + len(library.faces.paged_clusters),
+        duplicate_groups=group_count(library),
     )
     yield eager_page("home", "", model)
 

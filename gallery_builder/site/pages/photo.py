@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any, Callable, Iterable
 
 from gallery_builder.core.color_names import names_of
-from gallery_builder.core.urls import PHOTO_BUCKET_SIZE, photo_bucket, photo_url, thumb_url
+from gallery_builder.core.urls import PHOTO_BUCKET_SIZE, photo_bucket, photo_url, stack_url, thumb_url
 from gallery_builder.core.wording import camera_label, exposure_label
 from gallery_builder.site.cards import display_size, is_original_viewable
 from gallery_builder.site.catalog import Catalog
@@ -61,8 +61,29 @@ def place_of(photo: Photo) -> str:
     return ", ".join(dict.fromkeys(parts))
 
 
+def stack_link(photo: Photo) -> Link | None:
+    if photo.stack_id is None:
+        return None
+    return Link(url=stack_url(photo.stack_id), label="Top photo of a stack" if photo.stack_top else "In a stack")
+
+
+def collection_links(catalog: Catalog, library: Library) -> dict[int, tuple[Link, ...]]:
+    """Photo id -> the collections holding it (by name), for the photos in any collection."""
+    from gallery_builder.site.pages.collections import collection_urls, member_rows
+
+    if not library.collections:
+        return {}
+    urls = collection_urls(library.collections)
+    rows = member_rows(catalog, library.collections)
+    found: dict[int, list[Link]] = {}
+    for item in sorted(library.collections, key=lambda item: (item.name.casefold(), item.id)):
+        for photo_id in catalog.table.ids[rows[item.id]].tolist():
+            found.setdefault(photo_id, []).append(Link(url=urls[item.id], label=item.name))
+    return {photo_id: tuple(links) for photo_id, links in found.items()}
+
+
 def photo_page(photo: Photo, catalog: Catalog, previous: Photo | None, following: Photo | None, index: int,
-               count: int) -> PhotoPage:
+               count: int, collections: tuple[Link, ...] = ()) -> PhotoPage:
     """The model of one photo page; `index` (1-based) of `count` photos that day, neighbours."""
     folder = catalog.folders[(photo.root, photo.folder)]
     located = photo.has_location
@@ -98,6 +119,8 @@ def photo_page(photo: Photo, catalog: Catalog, previous: Photo | None, following
         stars=photo.stars,
         faces=tuple(FaceMark(x=box.x, y=box.y, w=box.w, h=box.h, label=box.name or "Unknown", url=box.url)
                     for box in photo.faces),
+        stack=stack_link(photo),
+        collections=collections,
     )
 
 
@@ -114,10 +137,15 @@ def _neighbours(catalog: Catalog) -> tuple[Any, Any, Any, Any]:
     return index > 1, index < size, index, size
 
 
-def unit_inputs(catalog: Catalog) -> Callable[[Any], str]:
+def _membership_text(links: tuple[Link, ...]) -> str:
+    return "|".join(f"{link.url}={link.label}" for link in links)
+
+
+def unit_inputs(catalog: Catalog, memberships: dict[int, tuple[Link, ...]] | None = None) -> Callable[[Any], str]:
     """Fingerprint material of the photo pages of some capture positions (a bucket, by id): per
     photo its row digest, its day neighbours' digests, a digest of its folder URL, its place in
-    the day, hashed from vectorised arrays without making a page or a photo record."""
+    the day, the collections holding it, hashed from vectorised arrays without making a page or a
+    photo record."""
     import numpy as np
 
     table = catalog.table
@@ -134,12 +162,16 @@ def unit_inputs(catalog: Catalog) -> Callable[[Any], str]:
         hasher.update(url_digests[catalog.folder_of_row[rows]].tobytes())
         hasher.update(np.column_stack([table.ids[rows], index[rows], size[rows], has_previous[rows],
                                        has_next[rows]]).astype(np.int64).tobytes())
+        if memberships:
+            for photo_id in table.ids[rows].tolist():
+                if photo_id in memberships:
+                    hasher.update(f"{photo_id}:{_membership_text(memberships[photo_id])}\n".encode())
         return f"{len(rows)}:{hasher.hexdigest()}"
 
     return inputs
 
 
-def bucket_pages(catalog: Catalog, rows: Any) -> list[Page]:
+def bucket_pages(catalog: Catalog, rows: Any, memberships: dict[int, tuple[Link, ...]] | None = None) -> list[Page]:
     """The photo pages of one bucket (capture positions `rows`, by id): one page per photo; its
     inputs: its row, its day neighbours' rows, folder URL, place in the day."""
     import numpy as np
@@ -154,10 +186,11 @@ def bucket_pages(catalog: Catalog, rows: Any) -> list[Page]:
         previous = photos[row - 1] if before else None
         following = photos[row + 1] if after else None
         folder_url = catalog.folder_urls[(photo.root, photo.folder)]
+        collections = (memberships or {}).get(photo.id, ())
         inputs = (f"{photo.digest}{previous.digest if previous else NO_PHOTO}{following.digest if following else NO_PHOTO}"
-                  f"{folder_url}|{number}/{count}")
+                  f"{folder_url}|{number}/{count}" + (f"|{_membership_text(collections)}" if collections else ""))
         pages.append(Page(kind="photo", url=photo_url(photo.id), inputs=inputs,
-                          build=partial(photo_page, photo, catalog, previous, following, number, count),
+                          build=partial(photo_page, photo, catalog, previous, following, number, count, collections),
                           unit=f"photos/{photo_bucket(photo.id)}"))
     return pages
 
@@ -185,7 +218,8 @@ def units(catalog: Catalog, library: Library) -> Iterable[Unit]:
         return
     import numpy as np
 
-    inputs = unit_inputs(catalog)
+    memberships = collection_links(catalog, library)
+    inputs = unit_inputs(catalog, memberships)
     ids = catalog.table.ids
     by_id = np.argsort(ids, kind="stable")
     buckets = ids[by_id] // PHOTO_BUCKET_SIZE
@@ -194,7 +228,7 @@ def units(catalog: Catalog, library: Library) -> Iterable[Unit]:
     for start, stop in zip(starts.tolist(), stops):
         rows = by_id[start:stop]
         yield Unit(kind="photo", name=f"photos/{photo_bucket(int(ids[rows[0]]))}", inputs=inputs(rows),
-                   count=stop - start, pages=partial(bucket_pages, catalog, rows))
+                   count=stop - start, pages=partial(bucket_pages, catalog, rows, memberships))
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:

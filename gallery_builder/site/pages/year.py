@@ -30,7 +30,7 @@ def year_page(year: str, previous: str | None, following: str | None, catalog: C
         year=year,
         count=len(photos),
         months=_months(photos),
-        grid=grid_section(photos, folder_urls),
+        grid=grid_section(photos, folder_urls, collapse_stacks=True),
         previous=Link(url=year_url(previous), label=previous) if previous else None,
         next=Link(url=year_url(following), label=following) if following else None,
     )
