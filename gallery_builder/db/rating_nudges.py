@@ -1,0 +1,42 @@
+"""SQL of propagation nudges (`rating_nudges`, migration 0017): logging the nudges that follow a
+comparison event, the nudges of the counted events for a replay, and the values an undo restores.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Sequence
+
+from gallery_builder.core.propagation import Nudge, nudged
+from gallery_builder.core.rating import UNRATED, Rating
+
+
+def log_nudges(db: Any, event_id: int, nudges: Sequence[Nudge], current: dict[int, Rating]) -> None:
+    """Apply `nudges` to `current` (in place, in order) and log each with the rating before it."""
+    for item in nudges:
+        before = current.get(item.photo_id, UNRATED)
+        current[item.photo_id] = nudged(before, item.amount)
+        db.execute("INSERT INTO rating_nudges (event_id, photo_id, amount, distance, before) VALUES (?, ?, ?, ?, ?)",
+                   (event_id, item.photo_id, item.amount, item.distance, json.dumps(list(before))))
+
+
+def counted_nudges(db: Any, counted: str) -> dict[int, list[tuple[int, float]]]:
+    """Event id -> its nudges [(photo id, amount)] in logged order, for the events that count
+    (`counted`: the SQL condition on comparison_events `e`)."""
+    found: dict[int, list[tuple[int, float]]] = {}
+    for event_id, photo_id, amount in db.execute(
+            f"SELECT n.event_id, n.photo_id, n.amount FROM rating_nudges n JOIN comparison_events e"
+            f" ON e.id = n.event_id WHERE {counted} ORDER BY n.event_id, n.id"):
+        found.setdefault(event_id, []).append((photo_id, amount))
+    return found
+
+
+def nudges_before(db: Any, event_ids: Iterable[int]) -> list[tuple[int, int, int, Rating]]:
+    """(event id, nudge id, photo id, rating before the nudge) of the nudges that followed `event_ids`."""
+    return [(row[0], row[1], row[2], Rating(*json.loads(row[3]))) for row in db.execute(
+        "SELECT event_id, id, photo_id, before FROM rating_nudges WHERE event_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY event_id, id", (json.dumps(sorted(set(event_ids))),))]
+
+
+def nudge_count(db: Any) -> int:
+    """How many nudges were ever logged (counted or not)."""
+    return int(db.execute("SELECT COUNT(*) FROM rating_nudges").fetchone()[0])
