@@ -115,6 +115,11 @@ class Settings:
     duplicate_clip_distance: float = _setting(
         0.01, "float", "GALLERY_DUPLICATE_CLIP_DISTANCE",
         "Near duplicates: largest CLIP cosine distance between two photos, when CLIP vectors exist.")
+    rank_propagation: bool = _setting(
+        True, "bool", "GALLERY_RANK_PROPAGATION",
+        "Ranking: after a comparison, nudge the ratings of photos that look like its two (stack mates, pHash "
+        "and CLIP neighbours) a little, never more than a quarter of the comparison's own change; off: only "
+        "the compared photos move.")
     roots: tuple[Root, ...] = field(default=())
 
     @property

@@ -24,17 +24,23 @@ MODES: tuple[str, ...] = ("swiss", "mosaic", "top", "cli")
 COUNTED = "undone_at IS NULL AND reset_id IS NULL"
 COUNTED_E = "e.undone_at IS NULL AND e.reset_id IS NULL"   # the same, on comparison_events `e`
 _YEAR = re.compile(r"^year:(\d{4})$")
+_NUMBERED = re.compile(r"^(collection|stack):(\d+)$")
+MAX_SCOPE_IDS = 2000          # an `ids:` scope (a search result) names at most this many photos
+SCOPE_FORMS = "all, year:YYYY, folder:ROOT/PATH, collection:ID, stack:ID or ids:1,2,3"
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which photos: `all`, `year:2019` (by capture date) or `folder:ROOT/PATH` (that folder and below)."""
+    """Which photos: `all`, `year:2019` (by capture date), `folder:ROOT/PATH` (that folder and below),
+    `collection:ID`, `stack:ID`, or `ids:1,2,3` (a search result, as the page that shows it lists it)."""
 
     text: str
-    kind: Literal["all", "year", "folder"]
+    kind: Literal["all", "year", "folder", "collection", "stack", "ids"]
     year: int = 0
     root: str = ""
     folder: str = ""
+    number: int = 0                     # the collection or stack id
+    ids: tuple[int, ...] = ()
 
 
 def parse_scope(text: str | None) -> Scope:
@@ -48,7 +54,15 @@ def parse_scope(text: str | None) -> Scope:
     if text.startswith("folder:") and text[7:].strip("/"):
         root, _, folder = text[7:].strip("/").partition("/")
         return Scope(f"folder:{root}/{folder}".rstrip("/"), "folder", root=root, folder=folder)
-    raise ValueError(f"unknown scope {text!r}: use all, year:YYYY or folder:ROOT/PATH")
+    numbered = _NUMBERED.match(text)
+    if numbered:
+        return Scope(text, numbered.group(1), number=int(numbered.group(2)))  # type: ignore[arg-type]
+    if text.startswith("ids:"):
+        parts = [part.strip() for part in text[4:].split(",") if part.strip()]
+        if parts and len(parts) <= MAX_SCOPE_IDS and all(part.isdigit() for part in parts):
+            ids = tuple(sorted({int(part) for part in parts}))
+            return Scope("ids:" + ",".join(map(str, ids)), "ids", ids=ids)
+    raise ValueError(f"unknown scope {text!r}: use {SCOPE_FORMS} (at most {MAX_SCOPE_IDS} ids)")
 
 
 def scope_filter(scope: Scope, alias: str = "p") -> tuple[str, list[Any]]:
@@ -63,6 +77,12 @@ def scope_filter(scope: Scope, alias: str = "p") -> tuple[str, list[Any]]:
             return condition, [scope.root]
         return (f"{condition} AND ({alias}.folder = ? OR substr({alias}.folder, 1, ?) = ?)",
                 [scope.root, scope.folder, len(scope.folder) + 1, scope.folder + "/"])
+    if scope.kind == "collection":
+        return f"{base} AND {alias}.id IN (SELECT photo_id FROM collection_photos WHERE collection_id = ?)", [scope.number]
+    if scope.kind == "stack":
+        return f"{base} AND {alias}.id IN (SELECT photo_id FROM stack_members WHERE stack_id = ?)", [scope.number]
+    if scope.kind == "ids":
+        return f"{base} AND {alias}.id IN (SELECT value FROM json_each(?))", [json.dumps(list(scope.ids))]
     return base, []
 
 

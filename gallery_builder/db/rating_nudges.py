@@ -40,3 +40,23 @@ def nudges_before(db: Any, event_ids: Iterable[int]) -> list[tuple[int, int, int
 def nudge_count(db: Any) -> int:
     """How many nudges were ever logged (counted or not)."""
     return int(db.execute("SELECT COUNT(*) FROM rating_nudges").fetchone()[0])
+
+
+def stack_mates(db: Any, photo_id: int) -> list[int]:
+    """The other members of the stack `photo_id` is in (none when it is in no stack)."""
+    return [row[0] for row in db.execute(
+        "SELECT m.photo_id FROM stack_members m JOIN stack_members me ON me.stack_id = m.stack_id"
+        " WHERE me.photo_id = ? AND m.photo_id <> ? ORDER BY m.photo_id", (photo_id, photo_id))]
+
+
+def phash_signature(db: Any) -> tuple[int, int]:
+    """(count, largest photo id) of the stored pHashes: changes when hashes are added or removed."""
+    count, largest = db.execute("SELECT COUNT(*), COALESCE(MAX(photo_id), 0) FROM phashes").fetchone()
+    return int(count), int(largest)
+
+
+def all_phashes(db: Any) -> tuple[list[int], list[str]]:
+    """Every `ok` photo's id and pHash (16 hex digits), by id."""
+    rows = db.execute("SELECT h.photo_id, h.phash FROM phashes h JOIN photos p ON p.id = h.photo_id"
+                      " WHERE p.status = 'ok' ORDER BY h.photo_id").fetchall()
+    return [row[0] for row in rows], [row[1] for row in rows]
