@@ -164,6 +164,17 @@ def _photo_id(body: dict[str, Any], name: str) -> int:
     return value
 
 
+def _losers(body: dict[str, Any]) -> list[int]:
+    """`loser` (one photo id), or `losers` (a Top 50 drag: the photos it moved above, one pick)."""
+    if "losers" not in body:
+        return [_photo_id(body, "loser")]
+    losers = body["losers"]
+    if (not isinstance(losers, list) or not 1 <= len(losers) <= MAX_TOP
+            or any(isinstance(o, bool) or not isinstance(o, int) or o < 1 for o in losers)):
+        raise Refused(400, f"losers must be a list of 1-{MAX_TOP} photo ids", parameter="losers")
+    return list(dict.fromkeys(losers))
+
+
 def _recorded(result: queries.Recorded) -> dict[str, Any]:
     return {"pick": result.pick, "events": list(result.event_ids), "version": result.version,
             "nudged": len(result.nudged),
@@ -220,14 +231,15 @@ def rank_routes(settings: Settings, desk: RankDesk | None = None, clip: ClipNeig
 
     async def compare(request: Request) -> dict[str, Any]:
         body = await json_body(request)
-        winner, loser, scope = _photo_id(body, "winner"), _photo_id(body, "loser"), _scope(body.get("scope"))
+        winner, scope = _photo_id(body, "winner"), _scope(body.get("scope"))
+        losers = _losers(body)
         mode = body.get("mode", "swiss")
         if mode not in ("swiss", "top"):
             raise Refused(400, "mode must be \"swiss\" or \"top\" (Mosaic picks go to /api/rank/mosaic)",
                           parameter="mode")
-        if winner == loser:
+        if winner in losers:
             raise Refused(400, "winner and loser must be two different photos", parameter="loser")
-        result = await run_in_threadpool(desk.record, [(winner, loser)], mode, scope.text)
+        result = await run_in_threadpool(desk.record, [(winner, loser) for loser in losers], mode, scope.text)
         return _recorded(result)
 
     async def mosaic(request: Request) -> dict[str, Any]:

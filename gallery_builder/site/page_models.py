@@ -93,6 +93,7 @@ class FolderPage:
     date_range: str
     subfolders: tuple[Link, ...]
     grid: GridSection
+    rank_scope: str = ""                       # "folder:ROOT/PATH": the ranking pages' scope for it
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class CollectionPage:
     count: int                                 # photos shown (members that are indexed and ok)
     updated: str                               # "Thursday, 1 June 2023": the last change to it
     grid: GridSection                          # its photos in the collection's manual order
+    rank_scope: str = ""                       # "collection:ID": the ranking pages' scope for it
 
 
 @dataclass(frozen=True)
@@ -202,3 +204,13 @@ class DataFile:
 
     payload: Any
     script_global: str = ""          # also write a .js twin assigning it to this global (file://)
+
+
+@dataclass(frozen=True)
+class RankPage:
+    """A ranking page (Swiss A/B, Mosaic or Top 50): a static shell that reads its scope from the
+    URL (`?scope=year:2019`) and talks to the sidecar's /api/rank/*."""
+
+    title: str
+    mode: str                                  # "compare", "mosaic" or "top"
+    modes: tuple[Link, ...]                    # the three modes, for the switcher

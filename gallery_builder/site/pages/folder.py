@@ -32,6 +32,7 @@ def folder_page(node: FolderNode, catalog: Catalog) -> FolderPage:
         date_range=date_range(photos),
         subfolders=tuple(folder_link(child) for child in node.children),
         grid=grid_section(photos, catalog.folder_urls, group="day" if multi_day else "none"),
+        rank_scope=f"folder:{node.root}/{node.path}".rstrip("/"),
     )
 
 
