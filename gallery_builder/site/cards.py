@@ -30,13 +30,17 @@ class GridData:
 
     folders: tuple[tuple[str, str, str], ...]   # (folder page URL, originals URL prefix, display path)
     rows: tuple[tuple, ...]
+    best: tuple[int, ...] = ()                  # row indices "best first" (empty: no opinion on any photo)
 
     @property
     def is_inline(self) -> bool:
         return len(self.rows) <= INLINE_LIMIT
 
     def payload(self) -> dict:
-        return {"fields": CARD_FIELDS, "folders": self.folders, "rows": self.rows}
+        found = {"fields": CARD_FIELDS, "folders": self.folders, "rows": self.rows}
+        if self.best:
+            found["best"] = self.best
+        return found
 
 
 def is_original_viewable(photo: Photo) -> bool:
@@ -88,7 +92,7 @@ def card_decision(row: tuple) -> dict[str, str]:
     return {"flag": flag, "badge": " ".join(part for part in (mark, "\u2605" * stars) if part)}
 
 
-def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str]) -> GridData:
+def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str], best: tuple[int, ...] = ()) -> GridData:
     folder_index: dict[tuple[str, str], int] = {}
     folders: list[tuple[str, str, str]] = []
     rows = []
@@ -106,4 +110,4 @@ def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str]) -> G
         if exact_name != quote(photo.name, safe=""):
             row.append(exact_name)
         rows.append(tuple(row))
-    return GridData(folders=tuple(folders), rows=tuple(rows))
+    return GridData(folders=tuple(folders), rows=tuple(rows), best=best)

@@ -173,6 +173,37 @@ class Collection:
         return (self.id, self.name, self.cover_photo_id, self.photo_count, self.created_at, self.updated_at)
 
 
+@dataclass(frozen=True, eq=False)
+class Ratings:
+    """ratings.parquet (one row per rated photo, small): photo ids sorted, their ratings and
+    comparison counts, as numpy arrays; empty when nothing was compared yet."""
+
+    ids: Any
+    ratings: Any
+    comparisons: Any
+
+    @classmethod
+    def empty(cls) -> "Ratings":
+        import numpy as np
+
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.int64))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def lookup(self, photo_ids: Any) -> tuple[Any, Any]:
+        """(ratings with NaN for unrated photos, comparison counts with 0) of `photo_ids` (numpy)."""
+        import numpy as np
+
+        photo_ids = np.asarray(photo_ids, dtype=np.int64)
+        ratings, counts = np.full(len(photo_ids), np.nan), np.zeros(len(photo_ids), np.int64)
+        if len(self.ids) and len(photo_ids):
+            at = np.minimum(np.searchsorted(self.ids, photo_ids), len(self.ids) - 1)
+            found = self.ids[at] == photo_ids
+            ratings[found], counts[found] = self.ratings[at[found]], self.comparisons[at[found]]
+        return ratings, counts
+
+
 @dataclass(frozen=True)
 class Library:
     """Everything one build reads: photos (ok only, columnar) plus the status tables of the last export."""
@@ -185,6 +216,7 @@ class Library:
     export_info: dict[str, Any] = field(default_factory=dict)
     file_counts: dict[str, int] = field(default_factory=dict)
     collections: tuple[Collection, ...] = ()     # by id; empty when the export has none
+    ratings: Ratings = field(default_factory=Ratings.empty)   # comparisons' ratings (ratings.parquet)
 
     @property
     def photos(self) -> tuple[Photo, ...]:
@@ -360,4 +392,18 @@ def load_library(parquet_dir: Path) -> Library:
         export_info=info,
         file_counts=counts,
         collections=_collections(parquet_dir),
+        ratings=_ratings(parquet_dir / "ratings.parquet"),
     )
+
+
+def _ratings(path: Path) -> Ratings:
+    """ratings.parquet sorted by photo id; empty when absent (an export from before the ranking)."""
+    import numpy as np
+
+    if not path.exists():
+        return Ratings.empty()
+    table = _table(path, ["photo_id", "rating", "comparisons"])
+    ids = table.column("photo_id").to_numpy().astype(np.int64)
+    order = np.argsort(ids, kind="stable")
+    return Ratings(ids[order], table.column("rating").to_numpy().astype(np.float64)[order],
+                   table.column("comparisons").to_numpy().astype(np.int64)[order])

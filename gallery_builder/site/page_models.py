@@ -82,6 +82,7 @@ class YearPage:
     grid: GridSection
     previous: Link | None                      # the neighbouring years
     next: Link | None
+    best_url: str = ""                         # its "top of the year" page, when anything of it is rated
 
 
 @dataclass(frozen=True)
@@ -214,3 +215,16 @@ class RankPage:
     title: str
     mode: str                                  # "compare", "mosaic" or "top"
     modes: tuple[Link, ...]                    # the three modes, for the switcher
+
+
+@dataclass(frozen=True)
+class YearBestPage:
+    """The top of a year: its best photos by the one "best first" order (ratings, stars, aesthetic
+    score), best first."""
+
+    title: str                                 # "Best of 2023"
+    year: str
+    count: int                                 # photos shown (at most TOP_OF_YEAR)
+    judged: int                                # photos of the year with any rating, stars or score
+    grid: GridSection
+    year_url: str

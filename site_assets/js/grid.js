@@ -60,6 +60,7 @@
     this.section = section;
     this.rows = payload.rows;
     this.folders = payload.folders;
+    this.best = payload.best || null;          // row indices "best first" (gallery_builder/core/best_first.py)
     this.group = section.getAttribute("data-group") || "day";
     this.nodes = new Map();
     this.window = document.createElement("div");

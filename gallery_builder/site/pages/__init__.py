@@ -71,11 +71,11 @@ def all_pages(kind: PageKind, catalog: Catalog, library: Library) -> list[Page]:
 
 def _registry() -> dict[str, PageKind]:
     from gallery_builder.site.pages import (collections, folder, home, map_page, on_this_day, photo, rank, search,
-                                            site_state, status, year)
+                                            site_state, status, year, year_best)
 
     kinds = (home.KIND, year.KIND, folder.KIND, photo.KIND, map_page.KIND, map_page.POINTS_KIND,
              search.KIND, search.SHARD_KIND, search.MANIFEST_KIND, status.KIND, on_this_day.KIND, site_state.KIND,
-             collections.INDEX_KIND, collections.KIND, rank.KIND)
+             collections.INDEX_KIND, collections.KIND, rank.KIND, year_best.KIND)
     return {kind.name: kind for kind in kinds}
 
 

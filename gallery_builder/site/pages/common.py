@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gallery_builder.site.best_first import best_order
 from gallery_builder.site.cards import display_size, grid_data, slot_mask
 from gallery_builder.site.catalog import FolderNode
 from gallery_builder.site.formatting import MONTHS
@@ -51,9 +52,11 @@ def folder_link(node: FolderNode, with_detail: bool = True) -> Link:
 GRID_DATA_FILE = "_photos.json"
 
 
-def grid_section(photos: list[Photo], folder_urls: dict[tuple[str, str], str], group: str = "day") -> GridSection:
-    """The grid of a page; a page with more than INLINE_LIMIT photos loads its cards from JSON."""
-    grid = grid_data(photos, folder_urls)
+def grid_section(photos: list[Photo], folder_urls: dict[tuple[str, str], str], group: str = "day",
+                 ranks: tuple[list[float | None], list[int]] | None = None) -> GridSection:
+    """The grid of a page; a page with more than INLINE_LIMIT photos loads its cards from JSON.
+    `ranks` (each photo's rating and comparison count) join the "best first" order of its cards."""
+    grid = grid_data(photos, folder_urls, best_order(photos, ranks))
     return GridSection(grid=grid, data_url="" if grid.is_inline else GRID_DATA_FILE, group=group)
 
 
@@ -68,4 +71,5 @@ def photos_inputs(catalog: Any, rows: Any, urls: tuple[str, ...]) -> str:
     """Fingerprint material of a list of photos (capture positions): a digest of their row digests
     in order (fixed length), plus the URLs of their folders (a URL can change when a sibling
     folder appears)."""
-    return f"{len(rows)}:{catalog.rows_digest(rows)}|" + "|".join(urls)
+    ranks = catalog.rank_digest(rows)      # the "best first" order follows the ratings
+    return f"{len(rows)}:{catalog.rows_digest(rows)}{':' + ranks if ranks else ''}|" + "|".join(urls)
