@@ -167,3 +167,40 @@ def test_signed_out_sees_top_50_only_and_a_stopped_sidecar_is_named(served):
             assert "sidecar" in page.inner_text(".rank-note")
         finally:
             sidecar.start(nginx)
+
+
+def test_best_first_order_on_a_year_page_without_the_sidecar(tmp_path):
+    """Stars given from the CLI reach the built page's best-first order; its Order control puts the
+    best photo first (no day headings), and back by date."""
+    from tests.conftest import run_gallery
+
+    folder, home = make_home(8, None)
+    everything = indexed(home)
+    year = everything[0]["taken_at"][:4]
+    in_year = [row["id"] for row in everything if row["taken_at"][:4] == year]
+    starred = in_year[-1]                                          # the last by date becomes the best
+    run_gallery("rate", "5", str(starred), "--home", str(home))
+    run_gallery("export", "--home", str(home))
+    run_gallery("build", "--home", str(home))
+    nginx = Nginx(home)
+    try:
+        for context in browser_context():
+            page = context.new_page()
+            page.goto(nginx.base + f"/years/{year}/")
+            page.wait_for_selector(".grid-filter select[name=order]")
+
+            def first_card() -> int:
+                return int(page.eval_on_selector(".grid-window a.card", "card => card.getAttribute('data-id')"))
+
+            wait_for(lambda: page.locator(".grid-window a.card").count() > 0, 30, "the grid")
+            by_date = first_card()
+            assert by_date != starred
+            page.select_option(".grid-filter select[name=order]", "best")
+            wait_for(lambda: first_card() == starred, 30, "the starred photo first")
+            assert page.get_attribute("section[data-grid]", "data-order") == "best"
+            assert page.locator(f"a.year-best[href$='years/{year}/best/']").count() == 1
+            page.select_option(".grid-filter select[name=order]", "date")
+            wait_for(lambda: first_card() == by_date, 30, "the date order back")
+    finally:
+        nginx.stop()
+        shutil.rmtree(folder, ignore_errors=True)
