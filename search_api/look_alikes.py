@@ -14,6 +14,14 @@ from gallery_builder.db import rating_nudges as queries
 ClipNeighbours = Callable[[int, int], list[tuple[int, float]]]   # (photo id, count) -> [(id, cosine similarity)]
 
 
+def _is_phash(value: str) -> bool:
+    """16 hex digits (64 bits); anything else (a damaged row) is no look-alike of anything."""
+    try:
+        return len(value) == 16 and int(value, 16) >= 0
+    except (TypeError, ValueError):
+        return False
+
+
 class LookAlikes:
     """`finder(db, photo_id)` -> that photo's look-alikes (unordered; propagation keeps the closest)."""
 
@@ -27,8 +35,9 @@ class LookAlikes:
         signature = queries.phash_signature(db)
         if signature != self.signature:
             ids, hashes = queries.all_phashes(db)
-            self.ids = np.asarray(ids, dtype=np.int64)
-            self.hashes = np.asarray([int(value, 16) for value in hashes], dtype=np.uint64)
+            kept = [(photo_id, value) for photo_id, value in zip(ids, hashes) if _is_phash(value)]
+            self.ids = np.asarray([photo_id for photo_id, _ in kept], dtype=np.int64)
+            self.hashes = np.asarray([int(value, 16) for _, value in kept], dtype=np.uint64)
             self.signature = signature
 
     def phash_neighbours(self, db: Any, photo_id: int) -> list[Neighbour]:

@@ -93,3 +93,21 @@ def test_the_export_downloads_what_the_cli_writes(home):
     assert [int(row["id"]) for row in csv.DictReader(io.StringIO(answer.text))][0] == ids[0]
     assert client.get("/api/rank/export", params={"format": "xml"}).status_code == 400
     assert client.get("/api/rank/export", params={"scope": "nope"}).status_code == 400
+
+
+def test_phash_look_alikes_are_the_near_hashes_of_any_value(tmp_path):
+    from gallery_builder.core.propagation import PHASH_DISTANCE
+    from search_api.look_alikes import LookAlikes
+    from tests.test_ranking import make_db
+
+    db = make_db(tmp_path, count=6)
+    hashes = {1: "0000000000000001", 2: "ffffffffffffffff", 3: "fffffffffffffff0", 4: "8000000000000000",
+              5: "0000000000000003"}
+    hashes[6] = "1" + "f" * 16                                  # damaged (65 bits): never a look-alike
+    db.executemany("INSERT INTO phashes (photo_id, phash) VALUES (?, ?)", hashes.items())
+    finder = LookAlikes()
+    assert {item.photo_id: item.distance for item in finder(db, 2)} == {3: 4 / PHASH_DISTANCE}
+    assert {item.photo_id for item in finder(db, 1)} == {4, 5}   # 4 differs by 2 bits, 5 by 1
+    db.execute("UPDATE phashes SET phash = '0000000000000000' WHERE photo_id = 3")
+    db.execute("DELETE FROM phashes WHERE photo_id = 5")         # the hashes change: reloaded
+    assert {item.photo_id for item in finder(db, 1)} == {3, 4}
