@@ -1,9 +1,10 @@
-"""Look-alike photos for propagation (the sidecar's side): a photo's stack mates, its pHash
-neighbours (every pHash held in numpy, reloaded when hashes change) and, where vectors exist, its
-CLIP neighbours (asked of the search service's in-memory index), each at a 0-1 distance.
+"""Look-alike photos for propagation (the sidecar's side): a photo's stack mates, and its CLIP
+neighbours where it has a vector (asked of the search service's in-memory index), else its pHash
+neighbours (every pHash held in numpy, reloaded when hashes change), each at a 0-1 distance.
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
 import numpy as np
@@ -25,14 +26,20 @@ def _is_phash(value: str) -> bool:
 class LookAlikes:
     """`finder(db, photo_id)` -> that photo's look-alikes (unordered; propagation keeps the closest)."""
 
-    def __init__(self, clip: ClipNeighbours | None = None) -> None:
+    def __init__(self, clip: ClipNeighbours | None = None, recheck_seconds: float = 10.0) -> None:
         self.clip = clip
+        self.recheck_seconds = recheck_seconds   # hashes slightly out of date only change which look-alikes
+        self.checked_at = -float("inf")          # get a nudge; the nudges given are logged either way
         self.signature: tuple[int, int] | None = None
         self.ids = np.zeros(0, np.int64)
         self.hashes = np.zeros(0, np.uint64)
 
     def _load_phashes(self, db: Any) -> None:
-        signature = queries.phash_signature(db)
+        now = time.monotonic()
+        if now - self.checked_at < self.recheck_seconds:
+            return
+        self.checked_at = now
+        signature = queries.phash_signature(db)   # counting 100,000 rows costs ~10 ms: not on every pick
         if signature != self.signature:
             ids, hashes = queries.all_phashes(db)
             kept = [(photo_id, value) for photo_id, value in zip(ids, hashes) if _is_phash(value)]
@@ -60,4 +67,5 @@ class LookAlikes:
 
     def __call__(self, db: Any, photo_id: int) -> list[Neighbour]:
         found = [Neighbour(other, STACK_DISTANCE) for other in queries.stack_mates(db, photo_id)]
-        return found + self.phash_neighbours(db, photo_id) + self.clip_neighbours(photo_id)
+        clip = self.clip_neighbours(photo_id)
+        return found + (clip if clip else self.phash_neighbours(db, photo_id))

@@ -105,9 +105,15 @@ def test_phash_look_alikes_are_the_near_hashes_of_any_value(tmp_path):
               5: "0000000000000003"}
     hashes[6] = "1" + "f" * 16                                  # damaged (65 bits): never a look-alike
     db.executemany("INSERT INTO phashes (photo_id, phash) VALUES (?, ?)", hashes.items())
-    finder = LookAlikes()
+    finder = LookAlikes(recheck_seconds=0.0)
     assert {item.photo_id: item.distance for item in finder(db, 2)} == {3: 4 / PHASH_DISTANCE}
     assert {item.photo_id for item in finder(db, 1)} == {4, 5}   # 4 differs by 2 bits, 5 by 1
     db.execute("UPDATE phashes SET phash = '0000000000000000' WHERE photo_id = 3")
     db.execute("DELETE FROM phashes WHERE photo_id = 5")         # the hashes change: reloaded
     assert {item.photo_id for item in finder(db, 1)} == {3, 4}
+    with_vectors = LookAlikes(clip=lambda photo, count: [(5, 0.985), (6, 0.5)] if photo == 1 else [])
+    assert {item.photo_id: round(item.distance, 6) for item in with_vectors(db, 1)} == {5: 0.1, 6: round(0.5 / 0.15, 6)}
+    assert {item.photo_id for item in with_vectors(db, 4)} == {1, 3}   # no vector: its pHash neighbours
+    db.execute("INSERT INTO stacks (id, kind, top_photo_id, updated_at) VALUES (1, 'burst', 2, 'x')")
+    db.executemany("INSERT INTO stack_members (photo_id, stack_id) VALUES (?, 1)", [(4,), (2,)])
+    assert {item.photo_id for item in with_vectors(db, 4)} == {1, 2, 3}   # and its stack mates

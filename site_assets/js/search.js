@@ -133,6 +133,20 @@
     });
     results.appendChild(flow);
     setStatus(body.results.length, "search server");
+    rankLinks(body.results.map(function (item) { return item.id; }).filter(function (id) { return id !== undefined; }));
+  }
+
+  /* With the sidecar answering, the results can be ranked: Compare / Mosaic / Top 50 of these ids. */
+  function rankLinks(ids) {
+    if (ids.length < 2) return;
+    var scope = encodeURIComponent("ids:" + ids.slice(0, 2000).join(","));
+    var box = document.createElement("nav");
+    box.className = "rank-links";
+    box.setAttribute("aria-label", "Rank these results");
+    box.innerHTML = '<a href="' + G.url("rank/compare/?scope=" + scope) + '">Compare these</a>' +
+      '<a href="' + G.url("rank/mosaic/?scope=" + scope) + '">Mosaic</a>' +
+      '<a href="' + G.url("rank/top/?scope=" + scope) + '">Top 50</a>';
+    statusLine.appendChild(box);
   }
 
   function setStatus(count, source) {
