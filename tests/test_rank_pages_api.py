@@ -117,3 +117,22 @@ def test_phash_look_alikes_are_the_near_hashes_of_any_value(tmp_path):
     db.execute("INSERT INTO stacks (id, kind, top_photo_id, updated_at) VALUES (1, 'burst', 2, 'x')")
     db.executemany("INSERT INTO stack_members (photo_id, stack_id) VALUES (?, 1)", [(4,), (2,)])
     assert {item.photo_id for item in with_vectors(db, 4)} == {1, 2, 3}   # and its stack mates
+
+
+def test_with_clip_vectors_the_look_alikes_are_clip_neighbours(tmp_path):
+    home = build_home(tmp_path, passes=("exif", "thumbs", "clip"))   # vectors, no pHash
+    pretend_a_watcher_runs(home)
+    client = client_of(home)
+    assert client.get("/api/search", params={"q": "red"}).status_code == 200   # the vectors are loaded
+    service = client.app.state.service
+    ids = photo_ids(home)
+    winner = max(ids, key=lambda photo: service.clip_neighbours(photo, 1)[0][1])    # the one with a close twin
+    twin, similarity = service.clip_neighbours(winner, 1)[0]
+    loser = next(photo for photo in ids if photo not in (winner, twin))
+    answer = client.post("/api/rank/compare", json={"winner": winner, "loser": loser}).json()
+    db = connect(home / "gallery.db", readonly=True)
+    try:
+        rows = dict(db.execute("SELECT photo_id, distance FROM rating_nudges WHERE amount > 0").fetchall())
+    finally:
+        db.close()
+    assert answer["nudged"] >= 1 and abs(rows[twin] - (1 - similarity) / 0.15) < 1e-6, rows

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Literal, Sequence
 from gallery_builder.core.propagation import Neighbour, closest, nudges_for, replay_with_nudges
 from gallery_builder.core.rating import UNRATED, Rating, compare, replay
 from gallery_builder.db.connection import transaction
-from gallery_builder.db.rating_nudges import counted_nudges, log_nudges, nudges_before
+from gallery_builder.db.rating_nudges import counted_nudges, log_nudges, nudges_before, save_nudged
 from gallery_builder.db.decisions import UnknownPhotos, unknown_photo_ids
 from gallery_builder.db.pass_queries import now_iso
 
@@ -197,12 +197,7 @@ def record_pick(db: Any, events: Sequence[tuple[int, int]], mode: Mode, scope: s
             " deviation = excluded.deviation, volatility = excluded.volatility,"
             " comparisons = comparisons + excluded.comparisons, wins = wins + excluded.wins",
             [(photo_id, *current[photo_id], played[photo_id], wins[photo_id]) for photo_id in sorted(ids)])
-        nudged = {photo_id: current[photo_id] for photo_id in sorted(around) if current[photo_id] != UNRATED}
-        db.executemany(
-            "INSERT INTO photo_ratings (photo_id, rating, deviation, volatility, comparisons, wins)"
-            " VALUES (?, ?, ?, ?, 0, 0) ON CONFLICT (photo_id) DO UPDATE SET rating = excluded.rating,"
-            " deviation = excluded.deviation, volatility = excluded.volatility",
-            [(photo_id, *rating) for photo_id, rating in nudged.items()])
+        nudged = save_nudged(db, {photo_id: current[photo_id] for photo_id in sorted(around)})
         version = _bump(db)
     return Recorded(pick, tuple(event_ids), {photo_id: current[photo_id] for photo_id in sorted(ids)}, version,
                     nudged)

@@ -19,6 +19,18 @@ def log_nudges(db: Any, event_id: int, nudges: Sequence[Nudge], current: dict[in
                    (event_id, item.photo_id, item.amount, item.distance, json.dumps(list(before))))
 
 
+def save_nudged(db: Any, ratings: dict[int, Rating]) -> dict[int, Rating]:
+    """Write the nudged photos' ratings into the cache (their comparison counts unchanged; a photo
+    nudged back to exactly unrated gets no row); returns those written."""
+    nudged = {photo_id: rating for photo_id, rating in ratings.items() if rating != UNRATED}
+    db.executemany(
+        "INSERT INTO photo_ratings (photo_id, rating, deviation, volatility, comparisons, wins)"
+        " VALUES (?, ?, ?, ?, 0, 0) ON CONFLICT (photo_id) DO UPDATE SET rating = excluded.rating,"
+        " deviation = excluded.deviation, volatility = excluded.volatility",
+        [(photo_id, *rating) for photo_id, rating in nudged.items()])
+    return nudged
+
+
 def counted_nudges(db: Any, counted: str) -> dict[int, list[tuple[int, float]]]:
     """Event id -> its nudges [(photo id, amount)] in logged order, for the events that count
     (`counted`: the SQL condition on comparison_events `e`)."""

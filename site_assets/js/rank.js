@@ -15,7 +15,8 @@
   var lastLine = section.querySelector(".rank-last");
   var session = { signed_in: false, writing_enabled: false, how_to_enable: null };
   var writes = Promise.resolve();            // every write, in order
-  var current = null, upcoming = null, previous = [];
+  var current = null, upcoming = null, previous = [];   // `previous`: what was shown before each pick, for undo
+  var KEEP = 50;
 
   function api(path) { return G.url("api/rank/" + path); }
   function withScope(path) { return path + (path.indexOf("?") < 0 ? "?" : "&") + "scope=" + encodeURIComponent(scope); }
@@ -48,6 +49,11 @@
     });
     writes = done.catch(function () {});
     return done;
+  }
+
+  function remember(shown) {
+    previous.push(shown);
+    if (previous.length > KEEP) previous.shift();
   }
 
   function report(text) { if (lastLine) lastLine.textContent = text; }
@@ -118,7 +124,7 @@
     if (!current || !current.pair || !canWrite()) return;
     var winner = current.pair[side], loser = current.pair[1 - side];
     var names = [current.photos[side].name, current.photos[1 - side].name];
-    previous.push(current);
+    remember(current);
     post("compare", { winner: winner, loser: loser, scope: scope, mode: "swiss" }).then(function (answer) {
       report("Recorded: " + names[0] + " over " + names[1] + (answer.nudged ? " (and " + answer.nudged + " look-alikes nudged)" : ""));
       section.setAttribute("data-recorded", String(answer.pick));
@@ -162,7 +168,7 @@
     var chosen = ids[index], worst = options.elements.worst.checked;
     var body = { others: ids, scope: scope };
     body[worst ? "worst" : "best"] = chosen;
-    previous.push(current);
+    remember(current);
     post("mosaic", body).then(function (answer) {
       report("Recorded: " + current.photos.length + " photos, " + answer.events.length + (worst ? " losses" : " wins") +
         " for " + (worst ? "the worst" : "the best"));
