@@ -22,7 +22,6 @@ from gallery_builder.db.pass_queries import now_iso
 Mode = Literal["swiss", "mosaic", "top", "cli"]
 MODES: tuple[str, ...] = ("swiss", "mosaic", "top", "cli")
 COUNTED = "undone_at IS NULL AND reset_id IS NULL"
-COUNTED_E = "e.undone_at IS NULL AND e.reset_id IS NULL"   # the same, on comparison_events `e`
 _YEAR = re.compile(r"^year:(\d{4})$")
 _NUMBERED = re.compile(r"^(collection|stack):(\d+)$")
 MAX_SCOPE_IDS = 2000          # an `ids:` scope (a search result) names at most this many photos
@@ -243,7 +242,7 @@ def undo_last_pick(db: Any) -> Recorded | None:
 def _recompute(db: Any) -> int:
     """Rebuild the cache from the counted events (inside the caller's transaction); returns their count."""
     rows = db.execute(f"SELECT id, winner, loser FROM comparison_events WHERE {COUNTED} ORDER BY id").fetchall()
-    nudges = counted_nudges(db, COUNTED_E)
+    nudges = counted_nudges(db, COUNTED)
     ratings = replay_with_nudges(rows, nudges) if nudges else replay((row[1], row[2]) for row in rows)
     played: dict[int, int] = {}
     wins: dict[int, int] = {}

@@ -33,12 +33,13 @@ def save_nudged(db: Any, ratings: dict[int, Rating]) -> dict[int, Rating]:
 
 def counted_nudges(db: Any, counted: str) -> dict[int, list[tuple[int, float]]]:
     """Event id -> its nudges [(photo id, amount)] in logged order, for the events that count
-    (`counted`: the SQL condition on comparison_events `e`)."""
+    (`counted`: the SQL condition on comparison_events). The nudges are read in rowid order and
+    those of the few uncounted events dropped here: a join, or an ORDER BY event_id, cost 4x more."""
+    skipped = {row[0] for row in db.execute(f"SELECT id FROM comparison_events WHERE NOT ({counted})")}
     found: dict[int, list[tuple[int, float]]] = {}
-    for event_id, photo_id, amount in db.execute(
-            f"SELECT n.event_id, n.photo_id, n.amount FROM rating_nudges n JOIN comparison_events e"
-            f" ON e.id = n.event_id WHERE {counted} ORDER BY n.event_id, n.id"):
-        found.setdefault(event_id, []).append((photo_id, amount))
+    for event_id, photo_id, amount in db.execute("SELECT event_id, photo_id, amount FROM rating_nudges ORDER BY id"):
+        if event_id not in skipped:
+            found.setdefault(event_id, []).append((photo_id, amount))
     return found
 
 
