@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal, Sequence
 
 from gallery_builder.core.propagation import Neighbour, closest, nudges_for, replay_with_nudges
-from gallery_builder.core.rating import UNRATED, Rating, compare, replay
+from gallery_builder.core.rating import UNRATED, Rating, compare
 from gallery_builder.db.connection import transaction
 from gallery_builder.db.rating_nudges import counted_nudges, log_nudges, nudges_before, save_nudged
 from gallery_builder.db.decisions import UnknownPhotos, unknown_photo_ids
@@ -242,8 +242,7 @@ def undo_last_pick(db: Any) -> Recorded | None:
 def _recompute(db: Any) -> int:
     """Rebuild the cache from the counted events (inside the caller's transaction); returns their count."""
     rows = db.execute(f"SELECT id, winner, loser FROM comparison_events WHERE {COUNTED} ORDER BY id").fetchall()
-    nudges = counted_nudges(db, COUNTED)
-    ratings = replay_with_nudges(rows, nudges) if nudges else replay((row[1], row[2]) for row in rows)
+    ratings = replay_with_nudges(rows, counted_nudges(db, COUNTED))   # = rating.replay when none
     played: dict[int, int] = {}
     wins: dict[int, int] = {}
     for _, winner, loser in rows:
