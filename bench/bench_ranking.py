@@ -12,8 +12,9 @@ beside a baseline of the same run:
                 5: the pHash scan over every photo, the stack query, the logged nudges), beside the
                 pick with propagation off
   recompute     `gallery rank recompute`'s work on --events comparisons, beside reading the same
-                events out of SQLite (the floor any replay pays); then again with one logged nudge
-                per event, beside the replay without nudges
+                events out of SQLite (the floor any replay pays) and the bare Glicko-2 replay of
+                them (rating.replay, no SQL, no nudges); then again with one logged nudge per event,
+                beside the recompute without nudges
 Targets (issue 12): next pair p50 < 30 ms at 100,000 photos; a pick p50 < 20 ms; recompute of
 1,000,000 comparisons < 10 s.
 """
@@ -32,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from gallery_builder.config import load_settings  # noqa: E402
+from gallery_builder.core.rating import replay  # noqa: E402
 from gallery_builder.db import ranking  # noqa: E402
 from gallery_builder.db.connection import connect  # noqa: E402
 
@@ -136,15 +138,20 @@ def bench_recompute(home: Path, photos: int, events: int) -> None:
                    " loser_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     db.execute("COMMIT")
     start = time.perf_counter()
-    count = len(db.execute(f"SELECT id, winner, loser FROM comparison_events WHERE {ranking.COUNTED}"
-                           " ORDER BY id").fetchall())
+    events_read = db.execute(f"SELECT id, winner, loser FROM comparison_events WHERE {ranking.COUNTED}"
+                             " ORDER BY id").fetchall()
+    count = len(events_read)
     floor = time.perf_counter() - start
+    start = time.perf_counter()
+    replay((winner, loser) for _, winner, loser in events_read)   # the replay before propagation existed
+    plain_replay = time.perf_counter() - start
+    del events_read
     start = time.perf_counter()
     replayed = ranking.recompute(db)
     took = time.perf_counter() - start
     rated = db.execute("SELECT COUNT(*) FROM photo_ratings").fetchone()[0]
     print(f"recompute    {replayed:,} comparisons -> {rated:,} ratings in {took:.2f} s   | "
-          f"reading the {count:,} events: {floor:.2f} s")
+          f"reading the {count:,} events: {floor:.2f} s; rating.replay of them alone: {plain_replay:.2f} s")
     db.execute("BEGIN")
     db.execute("INSERT INTO rating_nudges (event_id, photo_id, amount, distance, before)"
                " SELECT id, 1 + (id * 7919) % ?, 1.5, 0.2, '[]' FROM comparison_events", (photos,))
