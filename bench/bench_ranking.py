@@ -6,9 +6,15 @@ Makes a synthetic database of --photos photos (rows only, no files), then measur
 beside a baseline of the same run:
   next pair     GET /api/rank/pair?scope=all (real app, in-process TestClient) p50 / p95, beside
                 GET /api/decisions?ids=1,2 (the lightest read route: the HTTP + connection floor)
-  pick          POST /api/rank/compare p50 / p95, beside POST /api/photos/flag (one decision write)
+  pick          POST /api/rank/compare p50 / p95 with propagation off, beside POST /api/photos/flag
+                (one decision write)
+  pick+nudges   the same pick with propagation on (every photo has a pHash, in look-alike groups of
+                5: the pHash scan over every photo, the stack query, the logged nudges), beside the
+                pick with propagation off
   recompute     `gallery rank recompute`'s work on --events comparisons, beside reading the same
-                events out of SQLite (the floor any replay pays)
+                events out of SQLite (the floor any replay pays) and the bare Glicko-2 replay of
+                them (rating.replay, no SQL, no nudges); then again with one logged nudge per event,
+                beside the recompute without nudges
 Targets (issue 12): next pair p50 < 30 ms at 100,000 photos; a pick p50 < 20 ms; recompute of
 1,000,000 comparisons < 10 s.
 """
@@ -27,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from gallery_builder.config import load_settings  # noqa: E402
+from gallery_builder.core.rating import replay  # noqa: E402
 from gallery_builder.db import ranking  # noqa: E402
 from gallery_builder.db.connection import connect  # noqa: E402
 
@@ -45,6 +52,13 @@ def make_db(home: Path, photos: int) -> None:
          for i in range(1, photos + 1)))
     db.executemany("INSERT INTO exif (photo_id, taken_at) VALUES (?, ?)",
                    ((i, f"{2000 + i % 20}-06-01T12:00:00") for i in range(1, photos + 1)))
+    rng = random.Random(5)
+    hashes = {}
+    for i in range(1, photos + 1):     # groups of 5 look-alikes: a random hash, then 1-3 bits flipped
+        base = hashes[i - i % 5] if i % 5 and i - i % 5 in hashes else rng.getrandbits(64)
+        hashes[i] = base if not i % 5 else base ^ sum(1 << bit for bit in rng.sample(range(64), rng.randint(1, 3)))
+    db.executemany("INSERT INTO phashes (photo_id, phash) VALUES (?, ?)",
+                   ((i, f"{value:016x}") for i, value in hashes.items()))
     db.execute("COMMIT")
     db.close()
 
@@ -72,9 +86,13 @@ def bench_routes(home: Path, repeat: int) -> None:
     from search_api.write_guard import TOKEN_HEADER
 
     (home / "watch.json").write_text(json.dumps({"state": "watching", "updated_at": time.time() + 3600}))
-    settings = load_settings(home, {"api_token": TOKEN}, environ={})
-    client = TestClient(create_app(settings, warm_up=False), base_url=SITE,
-                        headers={TOKEN_HEADER: TOKEN, "Origin": SITE, "Sec-Fetch-Site": "same-origin"})
+
+    def client_with(propagation: bool) -> TestClient:
+        settings = load_settings(home, {"api_token": TOKEN, "rank_propagation": propagation}, environ={})
+        return TestClient(create_app(settings, warm_up=False), base_url=SITE,
+                          headers={TOKEN_HEADER: TOKEN, "Origin": SITE, "Sec-Fetch-Site": "same-origin"})
+
+    client = client_with(False)
     started = time.perf_counter()
     client.get("/api/rank/pair", params={"scope": "all"})
     print(f"first pair (loads the board of the scope): {(time.perf_counter() - started) * 1000:.0f} ms")
@@ -83,15 +101,28 @@ def bench_routes(home: Path, repeat: int) -> None:
     def next_pair() -> None:
         pairs.append(client.get("/api/rank/pair", params={"scope": "all"}).json()["pair"])
 
-    def pick() -> None:
+    def pick(through: TestClient) -> None:
         winner, loser = pairs.pop()
-        assert client.post("/api/rank/compare", json={"winner": winner, "loser": loser}).status_code == 200
+        answer = through.post("/api/rank/compare", json={"winner": winner, "loser": loser})
+        assert answer.status_code == 200, answer.text
+        nudged.append(answer.json()["nudged"])
 
+    nudged: list[int] = []
     flags = iter(range(1, repeat + 1))
     decisions = timed(lambda: client.get("/api/decisions", params={"ids": "1,2"}), repeat)
     show("next pair", timed(next_pair, repeat), "GET /api/decisions?ids=1,2", decisions)
     flag = timed(lambda: client.post("/api/photos/flag", json={"ids": [next(flags)], "flag": "pick"}), repeat)
-    show("pick", timed(pick, repeat), "POST /api/photos/flag", flag)
+    plain = timed(lambda: pick(client), repeat)
+    show("pick", plain, "POST /api/photos/flag", flag)
+    spreading = client_with(True)
+    pairs.extend([[1, 2], [3, 4]] * 2)
+    started = time.perf_counter()
+    pick(spreading)
+    print(f"first pick with propagation (loads every pHash): {(time.perf_counter() - started) * 1000:.0f} ms")
+    pairs.extend(spreading.get("/api/rank/pair", params={"scope": "all"}).json()["pair"] for _ in range(repeat))
+    nudged.clear()
+    show("pick+nudges", timed(lambda: pick(spreading), repeat), "pick, propagation off", plain)
+    print(f"             {statistics.mean(nudged):.1f} look-alikes nudged per pick on average")
 
 
 def bench_recompute(home: Path, photos: int, events: int) -> None:
@@ -107,16 +138,31 @@ def bench_recompute(home: Path, photos: int, events: int) -> None:
                    " loser_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     db.execute("COMMIT")
     start = time.perf_counter()
-    count = len(db.execute(f"SELECT id, winner, loser FROM comparison_events WHERE {ranking.COUNTED}"
-                           " ORDER BY id").fetchall())
+    events_read = db.execute(f"SELECT id, winner, loser FROM comparison_events WHERE {ranking.COUNTED}"
+                             " ORDER BY id").fetchall()
+    count = len(events_read)
     floor = time.perf_counter() - start
+    start = time.perf_counter()
+    replay((winner, loser) for _, winner, loser in events_read)   # the replay before propagation existed
+    plain_replay = time.perf_counter() - start
+    del events_read
     start = time.perf_counter()
     replayed = ranking.recompute(db)
     took = time.perf_counter() - start
     rated = db.execute("SELECT COUNT(*) FROM photo_ratings").fetchone()[0]
-    db.close()
     print(f"recompute    {replayed:,} comparisons -> {rated:,} ratings in {took:.2f} s   | "
-          f"reading the {count:,} events: {floor:.2f} s")
+          f"reading the {count:,} events: {floor:.2f} s; rating.replay of them alone: {plain_replay:.2f} s")
+    db.execute("BEGIN")
+    db.execute("INSERT INTO rating_nudges (event_id, photo_id, amount, distance, before)"
+               " SELECT id, 1 + (id * 7919) % ?, 1.5, 0.2, '[]' FROM comparison_events", (photos,))
+    db.execute("COMMIT")
+    nudges = db.execute("SELECT COUNT(*) FROM rating_nudges").fetchone()[0]
+    start = time.perf_counter()
+    ranking.recompute(db)
+    with_nudges = time.perf_counter() - start
+    db.close()
+    print(f"recompute+nudges {replayed:,} comparisons and {nudges:,} nudges in {with_nudges:.2f} s   | "
+          f"without nudges: {took:.2f} s")
 
 
 def main() -> None:

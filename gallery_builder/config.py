@@ -162,6 +162,11 @@ class Settings:
     google_retry_seconds: float = _setting(1.0, "float", "GALLERY_GOOGLE_RETRY_SECONDS",
                                            "Google upload: first pause before retrying a 429 or 5xx answer; doubled "
                                            "(with jitter) at each of the 6 retries.")
+    rank_propagation: bool = _setting(
+        True, "bool", "GALLERY_RANK_PROPAGATION",
+        "Ranking: after a comparison, nudge the ratings of photos that look like its two (stack mates, pHash "
+        "and CLIP neighbours) a little, never more than a quarter of the comparison's own change; off: only "
+        "the compared photos move.")
     roots: tuple[Root, ...] = field(default=())
 
     @property

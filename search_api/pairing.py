@@ -80,3 +80,22 @@ def choose_pair(board: BoardArrays, avoid: Collection[frozenset[int]], met: Call
         others = [int(photo) for photo in board.ids.tolist() if photo != anchor_id]
         best = others[rng.randrange(len(others))]
     return (anchor_id, best) if rng.random() < 0.5 else (best, anchor_id)
+
+
+def choose_set(board: BoardArrays, size: int, rng: random.Random) -> list[int]:
+    """Up to `size` photo ids for a Mosaic grid: an anchor among the least-compared photos and the
+    photos of closest rating to it (fewer comparisons first among equals), in a random order."""
+    count = len(board.ids)
+    if count <= size:
+        chosen = board.ids.tolist()
+    else:
+        fewest = board.comparisons.min()
+        anchors = np.flatnonzero(board.comparisons == fewest)
+        anchor = int(anchors[rng.randrange(len(anchors))])
+        jitter = np.random.default_rng(rng.getrandbits(64)).random(count)
+        cost = np.abs(board.ratings - board.ratings[anchor]) + 10.0 * board.comparisons + jitter
+        cost[anchor] = -1.0
+        chosen = board.ids[np.argpartition(cost, size - 1)[:size]].tolist()
+    chosen = [int(photo) for photo in chosen]
+    rng.shuffle(chosen)
+    return chosen

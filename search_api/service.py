@@ -259,6 +259,16 @@ class SearchService:
         body["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return body
 
+    def clip_neighbours(self, photo_id: int, count: int) -> list[tuple[int, float]]:
+        """(photo id, cosine similarity) of the `count` nearest photos by CLIP vector; [] when the photo
+        has none (propagation of a comparison asks). It uses the vectors as the warm-up or the last
+        search loaded them: a sync per pick costs more than the pick (~25 ms at 100,000 photos)."""
+        vector = self.index.vector_of(photo_id)
+        if vector is None:
+            return []
+        ids, scores, _ = self.index.top(vector, count, None, exclude=photo_id)
+        return [(int(other), float(score)) for other, score in zip(ids, scores) if score is not None]
+
     def _page(self, parsed: ParsedQuery, request: SearchRequest, ids: list[int], scores: list[float | None],
               total: int, mode: str, notes: list[str]) -> dict[str, Any]:
         cards: dict[int, dict[str, Any]] = {}

@@ -3,9 +3,6 @@ themselves are made in the site (Swiss A/B, Mosaic, Top 50) through the sidecar'
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from typing import Any
 
@@ -15,7 +12,8 @@ from gallery_builder.cli.options import home_option, open_index
 
 scope_option = click.option(
     "--scope", default="all", show_default=True, metavar="SCOPE",
-    help="Which photos: all, year:YYYY (capture year) or folder:ROOT/PATH (that folder and below).")
+    help="Which photos: all, year:YYYY (capture year), folder:ROOT/PATH (that folder and below), collection:ID, "
+         "stack:ID or ids:1,2,3.")
 
 
 def _scope(text: str) -> Any:
@@ -74,6 +72,7 @@ def status_command(scope: str, home: str) -> None:
 @home_option
 def export_command(fmt: str, out: str | None, scope: str, home: str) -> None:
     """The ranking of a scope, best first: id, path, rating, deviation, confidence, comparisons, wins."""
+    from gallery_builder.core.rank_export import export_text
     from gallery_builder.db.ranking import standings
 
     chosen = _scope(scope)
@@ -82,15 +81,7 @@ def export_command(fmt: str, out: str | None, scope: str, home: str) -> None:
         rows = [dict(rank=place, **row.to_json()) for place, row in enumerate(standings(db, chosen), 1)]
     finally:
         db.close()
-    if fmt == "json":
-        text = json.dumps({"scope": chosen.text, "photos": rows}, ensure_ascii=False, indent=1) + "\n"
-    else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, ["rank", "id", "path", "rating", "deviation", "confidence", "comparisons",
-                                         "wins"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        text = buffer.getvalue()
+    text = export_text(chosen.text, rows, fmt)
     if out is None:
         sys.stdout.write(text)
         return

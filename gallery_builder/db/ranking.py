@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable, Literal, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Literal, Sequence
 
-from gallery_builder.core.rating import UNRATED, Rating, compare, replay
+from gallery_builder.core.propagation import Neighbour, closest, nudges_for, replay_with_nudges
+from gallery_builder.core.rating import UNRATED, Rating, compare
 from gallery_builder.db.connection import transaction
+from gallery_builder.db.rating_nudges import counted_nudges, log_nudges, nudges_before, save_nudged
 from gallery_builder.db.decisions import UnknownPhotos, unknown_photo_ids
 from gallery_builder.db.pass_queries import now_iso
 
@@ -21,17 +23,23 @@ Mode = Literal["swiss", "mosaic", "top", "cli"]
 MODES: tuple[str, ...] = ("swiss", "mosaic", "top", "cli")
 COUNTED = "undone_at IS NULL AND reset_id IS NULL"
 _YEAR = re.compile(r"^year:(\d{4})$")
+_NUMBERED = re.compile(r"^(collection|stack):(\d+)$")
+MAX_SCOPE_IDS = 2000          # an `ids:` scope (a search result) names at most this many photos
+SCOPE_FORMS = "all, year:YYYY, folder:ROOT/PATH, collection:ID, stack:ID or ids:1,2,3"
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which photos: `all`, `year:2019` (by capture date) or `folder:ROOT/PATH` (that folder and below)."""
+    """Which photos: `all`, `year:2019` (by capture date), `folder:ROOT/PATH` (that folder and below),
+    `collection:ID`, `stack:ID`, or `ids:1,2,3` (a search result, as the page that shows it lists it)."""
 
     text: str
-    kind: Literal["all", "year", "folder"]
+    kind: Literal["all", "year", "folder", "collection", "stack", "ids"]
     year: int = 0
     root: str = ""
     folder: str = ""
+    number: int = 0                     # the collection or stack id
+    ids: tuple[int, ...] = ()
 
 
 def parse_scope(text: str | None) -> Scope:
@@ -45,7 +53,15 @@ def parse_scope(text: str | None) -> Scope:
     if text.startswith("folder:") and text[7:].strip("/"):
         root, _, folder = text[7:].strip("/").partition("/")
         return Scope(f"folder:{root}/{folder}".rstrip("/"), "folder", root=root, folder=folder)
-    raise ValueError(f"unknown scope {text!r}: use all, year:YYYY or folder:ROOT/PATH")
+    numbered = _NUMBERED.match(text)
+    if numbered:
+        return Scope(text, numbered.group(1), number=int(numbered.group(2)))  # type: ignore[arg-type]
+    if text.startswith("ids:"):
+        parts = [part.strip() for part in text[4:].split(",") if part.strip()]
+        if parts and len(parts) <= MAX_SCOPE_IDS and all(part.isdigit() for part in parts):
+            ids = tuple(sorted({int(part) for part in parts}))
+            return Scope("ids:" + ",".join(map(str, ids)), "ids", ids=ids)
+    raise ValueError(f"unknown scope {text!r}: use {SCOPE_FORMS} (at most {MAX_SCOPE_IDS} ids)")
 
 
 def scope_filter(scope: Scope, alias: str = "p") -> tuple[str, list[Any]]:
@@ -60,6 +76,12 @@ def scope_filter(scope: Scope, alias: str = "p") -> tuple[str, list[Any]]:
             return condition, [scope.root]
         return (f"{condition} AND ({alias}.folder = ? OR substr({alias}.folder, 1, ?) = ?)",
                 [scope.root, scope.folder, len(scope.folder) + 1, scope.folder + "/"])
+    if scope.kind == "collection":
+        return f"{base} AND {alias}.id IN (SELECT photo_id FROM collection_photos WHERE collection_id = ?)", [scope.number]
+    if scope.kind == "stack":
+        return f"{base} AND {alias}.id IN (SELECT photo_id FROM stack_members WHERE stack_id = ?)", [scope.number]
+    if scope.kind == "ids":
+        return f"{base} AND {alias}.id IN (SELECT value FROM json_each(?))", [json.dumps(list(scope.ids))]
     return base, []
 
 
@@ -86,12 +108,14 @@ class Standing:
 
 @dataclass(frozen=True)
 class Recorded:
-    """What recording a pick did: its id, the events' ids, the photos' ratings after it, the version."""
+    """What recording a pick did: its id, the events' ids, the photos' ratings after it, the version,
+    and the ratings after it of the look-alike photos it nudged (propagation)."""
 
     pick: int
     event_ids: tuple[int, ...]
     ratings: dict[int, Rating]
     version: int
+    nudged: dict[int, Rating] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -129,20 +153,28 @@ def ratings_of(db: Any, ids: Iterable[int]) -> dict[int, Rating]:
     return {photo_id: found.get(photo_id, UNRATED) for photo_id in wanted}
 
 
-def record_pick(db: Any, events: Sequence[tuple[int, int]], mode: Mode, scope: str, source: str) -> Recorded:
+LookAlikes = Callable[[int], Sequence[Neighbour]]
+
+
+def record_pick(db: Any, events: Sequence[tuple[int, int]], mode: Mode, scope: str, source: str,
+                look_alikes: LookAlikes | None = None) -> Recorded:
     """Record one pick (one Swiss choice, one Mosaic choice: its (winner, loser) events, in order) and
-    update the ratings cache, in one transaction. Unknown ids raise UnknownPhotos; nothing written."""
+    update the ratings cache, in one transaction. Unknown ids raise UnknownPhotos; nothing written.
+    With `look_alikes` (photo id -> its similar photos), each event nudges the winner's and the
+    loser's look-alikes (not the pick's own photos) and logs the nudges (propagation)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     if not events or any(winner == loser for winner, loser in events):
         raise ValueError("a pick needs at least one comparison of two different photos")
     ids = {photo_id for pair in events for photo_id in pair}
     at = now_iso()
+    neighbours = {photo_id: closest(look_alikes(photo_id), exclude=ids) for photo_id in ids} if look_alikes else {}
+    around = {item.photo_id for found in neighbours.values() for item in found}
     with transaction(db):
         unknown = unknown_photo_ids(db, ids)
         if unknown:
             raise UnknownPhotos(unknown)
-        current = ratings_of(db, ids)
+        current = ratings_of(db, ids | around)
         pick = int(db.execute("SELECT COALESCE(MAX(pick), 0) + 1 FROM comparison_events").fetchone()[0])
         event_ids = []
         for winner, loser in events:
@@ -153,6 +185,9 @@ def record_pick(db: Any, events: Sequence[tuple[int, int]], mode: Mode, scope: s
                 " loser_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (pick, winner, loser, mode, scope, source, at, json.dumps(list(before_w)),
                  json.dumps(list(before_l)))).lastrowid)
+            if neighbours:
+                log_nudges(db, event_ids[-1], nudges_for(current[winner].rating - before_w.rating, neighbours[winner])
+                           + nudges_for(current[loser].rating - before_l.rating, neighbours[loser]), current)
         wins = {photo_id: sum(1 for winner, _ in events if winner == photo_id) for photo_id in ids}
         played = {photo_id: sum(1 for pair in events if photo_id in pair) for photo_id in ids}
         db.executemany(
@@ -161,8 +196,10 @@ def record_pick(db: Any, events: Sequence[tuple[int, int]], mode: Mode, scope: s
             " deviation = excluded.deviation, volatility = excluded.volatility,"
             " comparisons = comparisons + excluded.comparisons, wins = wins + excluded.wins",
             [(photo_id, *current[photo_id], played[photo_id], wins[photo_id]) for photo_id in sorted(ids)])
+        nudged = save_nudged(db, {photo_id: current[photo_id] for photo_id in sorted(around)})
         version = _bump(db)
-    return Recorded(pick, tuple(event_ids), {photo_id: current[photo_id] for photo_id in sorted(ids)}, version)
+    return Recorded(pick, tuple(event_ids), {photo_id: current[photo_id] for photo_id in sorted(ids)}, version,
+                    nudged)
 
 
 def undo_last_pick(db: Any) -> Recorded | None:
@@ -180,18 +217,23 @@ def undo_last_pick(db: Any) -> Recorded | None:
         if through is not None and rows[-1][0] <= through[0]:
             _recompute(db)   # the cache was rebuilt after this pick: its stored "before" values are stale
         else:
+            befores = [((r[0], 0, 0), r[1], Rating(*json.loads(r[3]))) for r in rows]
+            befores += [((r[0], 0, 1), r[2], Rating(*json.loads(r[4]))) for r in rows]
+            befores += [((event_id, 1, nudge_id), photo_id, before)
+                        for event_id, nudge_id, photo_id, before in nudges_before(db, (r[0] for r in rows))]
             restored: dict[int, Rating] = {}
-            for _, winner, loser, winner_before, loser_before in rows:   # newest first: oldest "before" wins
-                restored[winner] = Rating(*json.loads(winner_before))
-                restored[loser] = Rating(*json.loads(loser_before))
+            for _, photo_id, before in sorted(befores, reverse=True):   # newest first: the oldest "before" wins
+                restored[photo_id] = before
             for photo_id, rating in restored.items():
                 played = sum(1 for r in rows if photo_id in (r[1], r[2]))
                 won = sum(1 for r in rows if r[1] == photo_id)
                 db.execute("UPDATE photo_ratings SET rating = ?, deviation = ?, volatility = ?,"
                            " comparisons = comparisons - ?, wins = wins - ? WHERE photo_id = ?",
                            (*rating, played, won, photo_id))
-            db.execute("DELETE FROM photo_ratings WHERE comparisons <= 0")
+            db.execute("DELETE FROM photo_ratings WHERE comparisons <= 0 AND rating = ? AND deviation = ?"
+                       " AND volatility = ?", tuple(UNRATED))
         ids = {photo_id for r in rows for photo_id in (r[1], r[2])}
+        ids |= {photo_id for _, _, photo_id, _ in nudges_before(db, (r[0] for r in rows))}
         version = _bump(db)
         after = ratings_of(db, ids)
     return Recorded(pick, tuple(r[0] for r in reversed(rows)), after, version)
@@ -200,7 +242,7 @@ def undo_last_pick(db: Any) -> Recorded | None:
 def _recompute(db: Any) -> int:
     """Rebuild the cache from the counted events (inside the caller's transaction); returns their count."""
     rows = db.execute(f"SELECT id, winner, loser FROM comparison_events WHERE {COUNTED} ORDER BY id").fetchall()
-    ratings = replay((row[1], row[2]) for row in rows)
+    ratings = replay_with_nudges(rows, counted_nudges(db, COUNTED))   # = rating.replay when none
     played: dict[int, int] = {}
     wins: dict[int, int] = {}
     for _, winner, loser in rows:
@@ -211,8 +253,8 @@ def _recompute(db: Any) -> int:
     db.executemany(
         "INSERT INTO photo_ratings (photo_id, rating, deviation, volatility, comparisons, wins)"
         " SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM photos WHERE id = ?)",
-        [(photo_id, *rating, played[photo_id], wins.get(photo_id, 0), photo_id)
-         for photo_id, rating in ratings.items()])
+        [(photo_id, *rating, played.get(photo_id, 0), wins.get(photo_id, 0), photo_id)
+         for photo_id, rating in ratings.items() if played.get(photo_id) or rating != UNRATED])
     last = db.execute("SELECT COALESCE(MAX(id), 0) FROM comparison_events").fetchone()[0]
     _bump(db, "recomputed_through", int(last))
     return len(rows)

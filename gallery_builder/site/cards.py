@@ -37,6 +37,7 @@ class GridData:
     faces: tuple[tuple[int, tuple], ...] = ()       # (photo id, ((index into people, x, y, w, h), ...))
     stacks: tuple[tuple[int, tuple[int, ...]], ...] = ()    # (card id, member ids, card first)
     members: tuple[tuple, ...] = ()
+    best: tuple[int, ...] = ()                  # row indices "best first" (empty: no opinion on any photo)
 
     @property
     def is_inline(self) -> bool:
@@ -49,12 +50,14 @@ class GridData:
 
     def payload(self) -> dict:
         """The JSON a grid reads; `people` and `faces` only when a card shows a named person, `stacks`
-        and `members` only when a card stands for a stack."""
+        and `members` only when a card stands for a stack, `best` only when some photo has a rank."""
         payload = {"fields": CARD_FIELDS, "folders": self.folders, "rows": self.rows}
         if self.people:
             payload.update(people=self.people, faces=self.faces)
         if self.stacks:
             payload.update(stacks=self.stacks, members=self.members)
+        if self.best:
+            payload["best"] = self.best
         return payload
 
 
@@ -126,11 +129,16 @@ def stacked_order(photos: list[Photo]) -> tuple[list[Photo], dict[int, list[Phot
     return [photo for photo in photos if photo.id not in hidden], stacks
 
 
-def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str], collapse_stacks: bool = False) -> GridData:
-    """The cards of `photos`; with `collapse_stacks`, one card per stack (see stacked_order)."""
+def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str], collapse_stacks: bool = False,
+              best: tuple[int, ...] = ()) -> GridData:
+    """The cards of `photos`; with `collapse_stacks`, one card per stack (see stacked_order). `best`
+    (indices into `photos`, "best first") is carried over to the cards shown."""
     stacks: dict[int, list[Photo]] = {}
     if collapse_stacks:
+        best_ids = [photos[index].id for index in best]
         photos, stacks = stacked_order(photos)
+        shown = {photo.id: index for index, photo in enumerate(photos)}
+        best = tuple(shown[photo_id] for photo_id in best_ids if photo_id in shown)
     folder_index: dict[tuple[str, str], int] = {}
     folders: list[tuple[str, str, str]] = []
 
@@ -153,7 +161,8 @@ def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str], coll
     members = tuple(card(photo) for group in stacks.values() for photo in group[1:])
     order = tuple((card_id, tuple(photo.id for photo in group)) for card_id, group in stacks.items())
     people, faces = named_faces(photos + [photo for group in stacks.values() for photo in group[1:]])
-    return GridData(folders=tuple(folders), rows=rows, people=people, faces=faces, stacks=order, members=members)
+    return GridData(folders=tuple(folders), rows=rows, people=people, faces=faces, stacks=order, members=members,
+                    best=tuple(best))
 
 
 def named_faces(photos: list[Photo]) -> tuple[tuple[tuple[int, str, str], ...], tuple[tuple[int, tuple], ...]]:

@@ -56,6 +56,28 @@ class Catalog:
     leaves: list[FolderNode]                      # the folders holding photos, by code
     slot_masks: Any                               # capture position -> thumbnail slot bitmask (numpy)
     folder_urls: dict[tuple[str, str], str] = field(default_factory=dict)
+    ranks: Any = None                             # (ratings NaN-filled, comparison counts) by capture position, or None
+
+    def rank_facts(self, rows: Any) -> tuple[list[float | None], list[int]]:
+        """Each row's rating (None when unrated) and comparison count, for the "best first" order."""
+        import numpy as np
+
+        positions = np.asarray(rows, dtype=np.int64)
+        if self.ranks is None:
+            return [None] * len(positions), [0] * len(positions)
+        ratings = self.ranks[0][positions]
+        return [None if value != value else value for value in ratings.tolist()], self.ranks[1][positions].tolist()
+
+    def rank_digest(self, rows: Any) -> str:
+        """A digest of these rows' ratings (to 0.1) and comparison counts; "" when nothing is rated."""
+        import numpy as np
+
+        if self.ranks is None:
+            return ""
+        positions = np.asarray(rows, dtype=np.int64)
+        ratings = np.nan_to_num(np.round(self.ranks[0][positions], 1), nan=-1.0).astype(np.float32)
+        return hashlib.blake2b(ratings.tobytes() + self.ranks[1][positions].astype(np.int32).tobytes(),
+                               digest_size=12).hexdigest()
 
     @property
     def photo_count(self) -> int:
@@ -205,4 +227,5 @@ def build_catalog(library: Library) -> Catalog:
                    year_folder_urls={year: tuple(sorted(urls)) for year, urls in year_urls.items()},
                    folder_of_row=folder_codes, leaves=leaves, slot_masks=slot_masks(raw)[order] if count else
                    np.zeros(0, np.int64),
-                   folder_urls={key: node.url for key, node in folders.items()})
+                   folder_urls={key: node.url for key, node in folders.items()},
+                   ranks=library.ratings.lookup(table.ids) if len(library.ratings) else None)

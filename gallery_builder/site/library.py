@@ -186,6 +186,37 @@ class Collection:
         return (self.id, self.name, self.cover_photo_id, self.photo_count, self.created_at, self.updated_at)
 
 
+@dataclass(frozen=True, eq=False)
+class Ratings:
+    """ratings.parquet (one row per rated photo, small): photo ids sorted, their ratings and
+    comparison counts, as numpy arrays; empty when nothing was compared yet."""
+
+    ids: Any
+    ratings: Any
+    comparisons: Any
+
+    @classmethod
+    def empty(cls) -> "Ratings":
+        import numpy as np
+
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.int64))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def lookup(self, photo_ids: Any) -> tuple[Any, Any]:
+        """(ratings with NaN for unrated photos, comparison counts with 0) of `photo_ids` (numpy)."""
+        import numpy as np
+
+        photo_ids = np.asarray(photo_ids, dtype=np.int64)
+        ratings, counts = np.full(len(photo_ids), np.nan), np.zeros(len(photo_ids), np.int64)
+        if len(self.ids) and len(photo_ids):
+            at = np.minimum(np.searchsorted(self.ids, photo_ids), len(self.ids) - 1)
+            found = self.ids[at] == photo_ids
+            ratings[found], counts[found] = self.ratings[at[found]], self.comparisons[at[found]]
+        return ratings, counts
+
+
 @dataclass(frozen=True)
 class Library:
     """Everything one build reads: photos (ok only, columnar) plus the status tables of the last export."""
@@ -200,6 +231,7 @@ class Library:
     collections: tuple[Collection, ...] = ()     # by id; empty when the export has none
     faces: FaceTable = field(default_factory=FaceTable)   # faces, people, clusters; empty without faces.parquet
     duplicates: Any = None                       # duplicates.parquet (Arrow: group_id, photo_id, kind, is_keeper), or None
+    ratings: Ratings = field(default_factory=Ratings.empty)   # comparisons' ratings (ratings.parquet)
 
     @property
     def photos(self) -> tuple[Photo, ...]:
@@ -410,6 +442,7 @@ def load_library(parquet_dir: Path) -> Library:
         collections=_collections(parquet_dir),
         faces=faces,
         duplicates=_duplicates(parquet_dir),
+        ratings=_ratings(parquet_dir / "ratings.parquet"),
     )
 
 
@@ -425,3 +458,16 @@ def _duplicates(parquet_dir: Path) -> Any:
         return None
     return table.take(pc.sort_indices(table, [("group_id", "ascending"), ("is_keeper", "descending"),
                                               ("photo_id", "ascending")]))
+
+
+def _ratings(path: Path) -> Ratings:
+    """ratings.parquet sorted by photo id; empty when absent (an export from before the ranking)."""
+    import numpy as np
+
+    if not path.exists():
+        return Ratings.empty()
+    table = _table(path, ["photo_id", "rating", "comparisons"])
+    ids = table.column("photo_id").to_numpy().astype(np.int64)
+    order = np.argsort(ids, kind="stable")
+    return Ratings(ids[order], table.column("rating").to_numpy().astype(np.float64)[order],
+                   table.column("comparisons").to_numpy().astype(np.int64)[order])

@@ -84,6 +84,7 @@ class YearPage:
     grid: GridSection
     previous: Link | None                      # the neighbouring years
     next: Link | None
+    best_url: str = ""                         # its "top of the year" page, when anything of it is rated
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class FolderPage:
     date_range: str
     subfolders: tuple[Link, ...]
     grid: GridSection
+    rank_scope: str = ""                       # "folder:ROOT/PATH": the ranking pages' scope for it
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class CollectionPage:
     count: int                                 # photos shown (members that are indexed and ok)
     updated: str                               # "Thursday, 1 June 2023": the last change to it
     grid: GridSection                          # its photos in the collection's manual order
+    rank_scope: str = ""                       # "collection:ID": the ranking pages' scope for it
 
 
 @dataclass(frozen=True)
@@ -310,3 +313,26 @@ class DataFile:
 
     payload: Any
     script_global: str = ""          # also write a .js twin assigning it to this global (file://)
+
+
+@dataclass(frozen=True)
+class RankPage:
+    """A ranking page (Swiss A/B, Mosaic or Top 50): a static shell that reads its scope from the
+    URL (`?scope=year:2019`) and talks to the sidecar's /api/rank/*."""
+
+    title: str
+    mode: str                                  # "compare", "mosaic" or "top"
+    modes: tuple[Link, ...]                    # the three modes, for the switcher
+
+
+@dataclass(frozen=True)
+class YearBestPage:
+    """The top of a year: its best photos by the one "best first" order (ratings, stars, aesthetic
+    score), best first."""
+
+    title: str                                 # "Best of 2023"
+    year: str
+    count: int                                 # photos shown (at most TOP_OF_YEAR)
+    judged: int                                # photos of the year with any rating, stars or score
+    grid: GridSection
+    year_url: str

@@ -124,10 +124,21 @@
                     how_to_enable: body.how_to_enable, known: true };
         document.documentElement.setAttribute("data-writing", session.signed_in ? "signed-in" :
           session.writing_enabled ? "signed-out" : "read-only");
+        showRankLinks();
         repaint();
         document.dispatchEvent(new CustomEvent("gallery:session", { detail: session }));
       })
       .catch(function () {});
+  }
+
+  /* The sidecar answered: show the links to the ranking pages (Compare and Mosaic when signed in). */
+  function showRankLinks() {
+    var boxes = document.querySelectorAll(".rank-links");
+    for (var i = 0; i < boxes.length; i++) {
+      boxes[i].hidden = false;
+      var writing = boxes[i].querySelectorAll("[data-needs-writing]");
+      for (var k = 0; k < writing.length; k++) writing[k].hidden = !session.signed_in;
+    }
   }
 
   function say(message) {

@@ -66,6 +66,7 @@
     this.rows = payload.rows;
     this.folders = payload.folders;
     this.people = G.people ? G.people.read(payload) : null;
+    this.best = payload.best || null;          // row indices "best first" (gallery_builder/core/best_first.py)
     this.group = section.getAttribute("data-group") || "day";
     this.nodes = new Map();
     this.window = document.createElement("div");

@@ -4,7 +4,8 @@
    the choice is kept for the session (sessionStorage). Year, folder, collection and stack grids,
    and both kinds of search results (offline grid, or the sidecar's cards). When a grid's cards show
    named people, one person too: that choice is the page's own (the address's #person=<id> keeps it).
-   Classic script. */
+   When the page knows something of its photos' worth (ratings, stars, aesthetic scores), a "best
+   first" order too (the page's `best` row order, as of the build). Classic script. */
 (function () {
   "use strict";
   var G = window.Gallery;
@@ -45,7 +46,7 @@
     return match ? parseInt(match[1], 10) : 0;
   }
 
-  function barHtml(filter, people, person) {
+  function barHtml(filter, people, person, canSort) {
     var stars = '<option value="0">any rating</option>';
     for (var n = 1; n <= 5; n++) stars += '<option value="' + n + '"' + (filter.min === n ? " selected" : "") + ">" + new Array(n + 1).join("\u2605") + " or more</option>";
     return '<label>Show <select name="show"><option value="all">all photos</option>' +
@@ -53,6 +54,8 @@
       '<label><select name="min" aria-label="Rating">' + stars + "</select></label> " +
       '<label><input type="checkbox" name="hideRejected"' + (filter.hideRejected ? " checked" : "") + '> hide rejected<span class="count-rejected"></span></label> ' +
       personHtml(people, person) +
+      (canSort ? '<label>Order <select name="order"><option value="date">by date</option><option value="best"' +
+        (filter.order === "best" ? " selected" : "") + ">best first</option></select></label> " : "") +
       '<span class="grid-filter-count" aria-live="polite"></span>';
   }
 
@@ -70,22 +73,24 @@
   }
 
   /* A filter bar at the top of `container` over `items`; `decide(item)` gives an item's decision,
-     `show(kept)` displays the kept items; `people` (a grid's named people, or null) and `idOf(item)`
-     add the person choice. Returns {bar, setItems(items), apply()}. */
-  function makeBar(container, items, decide, show, people, idOf) {
+     `show(kept, best)` displays the kept items; `people` (a grid's named people, or null) and
+     `idOf(item)` add the person choice; `bestItems` (the items "best first", or null) the order
+     choice. Returns {bar, setItems(items), apply()}. */
+  function makeBar(container, items, decide, show, people, idOf, bestItems) {
     var filter = saved(), all = items;
     var person = people && people.names.some(function (entry) { return entry.id === chosenPerson(); }) ? chosenPerson() : 0;
     var bar = document.createElement("form");
     bar.className = "grid-filter";
-    bar.innerHTML = barHtml(filter, people, person);
+    bar.innerHTML = barHtml(filter, people, person, !!bestItems);
     container.insertBefore(bar, container.firstChild);
 
     function withPerson(item) { return !person || G.people.idsOn(people, idOf(item)).indexOf(person) >= 0; }
 
     function apply(countsOnly) {
-      var decisions = all.map(decide);
-      var kept = all.filter(function (item, index) { return keeps(decisions[index], filter) && withPerson(item); });
-      if (countsOnly !== true) show(kept);
+      var best = !!bestItems && filter.order === "best", list = best ? bestItems : all;
+      var decisions = list.map(decide);
+      var kept = list.filter(function (item, index) { return keeps(decisions[index], filter) && withPerson(item); });
+      if (countsOnly !== true) show(kept, best);
       showCounts(bar, decisions);
       bar.querySelector(".grid-filter-count").textContent =
         kept.length === all.length ? all.length + " photos" : kept.length + " of " + all.length + " photos";
@@ -98,9 +103,11 @@
         apply();
         return;
       }
-      if (!bar.elements.show || !event.target.name || ["show", "min", "hideRejected"].indexOf(event.target.name) < 0) return;
+      if (!bar.elements.show || !event.target.name ||
+          ["show", "min", "hideRejected", "order"].indexOf(event.target.name) < 0) return;
       filter = { show: bar.elements.show.value, min: parseInt(bar.elements.min.value, 10) || 0,
-                 hideRejected: bar.elements.hideRejected.checked };
+                 hideRejected: bar.elements.hideRejected.checked,
+                 order: bar.elements.order ? bar.elements.order.value : filter.order };
       try { sessionStorage.setItem(KEY, JSON.stringify(filter)); } catch (error) { /* private mode */ }
       apply();
     });
@@ -113,8 +120,13 @@
   /* Put a filter bar above `grid` (a Gallery.grid.Grid) and keep its rows filtered;
      `grid.refilter(rows)` replaces the rows it filters (e.g. a collection's live order). */
   function attach(grid) {
-    var control = makeBar(grid.section, grid.rows.slice(), decisionOfRow, function (kept) { grid.setRows(kept); },
-                          grid.people, function (row) { return row[0]; });
+    var byDate = grid.rows.slice(), group = grid.group;
+    var byBest = grid.best ? grid.best.map(function (index) { return byDate[index]; }) : null;
+    var control = makeBar(grid.section, byDate, decisionOfRow, function (kept, best) {
+      grid.group = best ? "none" : group;         // no day headings in an order that is not by date
+      grid.section.setAttribute("data-order", best ? "best" : "date");
+      grid.setRows(kept);
+    }, grid.people, function (row) { return row[0]; }, byBest);
     grid.filterBar = control.bar;
     grid.refilter = control.setItems;
   }

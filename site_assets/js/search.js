@@ -165,6 +165,20 @@
       cardFilter = G.gridFilter.attachCards(results, flow.querySelectorAll("a.card[data-id]"));
       if (G.decisions) G.decisions.load(ids);            // the live flags and stars of these results
     }
+    rankLinks(ids);
+  }
+
+  /* With the sidecar answering, the results can be ranked: Compare / Mosaic / Top 50 of these ids. */
+  function rankLinks(ids) {
+    if (ids.length < 2) return;
+    var scope = encodeURIComponent("ids:" + ids.slice(0, 2000).join(","));
+    var box = document.createElement("nav");
+    box.className = "rank-links";
+    box.setAttribute("aria-label", "Rank these results");
+    box.innerHTML = '<a href="' + G.url("rank/compare/?scope=" + scope) + '">Compare these</a>' +
+      '<a href="' + G.url("rank/mosaic/?scope=" + scope) + '">Mosaic</a>' +
+      '<a href="' + G.url("rank/top/?scope=" + scope) + '">Top 50</a>';
+    statusLine.appendChild(box);
   }
 
   function setStatus(count, source) {

@@ -71,12 +71,13 @@ def all_pages(kind: PageKind, catalog: Catalog, library: Library) -> list[Page]:
 
 def _registry() -> dict[str, PageKind]:
     from gallery_builder.site.pages import (collections, duplicates, folder, home, map_page, on_this_day, people,
-                                            photo, review, search, site_state, stacks, status, year)
+                                            photo, rank, review, search, site_state, stacks, status, year,
+                                            year_best)
 
     kinds = (home.KIND, year.KIND, folder.KIND, photo.KIND, map_page.KIND, map_page.POINTS_KIND,
              search.KIND, search.SHARD_KIND, search.MANIFEST_KIND, status.KIND, on_this_day.KIND, site_state.KIND,
              collections.INDEX_KIND, collections.KIND, people.INDEX_KIND, people.WHO_KIND, people.KIND, review.KIND,
-             stacks.KIND, duplicates.KIND)
+             stacks.KIND, duplicates.KIND, rank.KIND, year_best.KIND)
     return {kind.name: kind for kind in kinds}
 
 

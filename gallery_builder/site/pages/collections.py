@@ -72,7 +72,8 @@ def collection_page(item: Collection, rows: Any, catalog: Catalog) -> Collection
     photos = catalog.photos(rows)
     updated = day_label(item.updated_at[:10]) if item.updated_at else ""
     return CollectionPage(title=item.name, id=item.id, count=len(photos), updated=updated,
-                          grid=grid_section(photos, catalog.folder_urls, group="none"))
+                          grid=grid_section(photos, catalog.folder_urls, group="none", ranks=catalog.rank_facts(rows)),
+                          rank_scope=f"collection:{item.id}")
 
 
 def folder_urls_of(catalog: Catalog, rows: Any) -> tuple[str, ...]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gallery_builder.site.best_first import best_order
 from gallery_builder.site.cards import display_size, grid_data, slot_mask
 from gallery_builder.site.catalog import FolderNode
 from gallery_builder.site.formatting import MONTHS
@@ -52,10 +53,12 @@ GRID_DATA_FILE = "_photos.json"
 
 
 def grid_section(photos: list[Photo], folder_urls: dict[tuple[str, str], str], group: str = "day",
-                 collapse_stacks: bool = False) -> GridSection:
+                 collapse_stacks: bool = False,
+                 ranks: tuple[list[float | None], list[int]] | None = None) -> GridSection:
     """The grid of a page; a page with more than INLINE_LIMIT photos loads its cards from JSON.
-    With `collapse_stacks` a stack shows as one card (cards.stacked_order)."""
-    grid = grid_data(photos, folder_urls, collapse_stacks)
+    With `collapse_stacks` a stack shows as one card (cards.stacked_order); `ranks` (each photo's
+    rating and comparison count) join the "best first" order of its cards."""
+    grid = grid_data(photos, folder_urls, collapse_stacks, best_order(photos, ranks))
     return GridSection(grid=grid, data_url="" if grid.is_inline else GRID_DATA_FILE, group=group)
 
 
@@ -70,4 +73,5 @@ def photos_inputs(catalog: Any, rows: Any, urls: tuple[str, ...]) -> str:
     """Fingerprint material of a list of photos (capture positions): a digest of their row digests
     in order (fixed length), plus the URLs of their folders (a URL can change when a sibling
     folder appears)."""
-    return f"{len(rows)}:{catalog.rows_digest(rows)}|" + "|".join(urls)
+    ranks = catalog.rank_digest(rows)      # the "best first" order follows the ratings
+    return f"{len(rows)}:{catalog.rows_digest(rows)}{':' + ranks if ranks else ''}|" + "|".join(urls)

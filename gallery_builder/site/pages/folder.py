@@ -31,7 +31,9 @@ def folder_page(node: FolderNode, catalog: Catalog) -> FolderPage:
         total=node.total,
         date_range=date_range(photos),
         subfolders=tuple(folder_link(child) for child in node.children),
-        grid=grid_section(photos, catalog.folder_urls, group="day" if multi_day else "none", collapse_stacks=True),
+        grid=grid_section(photos, catalog.folder_urls, group="day" if multi_day else "none", collapse_stacks=True,
+                          ranks=catalog.rank_facts(node.rows)),
+        rank_scope=f"folder:{node.root}/{node.path}".rstrip("/"),
     )
 
 

@@ -25,14 +25,16 @@ def _months(photos: list) -> tuple[tuple[str, str, int], ...]:
 def year_page(year: str, previous: str | None, following: str | None, catalog: Catalog) -> YearPage:
     photos = catalog.photos(catalog.years[year])
     folder_urls = catalog.folder_urls
+    grid = grid_section(photos, folder_urls, collapse_stacks=True, ranks=catalog.rank_facts(catalog.years[year]))
     return YearPage(
         title=year.capitalize(),
         year=year,
         count=len(photos),
         months=_months(photos),
-        grid=grid_section(photos, folder_urls, collapse_stacks=True),
+        grid=grid,
         previous=Link(url=year_url(previous), label=previous) if previous else None,
         next=Link(url=year_url(following), label=following) if following else None,
+        best_url=year_url(year) + "best/" if year.isdigit() and grid.grid.best else "",
     )
 
 

@@ -1,0 +1,75 @@
+"""The one "best first" order of photos (stdlib only): a photo's ranking rating once it has enough
+comparisons, else its stars, else its aesthetic score where the quality pass gave one, else nothing
+(a neutral middle); sharpness, where known, breaks ties. Each source is a step on one 0-1 scale, and
+a step whose fact the export lacks is skipped, so new sources plug in without touching callers.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, NamedTuple, Sequence
+
+MIN_COMPARISONS = 3       # a rating counts once its photo was compared this often
+NEUTRAL = 0.5             # a photo nobody judged: between liked and disliked ones
+RATING_CENTRE, RATING_SPREAD = 1500.0, 400.0
+
+
+class Facts(NamedTuple):
+    """What is known of a photo's worth (None: not known)."""
+
+    rating: float | None = None
+    comparisons: int = 0
+    stars: int = 0
+    aesthetic: float | None = None      # LAION's aesthetic score, about 1-10 (the quality pass)
+    sharpness: float | None = None      # variance of the Laplacian (stacks); only breaks ties
+
+
+class Step(NamedTuple):
+    """One source of the order: the fact it reads, and its 0-1 score (None: no opinion)."""
+
+    fact: str
+    score: Callable[[Facts], float | None]
+
+
+def _rating(facts: Facts) -> float | None:
+    if facts.rating is None or facts.comparisons < MIN_COMPARISONS:
+        return None
+    return 1.0 / (1.0 + 10.0 ** ((RATING_CENTRE - facts.rating) / RATING_SPREAD))   # its chance against 1500
+
+
+def _stars(facts: Facts) -> float | None:
+    return (min(5, facts.stars) - 0.5) / 5.0 if facts.stars > 0 else None
+
+
+def _aesthetic(facts: Facts) -> float | None:
+    return None if facts.aesthetic is None else min(1.0, max(0.0, facts.aesthetic / 10.0))
+
+
+STEPS: tuple[Step, ...] = (Step("rating", _rating), Step("stars", _stars), Step("aesthetic", _aesthetic))
+
+
+def steps_for(available: Iterable[str]) -> tuple[Step, ...]:
+    """The steps whose fact the caller has (e.g. no `aesthetic` before the quality pass exists)."""
+    have = set(available)
+    return tuple(step for step in STEPS if step.fact in have)
+
+
+def score(facts: Facts, steps: Sequence[Step] = STEPS) -> float | None:
+    """The first step's opinion of the photo, or None when no step has one."""
+    for step in steps:
+        value = step.score(facts)
+        if value is not None:
+            return value
+    return None
+
+
+def best_first(items: Sequence[Facts], steps: Sequence[Step] = STEPS) -> list[int]:
+    """Indices of `items`, best first (ties: sharper first, then the given order)."""
+    keys = []
+    for index, facts in enumerate(items):
+        value = score(facts, steps)
+        keys.append((-(NEUTRAL if value is None else value), -(facts.sharpness or 0.0), index))
+    return [key[2] for key in sorted(keys)]
+
+
+def has_opinion(items: Iterable[Facts], steps: Sequence[Step] = STEPS) -> bool:
+    """Whether any step has an opinion of any item (else "best first" is just the given order)."""
+    return any(score(facts, steps) is not None for facts in items)

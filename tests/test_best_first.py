@@ -1,0 +1,69 @@
+"""The one "best first" order (rating once compared enough, else stars, else aesthetic score, sharpness
+for ties), and where the site uses it: a "best first" order on grid pages (the page's `best` rows,
+rebuilt when ratings change) and a "top of the year" page linked from the year."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from gallery_builder.core.best_first import MIN_COMPARISONS, STEPS, Facts, best_first, has_opinion, steps_for
+from tests.site_fixtures import _write_table, build, golden_rows, write_records
+from tests.test_site_incremental import changes
+
+
+def test_ratings_outrank_stars_which_outrank_aesthetic_scores_on_one_scale():
+    items = [
+        Facts(),                                                   # 0: nothing known: the neutral middle
+        Facts(rating=1900, comparisons=MIN_COMPARISONS),           # 1: a clear winner
+        Facts(rating=1900, comparisons=MIN_COMPARISONS - 1, stars=1),   # 2: too few comparisons: its 1 star
+        Facts(stars=5),                                            # 3
+        Facts(rating=1100, comparisons=10, stars=5),               # 4: compared often and lost: the rating rules
+        Facts(aesthetic=7.5),                                      # 5
+        Facts(sharpness=900.0),                                    # 6: unjudged but sharper than 0
+    ]
+    assert best_first(items) == [1, 3, 5, 6, 0, 2, 4]
+    without_scores = steps_for(("rating", "stars"))              # before the quality pass exists
+    assert [step.fact for step in without_scores] == ["rating", "stars"]
+    assert best_first(items, without_scores) == [1, 3, 6, 0, 5, 2, 4]
+    assert not has_opinion([Facts(), Facts(rating=1800, comparisons=1)], STEPS)
+
+
+def write_ratings(home: Path, rows: list[tuple[int, float, int]]) -> None:
+    import pyarrow as pa
+
+    _write_table(home / "parquet" / "ratings.parquet",
+                 [{"photo_id": photo, "rating": rating, "deviation": 100.0, "confidence": 0.7,
+                   "comparisons": count, "wins": 0} for photo, rating, count in rows],
+                 [("photo_id", pa.int64()), ("rating", pa.float64()), ("deviation", pa.float64()),
+                  ("confidence", pa.float64()), ("comparisons", pa.int64()), ("wins", pa.int64())])
+
+
+def grid_payload(site: Path, url: str) -> dict:
+    page = (site / url / "index.html").read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script type="application/json" class="grid-data">(.*?)</script>', page, re.S)
+                      .group(1))
+
+
+def test_grid_pages_carry_a_best_first_order_and_each_year_its_top(tmp_path):
+    records = [{**row.record(), "stars": 4 if row.id == 2 else 0} for row in golden_rows()]
+    write_records(tmp_path, records, extra_fields=[("stars", "int64")])
+    write_ratings(tmp_path, [(3, 1800.0, 5), (1, 1200.0, 6), (4, 1700.0, 1)])   # 4: too few comparisons
+    first = build(tmp_path).generation
+    site = tmp_path / "site"
+    payload = grid_payload(site, "years/2021/")
+    ids = [row[0] for row in payload["rows"]]
+    assert [ids[index] for index in payload["best"]][:2] == [3, 2] and ids[payload["best"][-1]] == 1
+    year = (site / "years/2021/index.html").read_text(encoding="utf-8")
+    assert 'href="../../years/2021/best/"' in year
+    top = (site / "years/2021/best/index.html").read_text(encoding="utf-8")
+    assert re.findall(r'class="card[^"]*" href="[^"]*" data-id="(\d+)"', top) == ["3", "2", "1"]
+    assert "best" not in grid_payload(site, "years/2022/")                  # nothing judged in 2022
+    assert 'years/2022/best/' not in (site / "years/2022/index.html").read_text(encoding="utf-8")
+
+    write_ratings(tmp_path, [(3, 1800.0, 5), (1, 2000.0, 7), (4, 1700.0, 1)])  # a comparison later
+    second = build(tmp_path).generation
+    rendered, _ = changes(tmp_path, first, second)
+    assert {"years/2021/", "years/2021/best/"} <= rendered and "years/2022/" not in rendered
+    payload = grid_payload(site, "years/2021/")
+    assert [row[0] for row in payload["rows"]][payload["best"][0]] == 1
