@@ -115,6 +115,14 @@ class Settings:
     duplicate_clip_distance: float = _setting(
         0.01, "float", "GALLERY_DUPLICATE_CLIP_DISTANCE",
         "Near duplicates: largest CLIP cosine distance between two photos, when CLIP vectors exist.")
+    face_min_faces: int = _setting(
+        3, "int", "GALLERY_FACE_MIN_FACES",
+        "Faces: a face is a cluster's core when at least this many faces (itself included) lie within the "
+        "backend's cluster distance; smaller groups stay under \"other faces\".")
+    face_session_minutes: float = _setting(
+        30.0, "float", "GALLERY_FACE_SESSION_MINUTES",
+        "Faces: temporal matching links a face at the backend's looser distance to a person who is in a photo "
+        "taken within this many minutes.")
     roots: tuple[Root, ...] = field(default=())
 
     @property

@@ -3,7 +3,7 @@ propose stacks, duplicates, people and culling picks (DESIGN.md section 6).
 
 `ANALYSES` is the one registry the run's analysis stage reads, in order. Each analysis reads what
 it needs through `db/`, computes proposals without touching a person's decisions, and stores them
-in one short transaction. Stacks and duplicates are registered; faces join the same way.
+in one short transaction. Stacks, duplicates and faces (matching, then incremental clustering) are registered.
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ class Analysis(Protocol):
 
 
 from gallery_builder.analysis.duplicates import DuplicateAnalysis  # noqa: E402  (after the protocol)
+from gallery_builder.analysis.faces_run import FaceAnalysis  # noqa: E402
 from gallery_builder.analysis.stack_run import StackAnalysis  # noqa: E402
 
-# In order: stacks, then duplicates (each reads only facts and a person's decisions, never the other).
-ANALYSES: tuple[Analysis, ...] = (StackAnalysis(), DuplicateAnalysis())
+# In order: stacks, duplicates, faces (each reads only facts and a person's decisions, never another's).
+ANALYSES: tuple[Analysis, ...] = (StackAnalysis(), DuplicateAnalysis(), FaceAnalysis())
