@@ -29,6 +29,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.nginx_config_cmd",
     "gallery_builder.cli.passwd_cmd",
     "gallery_builder.cli.duplicates_cmd",
+    "gallery_builder.cli.people_cmd",
+    "gallery_builder.cli.faces_cmd",
 )
 
 

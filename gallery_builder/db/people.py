@@ -426,3 +426,33 @@ def add_references(db: Any, person_id: int, paths: Iterable[str]) -> int:
         get_person(db, person_id)
         return sum(db.execute("INSERT OR IGNORE INTO person_references (person_id, path) VALUES (?, ?)",
                               (person_id, path)).rowcount for path in paths)
+
+
+def link_references(db: Any, person_id: int, photo_ids: Iterable[int], largest_in: Iterable[int] = (),
+                    source: str = "cli") -> PeopleWrite:
+    """Reference photos of a person: a photo's only face is theirs (assigned_by 'reference'); in the
+    photos of `largest_in` (named one by one) the largest face is. A face a person linked to someone
+    else, or said is not this person, is left alone."""
+    largest = set(largest_in)
+    with transaction(db):
+        get_person(db, person_id)
+        linked = []
+        for photo_id in sorted(set(photo_ids)):
+            faces = db.execute(
+                "SELECT id, photo_id, person_id, assigned_by, cluster_id FROM faces WHERE photo_id = ?"
+                " ORDER BY size_px DESC, id", (photo_id,)).fetchall()
+            if not faces or (len(faces) > 1 and photo_id not in largest):
+                continue
+            face = FaceLink(*faces[0])
+            decided_elsewhere = face.assigned_by == "user" or (
+                face.person_id not in (None, person_id) and face.assigned_by in DECIDED)
+            rejected = db.execute("SELECT 1 FROM face_rejections WHERE face_id = ? AND person_id = ?",
+                                  (face.id, person_id)).fetchone()
+            if decided_elsewhere or rejected or face.assigned_by == "reference":
+                continue
+            if _link(db, face, person_id, "reference"):
+                linked.append(face.id)
+        if linked:
+            _republish(db, source, f"{len(linked)} reference face(s) for person {person_id}")
+        return PeopleWrite((f"{len(linked)} reference face(s) linked",) if linked else (), tuple(linked),
+                           person_id=person_id)
