@@ -20,6 +20,7 @@ from gallery_builder.config import Settings
 from search_api.auth import SessionKeeper
 from search_api.collections import collection_routes
 from search_api.decisions import DecisionDesk, decision_routes
+from search_api.people import people_routes
 from search_api.ranking import rank_routes
 from search_api.routes import API_ROUTES
 from search_api.service import SearchService
@@ -32,7 +33,7 @@ def create_app(settings: Settings, *, with_site: bool = False, model_name: str |
     routes = list(API_ROUTES)
     desk = DecisionDesk(settings)  # one writer and one republisher for every decision route
     routes[:0] = [*decision_routes(settings, desk), *collection_routes(settings, desk),  # before API_ROUTES'
-                  *rank_routes(settings)]                                              # catch-all
+                  *people_routes(settings, desk), *rank_routes(settings)]              # catch-all
     if with_site:
         from search_api.static_site import site_routes
 
