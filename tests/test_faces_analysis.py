@@ -7,7 +7,7 @@ import pytest
 
 from gallery_builder.analysis import ANALYSES
 from gallery_builder.analysis.faces_cluster import ClusterRules, cluster_faces
-from gallery_builder.analysis.faces_run import FaceAnalysis, cluster_people, match_people
+from gallery_builder.analysis.faces_run import FaceAnalysis, cluster_people, match_people, thresholds_for
 from gallery_builder.core.records import RunContext, Scope
 from gallery_builder.db import people
 from tests.face_library import cluster_of, face_library, person_of
@@ -85,9 +85,12 @@ def test_temporal_matching_uses_the_looser_distance_only_within_the_session(libr
     aside = library.rng.normal(size=128)
     aside -= aside @ anchor * anchor
     aside /= np.linalg.norm(aside)
-    hard = (0.82 * anchor + np.sqrt(1 - 0.82 ** 2) * aside).astype(np.float32)  # 0.6 from the anchor
+    limits = thresholds_for("dlib")
+    wanted = (limits.match_distance + limits.temporal_distance) / 2  # beyond the match distance, within the session's
+    cosine = 1 - wanted ** 2 / 2
+    hard = (cosine * anchor + np.sqrt(1 - cosine ** 2) * aside).astype(np.float32)
     distance = float(np.linalg.norm(hard - anchor))
-    assert 0.55 < distance < 0.65, distance  # beyond dlib's match distance, within its temporal one
+    assert limits.match_distance < distance < limits.temporal_distance, distance
     _, [near_in_time] = library.add_photo(["ana"], taken_at="2024-05-01T10:20:00", vectors=[hard])
     _, [far_in_time] = library.add_photo(["ana"], taken_at="2024-05-03T10:00:00", vectors=[hard])
     assert match_people(library.db, context, temporal=False).matched == 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 NEIGHBOURS = 16          # neighbours looked at per face (at least min_faces)
-EXACT_LIMIT = 20_000     # up to this many faces, exact search; above, a faiss IVF index
+EXACT_LIMIT = 5_000      # up to this many faces, exact search; above, a faiss IVF index
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,16 @@ def nearest(vectors: Any, query_rows: Any, k: int, *, approximate: bool | None =
     if not approximate:
         squared, rows = faiss.knn(queries, vectors, k)
     else:
-        lists = int(4 * np.sqrt(len(vectors)))
+        # 2 sqrt(N) lists trained on ~40 faces each: at 100,000 faces k-means and the search cost a few
+        # CPU seconds each (more lists cost more in k-means than they save in search)
+        lists = max(1, int(2 * np.sqrt(len(vectors))))
         quantizer = faiss.IndexFlatL2(vectors.shape[1])
         index = faiss.IndexIVFFlat(quantizer, vectors.shape[1], lists)
+        index.cp.niter = 10
         sample = vectors[np.random.default_rng(0).choice(len(vectors), min(len(vectors), lists * 40), replace=False)]
         index.train(sample)
         index.add(vectors)
-        index.nprobe = 12
+        index.nprobe = 8
         squared, rows = index.search(queries, k)
     return rows, np.sqrt(np.maximum(squared, 0.0))
 

@@ -21,11 +21,12 @@ class Thresholds(NamedTuple):
 # FALLBACK until gallery_builder/ml/faces/backend.py (branch faces-detect) lands: its get_thresholds
 # wins whenever it can be imported. Euclidean distances between unit vectors (d = sqrt(2 - 2 cos)).
 # buffalo_l (ArcFace): issue 10's 1.15 / 1.45, clustering at Immich's cosine 0.5 (d = 1.0).
-# dlib: its documented 0.6 on raw 128-d descriptors (norms ~0.9-1.1): 0.55 on unit vectors for
-# matching, 0.65 in a session, 0.5 for clustering (tighter: a core pulls neighbours in).
+# dlib: its documented 0.6 is on raw 128-d descriptors, whose norms are ~1.4, so ~0.43 on unit vectors;
+# on the corpus' faces/ (bench/bench_faces_cluster.py) same-person pairs lay <= 0.36 apart and
+# different people >= 0.48: matching at 0.42, in a session 0.46, clustering at 0.40.
 FALLBACK_THRESHOLDS: dict[str, Thresholds] = {
     "buffalo_l": Thresholds(1.15, 1.45, 1.0),
-    "dlib": Thresholds(0.55, 0.65, 0.5),
+    "dlib": Thresholds(0.42, 0.46, 0.40),
 }
 
 
