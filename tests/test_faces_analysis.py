@@ -123,6 +123,7 @@ def test_stable_ids_names_and_ignores_survive_new_photos_and_reclustering(librar
            for name in ("ana", "bo", "cy", "dee")}
     line = FaceAnalysis().run(library.db, Scope(folder="2024/b"), context)
     assert "matched" in line, line
+    assert FaceAnalysis().run(library.db, Scope(folder="2024/b"), context) == "nothing changed"
     for name in ("ana", "bo", "cy"):
         assert {cluster_of(library.db, face) for face in faces[name] + new[name]} == {first[name]}, name
     assert all(person_of(library.db, face) == (ana_id, "match") for face in new["ana"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 NEIGHBOURS = 16          # neighbours looked at per face (at least min_faces)
 EXACT_LIMIT = 5_000      # up to this many faces, exact search; above, a faiss IVF index
@@ -83,15 +83,18 @@ def _within(rows: Any, distances: Any, distance: float) -> Any:
 
 
 def cluster_faces(vectors: Any, current: Sequence[int | None], fixed: set[int], rules: ClusterRules,
-                  *, approximate: bool | None = None) -> Clustering:
-    """Cluster every face afresh, keeping ids (see the module's rules). `current[i]` is row i's cluster."""
+                  *, approximate: bool | None = None, step: Callable[[str], None] = lambda stage: None) -> Clustering:
+    """Cluster every face afresh, keeping ids (see the module's rules). `current[i]` is row i's cluster;
+    `step` hears each stage as it starts (a progress bar)."""
     import numpy as np
 
     result = Clustering()
     total = len(vectors)
     if not total:
         return result
+    step("neighbours")
     rows, distances = nearest(vectors, np.arange(total), max(NEIGHBOURS, rules.min_faces), approximate=approximate)
+    step("cores")
     close = _within(rows, distances, rules.distance)
     self_hit = (rows == np.arange(total)[:, None]).any(axis=1)
     core = close.sum(axis=1) + (~self_hit) >= rules.min_faces
@@ -105,6 +108,7 @@ def cluster_faces(vectors: Any, current: Sequence[int | None], fixed: set[int], 
         hits = [int(r) for r, ok in zip(rows[row], close[row]) if ok and r >= 0 and core[r]]
         if hits:
             label[row] = component[hits[0]]
+    step("ids")
     _name_components(label, current, fixed, result)
     return result
 

@@ -7,7 +7,7 @@ exist); `gallery faces match` and `gallery faces cluster` call `match_people` an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable, NamedTuple
+from typing import Any, Callable, ClassVar, Iterable, NamedTuple
 
 from gallery_builder.core.records import RunContext, Scope
 
@@ -120,10 +120,13 @@ def match_people(db: Any, context: RunContext, *, temporal: bool = True, photo_i
     return report
 
 
+CLUSTER_STAGES = ("read", "neighbours", "cores", "ids", "store")  # what `step` hears, per backend
+
+
 def cluster_people(db: Any, context: RunContext, *, full: bool = True, photo_ids: Iterable[int] | None = None,
-                   dry_run: bool = False) -> FaceReport:
+                   dry_run: bool = False, step: Callable[[str], None] = lambda stage: None) -> FaceReport:
     """Cluster clusterable faces: all afresh (`full`, ids kept), or incrementally the unclustered
-    faces of `photo_ids` (default: every unclustered face)."""
+    faces of `photo_ids` (default: every unclustered face). `step` hears CLUSTER_STAGES as they start."""
     from gallery_builder.analysis.faces_cluster import ClusterRules, cluster_faces, cluster_new
     from gallery_builder.db import face_facts as store
 
@@ -132,6 +135,7 @@ def cluster_people(db: Any, context: RunContext, *, full: bool = True, photo_ids
     fixed = {cluster for cluster, (shown, ignored) in flags.items() if shown or ignored}
     wanted = set(photo_ids) if photo_ids is not None else None
     for backend in store.face_backends(db):
+        step("read")
         facts = [fact for fact in store.face_facts(db, backend) if fact.clusterable]
         if not facts:
             continue
@@ -140,7 +144,7 @@ def cluster_people(db: Any, context: RunContext, *, full: bool = True, photo_ids
         new = [row for row, fact in enumerate(facts)
                if fact.cluster_id is None and (wanted is None or fact.photo_id in wanted)]
         if full or all(cluster is None for cluster in current):
-            clustering = cluster_faces(_vectors(facts), current, fixed, rules)
+            clustering = cluster_faces(_vectors(facts), current, fixed, rules, step=step)
         elif new:
             clustering = cluster_new(_vectors(facts), current, fixed, new, rules)
         else:
@@ -151,6 +155,7 @@ def cluster_people(db: Any, context: RunContext, *, full: bool = True, photo_ids
             report.add({"face(s) would move": len(labels),
                         "new cluster(s) would form": len({v for v in labels.values() if isinstance(v, str)})})
             continue
+        step("store")
         report.add(store.store_clusters(db, labels, clustering.dropped))
     return report
 
@@ -161,12 +166,14 @@ class FaceAnalysis:
     name: ClassVar[str] = "faces"
 
     def run(self, db: Any, scope: Scope, context: RunContext) -> str:
-        from gallery_builder.db.face_facts import faces_present
+        from gallery_builder.db.face_facts import faces_present, has_new_faces
         from gallery_builder.db.stacks import photo_ids_in_scope
 
         if not faces_present(db):
             return "no faces"
         photo_ids = photo_ids_in_scope(db, scope)
+        if not has_new_faces(db, photo_ids):
+            return "nothing changed"
         report = match_people(db, context, photo_ids=photo_ids)
         clustered = cluster_people(db, context, full=False, photo_ids=photo_ids)
         report.add(clustered.counts)

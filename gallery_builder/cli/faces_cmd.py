@@ -86,7 +86,18 @@ def cluster_command(incremental: bool, dry_run: bool, home: str) -> None:
         if not faces_present(db):
             click.echo("no faces yet: run `gallery index PATH --faces` first; nothing to cluster")
             return
-        report = cluster_people(db, RunContext(settings), full=not incremental, dry_run=dry_run)
+        from tqdm import tqdm
+
+        from gallery_builder.analysis.faces_run import CLUSTER_STAGES
+        from gallery_builder.db.face_facts import face_backends
+
+        stages = len(CLUSTER_STAGES) * len(face_backends(db))
+        with tqdm(total=stages, desc="cluster", unit="stage", leave=False) as bar:
+            def step(stage: str) -> None:
+                bar.set_postfix_str(stage)
+                bar.update(1)
+
+            report = cluster_people(db, RunContext(settings), full=not incremental, dry_run=dry_run, step=step)
         click.echo(f"{report.clusters} cluster(s)" + (f"; {report.summary()}" if report.counts else ""))
         _republish_note(settings, home, bool(report.counts) and not dry_run)
 

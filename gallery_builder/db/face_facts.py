@@ -33,6 +33,15 @@ def faces_present(db: Any) -> bool:
     return db.execute("SELECT 1 FROM faces WHERE embedding IS NOT NULL LIMIT 1").fetchone() is not None
 
 
+def has_new_faces(db: Any, photo_ids: Iterable[int]) -> bool:
+    """Whether these photos hold an embedded, clusterable face not yet clustered (every new face is: a run
+    with none skips loading the library's faces; faces that stayed "other faces" count too)."""
+    return db.execute(
+        "SELECT 1 FROM faces WHERE photo_id IN (SELECT value FROM json_each(?)) AND embedding IS NOT NULL"
+        " AND clusterable = 1 AND cluster_id IS NULL LIMIT 1",
+        (json.dumps(sorted(set(photo_ids))),)).fetchone() is not None
+
+
 def face_backends(db: Any) -> list[str]:
     return [row[0] for row in db.execute("SELECT DISTINCT backend FROM faces WHERE embedding IS NOT NULL ORDER BY 1")]
 
