@@ -154,5 +154,18 @@ def test_bridged_clusters_keep_the_shown_id_and_two_shown_clusters_never_merge(l
     assert all(row in range(4, 8) for row in kept) and set(kept.values()) <= {7, 9}
 
 
+def test_references_named_before_detection_link_the_faces_found_later(library, context):
+    ana = people.create_person(library.db, "Ana", "test").person_id
+    people.add_references(library.db, ana, ["library/refs/ana", "refs/group.jpg"])
+    _, [solo] = library.add_photo(["ana"], folder="refs/ana")
+    _, [first, second] = library.add_photo(["ana", "bo"], folder="refs/ana")  # a folder's group photo: skipped
+    _, [later] = library.add_photo(["ana"], folder="2024/c")
+    line = FaceAnalysis().run(library.db, Scope(), context)
+    assert "1 reference face(s) linked" in line, line
+    assert person_of(library.db, solo) == (ana, "reference")
+    assert person_of(library.db, second) == (None, None)
+    assert person_of(library.db, first) == (ana, "match") and person_of(library.db, later) == (ana, "match")
+
+
 def test_faces_join_the_analysis_registry():
     assert any(isinstance(analysis, FaceAnalysis) for analysis in ANALYSES)

@@ -160,8 +160,26 @@ def cluster_people(db: Any, context: RunContext, *, full: bool = True, photo_ids
     return report
 
 
+def apply_references(db: Any, photo_ids: Iterable[int] | None = None) -> int:
+    """Link the faces of every person's reference photos and folders (references.yml) among `photo_ids`
+    (default: all): faces detected after the references were named join their person too."""
+    from gallery_builder.db.face_facts import photo_ids_under, reference_paths
+    from gallery_builder.db.people import link_references
+
+    wanted = set(photo_ids) if photo_ids is not None else None
+    linked = 0
+    for person_id, paths in reference_paths(db).items():
+        found = photo_ids_under(db, paths)
+        ids = {i for group in found.values() for i in group if wanted is None or i in wanted}
+        if ids:
+            explicit = [group[0] for group in found.values() if len(group) == 1]
+            linked += len(link_references(db, person_id, sorted(ids), explicit, "index").face_ids)
+    return linked
+
+
 class FaceAnalysis:
-    """The run's analysis stage for faces: match the scope's new faces, then cluster them incrementally."""
+    """The run's analysis stage for faces: link reference faces, match the scope's new faces, then
+    cluster them incrementally."""
 
     name: ClassVar[str] = "faces"
 
@@ -174,7 +192,9 @@ class FaceAnalysis:
         photo_ids = photo_ids_in_scope(db, scope)
         if not has_new_faces(db, photo_ids):
             return "nothing changed"
+        references = apply_references(db, photo_ids)
         report = match_people(db, context, photo_ids=photo_ids)
+        report.add({"reference face(s) linked": references})
         clustered = cluster_people(db, context, full=False, photo_ids=photo_ids)
         report.add(clustered.counts)
         return report.summary()

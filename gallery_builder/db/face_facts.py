@@ -59,6 +59,14 @@ def face_ids_in_photos(db: Any, photo_ids: Iterable[int]) -> set[int]:
                                          (json.dumps(sorted(set(photo_ids))),))}
 
 
+def reference_paths(db: Any) -> dict[int, list[str]]:
+    """person id -> the reference photos and folders named for them."""
+    found: dict[int, list[str]] = {}
+    for person_id, path in db.execute("SELECT person_id, path FROM person_references ORDER BY person_id, path"):
+        found.setdefault(person_id, []).append(path)
+    return found
+
+
 def rejections(db: Any) -> set[tuple[int, int]]:
     """(face id, person id) pairs a person said are not that person."""
     return {(row[0], row[1]) for row in db.execute("SELECT face_id, person_id FROM face_rejections")}
