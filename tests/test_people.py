@@ -43,11 +43,14 @@ def test_merge_moves_faces_and_rejections_and_keeps_one_face_per_photo(library):
     _, [a2] = library.add_photo(["ana"])
     _, both = library.add_photo(["ana", "ana"])
     _, [stranger] = library.add_photo(["cy"])
+    _, [not_ana] = library.add_photo(["cy"])
     ana = people.assign_faces_to_name(library.db, [a1, both[0]], "Ana", "test").person_id
-    dup = people.assign_faces_to_name(library.db, [a2, both[1]], "Ana (phone)", "test").person_id
+    dup = people.assign_faces_to_name(library.db, [a2, both[1], not_ana], "Ana (phone)", "test").person_id
     people.reject_faces(library.db, [stranger], dup, "test")
+    people.reject_faces(library.db, [not_ana], ana, "test")
     result = people.merge_people(library.db, ana, [dup], "test")
     assert result.face_ids == (a2,)
+    assert person_of(library.db, not_ana) == (None, None)  # once said not to be Ana
     assert person_of(library.db, a2) == (ana, "user")
     assert person_of(library.db, both[1]) == (None, None)  # the photo already has Ana
     with pytest.raises(people.UnknownPerson):

@@ -246,7 +246,8 @@ def set_hidden(db: Any, person_id: int, hidden: bool, source: str) -> PeopleWrit
 def merge_people(db: Any, into_id: int, from_ids: Sequence[int], source: str) -> PeopleWrite:
     """Move every face, reference and "not this person" of `from_ids` to `into_id`, then delete them.
     Two faces of one photo never end up one person: where the target already has a face in a photo,
-    the other face is unlinked (and remembered as "not this person")."""
+    the other face is unlinked (and remembered as "not this person"); a face once said not to be the
+    target is unlinked too."""
     others = [person_id for person_id in dict.fromkeys(from_ids) if person_id != into_id]
     with transaction(db):
         target = get_person(db, into_id)
@@ -257,11 +258,13 @@ def merge_people(db: Any, into_id: int, from_ids: Sequence[int], source: str) ->
         at = now_iso()
         for person in gone:
             taken = {row[0] for row in db.execute("SELECT photo_id FROM faces WHERE person_id = ?", (into_id,))}
+            not_target = {row[0] for row in db.execute("SELECT face_id FROM face_rejections WHERE person_id = ?",
+                                                       (into_id,))}
             for face_id, photo_id in db.execute(
                     "SELECT id, photo_id FROM faces WHERE person_id = ? ORDER BY"
                     " CASE assigned_by WHEN 'user' THEN 0 WHEN 'reference' THEN 1 WHEN 'cluster' THEN 2 ELSE 3 END,"
                     " id", (person.id,)).fetchall():
-                if photo_id in taken:
+                if photo_id in taken or face_id in not_target:
                     db.execute("UPDATE faces SET person_id = NULL, assigned_by = NULL WHERE id = ?", (face_id,))
                     db.execute("INSERT OR IGNORE INTO face_rejections (face_id, person_id, at) VALUES (?, ?, ?)",
                                (face_id, into_id, at))
