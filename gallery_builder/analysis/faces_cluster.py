@@ -37,30 +37,84 @@ class Clustering:
 
 def nearest(vectors: Any, query_rows: Any, k: int, *, approximate: bool | None = None) -> tuple[Any, Any]:
     """(rows, distances) of the k nearest faces of each query row (itself included), nearest first;
-    -1 where fewer exist. Exact below EXACT_LIMIT faces (or when asked), else faiss IVF."""
-    import faiss
+    -1 where fewer exist. Exact (blocked matrix products, faster here than faiss.knn) below EXACT_LIMIT
+    faces or for few queries, else `_grouped_nearest`."""
     import numpy as np
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    queries = vectors[np.asarray(query_rows, dtype=np.int64)]
+    query_rows = np.asarray(query_rows, dtype=np.int64)
     k = min(k, len(vectors))
     if approximate is None:
-        approximate = len(vectors) > EXACT_LIMIT and len(queries) > 2_000
-    if not approximate:
-        squared, rows = faiss.knn(queries, vectors, k)
-    else:
-        # 2 sqrt(N) lists trained on ~40 faces each: at 100,000 faces k-means and the search cost a few
-        # CPU seconds each (more lists cost more in k-means than they save in search)
-        lists = max(1, int(2 * np.sqrt(len(vectors))))
-        quantizer = faiss.IndexFlatL2(vectors.shape[1])
-        index = faiss.IndexIVFFlat(quantizer, vectors.shape[1], lists)
-        index.cp.niter = 10
-        sample = vectors[np.random.default_rng(0).choice(len(vectors), min(len(vectors), lists * 40), replace=False)]
-        index.train(sample)
-        index.add(vectors)
-        index.nprobe = 8
-        squared, rows = index.search(queries, k)
-    return rows, np.sqrt(np.maximum(squared, 0.0))
+        approximate = len(vectors) > EXACT_LIMIT and len(query_rows) > 2_000
+    if approximate:
+        return _grouped_nearest(vectors, query_rows, k)
+    rows = np.empty((len(query_rows), k), dtype=np.int64)
+    distances = np.empty((len(query_rows), k), dtype=np.float32)
+    step = max(1, 32_000_000 // len(vectors))  # queries per matrix product: bounds its memory (~128 MB)
+    for start in range(0, len(query_rows), step):
+        similarity = vectors[query_rows[start:start + step]] @ vectors.T
+        best = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        best_similarity = np.take_along_axis(similarity, best, axis=1)
+        ranked = np.argsort(-best_similarity, axis=1, kind="stable")
+        rows[start:start + step] = np.take_along_axis(best, ranked, axis=1)
+        distances[start:start + step] = np.sqrt(np.maximum(2.0 - 2.0 * np.take_along_axis(best_similarity, ranked, axis=1), 0.0))
+    return rows, distances
+
+
+def _grouped_nearest(vectors: Any, query_rows: Any, k: int, probe: int = 10) -> tuple[Any, Any]:
+    """Approximate k nearest neighbours by inverted lists searched with matrix products: k-means puts
+    each face in one of ~2 sqrt(N) lists; the faces of a list are compared (one BLAS product) with the
+    faces of up to `probe` lists whose centres are nearest to theirs (fewer where lists are crowded).
+    The work of a faiss IVF search with nprobe = probe, but as matrix products: faster on a CPU."""
+    import faiss
+    import numpy as np
+
+    count, dimensions = vectors.shape
+    lists = max(1, min(int(2 * np.sqrt(count)), count // 40))
+    kmeans = faiss.Kmeans(dimensions, lists, niter=10, seed=1, max_points_per_centroid=40)
+    kmeans.train(vectors)
+    _, owner = kmeans.index.search(vectors, 1)
+    owner = owner.ravel()
+    order = np.argsort(owner, kind="stable")
+    bounds = np.searchsorted(owner[order], np.arange(lists + 1))
+    _, near_lists = faiss.knn(kmeans.centroids, kmeans.centroids, min(probe, lists))
+    budget = probe * count // lists  # candidates per list: k-means lists are uneven, a crowded list probes fewer
+    wanted = np.zeros(count, dtype=bool)
+    wanted[query_rows] = True
+    found_rows = np.full((count, k), -1, dtype=np.int64)
+    found_distances = np.full((count, k), np.inf, dtype=np.float32)
+    for number in range(lists):
+        members = order[bounds[number]:bounds[number + 1]]
+        members = members[wanted[members]]
+        if not len(members):
+            continue
+        candidates = _candidates(order, bounds, near_lists[number], budget)
+        similarity = vectors[members] @ vectors[candidates].T
+        take = min(k, len(candidates))
+        best = np.argpartition(-similarity, take - 1, axis=1)[:, :take]
+        best_similarity = np.take_along_axis(similarity, best, axis=1)
+        ranked = np.argsort(-best_similarity, axis=1, kind="stable")
+        found_rows[members, :take] = candidates[np.take_along_axis(best, ranked, axis=1)]
+        found_distances[members, :take] = np.sqrt(np.maximum(
+            2.0 - 2.0 * np.take_along_axis(best_similarity, ranked, axis=1), 0.0))
+    return found_rows[query_rows], found_distances[query_rows]
+
+
+def _candidates(order: Any, bounds: Any, near: Any, budget: int) -> Any:
+    """The faces of a list and of its nearest lists, nearest first, while they stay within `budget`
+    (a list always includes itself)."""
+    import numpy as np
+
+    parts, size = [], 0
+    for other in near:
+        if other < 0:
+            continue
+        part = order[bounds[other]:bounds[other + 1]]
+        if parts and size + len(part) > budget:
+            break
+        parts.append(part)
+        size += len(part)
+    return np.concatenate(parts)
 
 
 def _components(count: int, first: Any, second: Any) -> Any:
