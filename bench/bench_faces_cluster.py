@@ -10,7 +10,9 @@
      cluster      `cluster_faces`: the whole fresh clustering (search, cores, components, ids), target < 60 s
      incremental  `cluster_new` of one folder's --new faces into the clustered N, target < 2 s,
                   beside its own baseline (an exact faiss kNN of those faces against the N)
-   and the pair precision and recall of the clusters against the planted identities.
+   and the pair precision and recall of the clusters against the planted identities; then the same
+   through SQLite: `gallery faces cluster` end to end, and the index's analysis stage on a new folder
+   beside the floor of reading every face's vector.
 2. Unless --no-dlib: dlib (HOG + ResNet, the offline backend) on the shared corpus' faces/ folder;
    pair precision and recall of `cluster_faces` with the dlib fallback thresholds (targets >= 0.95 / >= 0.8).
 """
@@ -120,6 +122,52 @@ def synthetic(count: int, new: int, dim: int) -> None:
           f"{len({v for v in added.labels.values() if isinstance(v, str)})} new cluster(s)")
 
 
+def end_to_end(count: int, new: int, dim: int) -> None:
+    """The same through the database: `gallery faces cluster` (read, cluster, store), then the index's
+    analysis stage on a new folder of `new` faces (read every face, match, cluster incrementally, store)."""
+    import tempfile
+
+    import numpy as np
+
+    from gallery_builder.analysis.faces_run import FaceAnalysis, cluster_people
+    from gallery_builder.core.records import RunContext, Scope
+    from gallery_builder.db.connection import connect, transaction
+
+    vectors, _ = plant(count + new, dim)
+    with tempfile.TemporaryDirectory() as home:
+        db = connect(Path(home) / "gallery.db")
+        db.execute("INSERT INTO roots (id, label, path) VALUES (1, 'library', '/photos')")
+
+        def insert(rows: range, folder: str) -> None:
+            with transaction(db):
+                db.executemany(
+                    "INSERT INTO photos (id, root_id, path, path_bytes, folder, name, kind, size, mtime_ns,"
+                    " content_hash, first_seen, last_seen) VALUES (?, 1, ?, ?, ?, ?, 'photo', 1, 1, ?, 'x', 'x')",
+                    [(row + 1, f"{folder}/{row}.jpg", f"{folder}/{row}.jpg".encode(), folder, f"{row}.jpg", f"h{row}")
+                     for row in rows])
+                db.executemany(
+                    "INSERT INTO faces (photo_id, backend, x, y, w, h, score, size_px, embedding)"
+                    " VALUES (?, 'buffalo_l', 0.1, 0.1, 0.2, 0.2, 0.9, 90, ?)",
+                    [(row + 1, vectors[row].astype("<f4").tobytes()) for row in rows])
+
+        insert(range(count), "old")
+        context = RunContext.for_home(home)
+        start = time.perf_counter()
+        cluster_people(db, context)
+        full = time.perf_counter() - start
+        insert(range(count, count + new), "new")
+        start = time.perf_counter()
+        line = FaceAnalysis().run(db, Scope(folder="new"), context)
+        stage = time.perf_counter() - start
+        start = time.perf_counter()
+        db.execute("SELECT id, embedding FROM faces").fetchall()
+        floor = time.perf_counter() - start
+        db.close()
+    print(f"  database     `gallery faces cluster` of {count:,} faces: {full:6.2f} s; the analysis stage on a new "
+          f"folder of {new} faces: {stage:5.2f} s (target < 2 s) beside reading every face's vector alone "
+          f"{floor:5.2f} s ({line})")
+
+
 def dlib_corpus() -> None:
     import importlib.util
 
@@ -176,6 +224,7 @@ def main() -> None:
     parser.add_argument("--no-dlib", action="store_true")
     args = parser.parse_args()
     synthetic(args.count, args.new, args.dim)
+    end_to_end(args.count, args.new, args.dim)
     if not args.no_dlib:
         dlib_corpus()
 
