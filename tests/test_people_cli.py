@@ -96,3 +96,20 @@ def test_cluster_exits_zero_with_no_faces_and_with_no_cluster(library, tmp_path)
     assert "nothing to cluster" in gallery(tmp_path, "faces", "cluster").stdout
     library.add_photo(["ana"])
     assert gallery(tmp_path, "faces", "cluster").stdout.startswith("0 cluster(s)")
+
+
+def test_match_within_a_collection_leaves_other_photos_alone(library, tmp_path):
+    from gallery_builder.db.collections import add_photos, create_collection
+
+    _, anchor = library.add_photo(["ana"])
+    inside_photo, [inside] = library.add_photo(["ana"])
+    _, [outside] = library.add_photo(["ana"])
+    gallery(tmp_path, "faces", "assign", str(anchor[0]), "--person", "Ana")
+    album = create_collection(library.db, "Trip", "test").collection_id
+    add_photos(library.db, album, [inside_photo], "test")
+    assert "would link: 1 face(s) matched" in gallery(tmp_path, "faces", "match", "--collection", "trip", "--dry-run").stdout
+    assert person_of(library.db, inside) == (None, None)
+    gallery(tmp_path, "faces", "match", "--collection", "Trip")
+    ana = person_of(library.db, anchor[0])[0]
+    assert person_of(library.db, inside) == (ana, "match") and person_of(library.db, outside) == (None, None)
+    assert gallery(tmp_path, "faces", "match", "--collection", "Nope", check=False).returncode == 1
