@@ -283,16 +283,17 @@ def _label_groups(groups: _Groups, attached: dict[int, Any], core_new: set[int],
     for node in list(groups.parent):
         by_root.setdefault(groups.find(node), []).append(node)
     name_of: dict[Any, int | str] = {}
+    merged: dict[int, int | str] = {}
     for root, nodes in by_root.items():
         clusters = sorted(node[1] for node in nodes if node[0] == "cluster")
         fixed_ones = [cluster for cluster in clusters if cluster in fixed]
         name_of[root] = fixed_ones[0] if fixed_ones else clusters[0] if clusters else f"new-{root[1]}"
-        for cluster in clusters:
-            if cluster != name_of[root]:
-                result.dropped.add(cluster)
-                for row, had in enumerate(current):
-                    if had == cluster:
-                        result.labels[row] = name_of[root]
+        merged.update({cluster: name_of[root] for cluster in clusters if cluster != name_of[root]})
+    if merged:  # the faces of clusters bridged into another move with them
+        result.dropped.update(merged)
+        for row, had in enumerate(current):
+            if had in merged:
+                result.labels[row] = merged[had]
     for row in core_new:
         result.labels[row] = name_of[groups.find(("row", row))]
     for row, target in attached.items():

@@ -65,10 +65,11 @@ def _vectors(facts: list[Any]) -> Any:
 
     if not facts:
         return np.zeros((0, 0), dtype=np.float32)
-    vectors = np.frombuffer(b"".join(fact.embedding for fact in facts), dtype="<f4").astype(np.float32)
-    vectors = vectors.reshape(len(facts), -1)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms > 0, norms, 1.0)
+    vectors = np.frombuffer(b"".join(fact.embedding for fact in facts), dtype="<f4").reshape(len(facts), -1)
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
+    if np.all(np.abs(norms - 1.0) < 1e-3):
+        return vectors  # the faces pass stores unit vectors: no copy of 200 MB at 100,000 faces
+    return vectors / np.where(norms > 0, norms, 1.0).astype(np.float32)[:, None]
 
 
 def _seconds(taken_at: str | None) -> float | None:
@@ -80,8 +81,20 @@ def _seconds(taken_at: str | None) -> float | None:
         return None
 
 
+def _facts(db: Any, backend: str, cache: dict[str, list[Any]] | None) -> list[Any]:
+    """The backend's faces, read once per analysis run (matching changes only links, which clustering
+    does not read)."""
+    from gallery_builder.db.face_facts import face_facts
+
+    if cache is None:
+        return face_facts(db, backend)
+    if backend not in cache:
+        cache[backend] = face_facts(db, backend)
+    return cache[backend]
+
+
 def match_people(db: Any, context: RunContext, *, temporal: bool = True, photo_ids: Iterable[int] | None = None,
-                 dry_run: bool = False) -> FaceReport:
+                 dry_run: bool = False, cache: dict[str, list[Any]] | None = None) -> FaceReport:
     """Link unlinked faces (of `photo_ids`, default all) to the nearest person; with `temporal`, also
     within the session window at the looser distance."""
     from gallery_builder.analysis.faces_match import match_faces
@@ -89,11 +102,13 @@ def match_people(db: Any, context: RunContext, *, temporal: bool = True, photo_i
     from gallery_builder.db.people import DECIDED
 
     report = FaceReport()
+    if not store.has_decided_faces(db):
+        return report  # nobody to match with: no face is read
     wanted = set(photo_ids) if photo_ids is not None else None
     rejected = store.rejections(db)
     window = context.settings.face_session_minutes * 60.0
     for backend in store.face_backends(db):
-        facts = store.face_facts(db, backend)
+        facts = _facts(db, backend, cache)
         known = [f for f in facts if f.person_id is not None and f.assigned_by in DECIDED]
         candidates = [f for f in facts if f.person_id is None and f.assigned_by is None and f.clusterable
                       and (wanted is None or f.photo_id in wanted)]
@@ -124,7 +139,8 @@ CLUSTER_STAGES = ("read", "neighbours", "cores", "ids", "store")  # what `step` 
 
 
 def cluster_people(db: Any, context: RunContext, *, full: bool = True, photo_ids: Iterable[int] | None = None,
-                   dry_run: bool = False, step: Callable[[str], None] = lambda stage: None) -> FaceReport:
+                   dry_run: bool = False, step: Callable[[str], None] = lambda stage: None,
+                   cache: dict[str, list[Any]] | None = None) -> FaceReport:
     """Cluster clusterable faces: all afresh (`full`, ids kept), or incrementally the unclustered
     faces of `photo_ids` (default: every unclustered face). `step` hears CLUSTER_STAGES as they start."""
     from gallery_builder.analysis.faces_cluster import ClusterRules, cluster_faces, cluster_new
@@ -136,7 +152,7 @@ def cluster_people(db: Any, context: RunContext, *, full: bool = True, photo_ids
     wanted = set(photo_ids) if photo_ids is not None else None
     for backend in store.face_backends(db):
         step("read")
-        facts = [fact for fact in store.face_facts(db, backend) if fact.clusterable]
+        facts = [fact for fact in _facts(db, backend, cache) if fact.clusterable]
         if not facts:
             continue
         rules = ClusterRules(thresholds_for(backend).cluster_distance, context.settings.face_min_faces)
@@ -193,8 +209,9 @@ class FaceAnalysis:
         if not has_new_faces(db, photo_ids):
             return "nothing changed"
         references = apply_references(db, photo_ids)
-        report = match_people(db, context, photo_ids=photo_ids)
+        cache: dict[str, list[Any]] = {}
+        report = match_people(db, context, photo_ids=photo_ids, cache=cache)
         report.add({"reference face(s) linked": references})
-        clustered = cluster_people(db, context, full=False, photo_ids=photo_ids)
+        clustered = cluster_people(db, context, full=False, photo_ids=photo_ids, cache=cache)
         report.add(clustered.counts)
         return report.summary()

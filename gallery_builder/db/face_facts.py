@@ -42,6 +42,12 @@ def has_new_faces(db: Any, photo_ids: Iterable[int]) -> bool:
         (json.dumps(sorted(set(photo_ids))),)).fetchone() is not None
 
 
+def has_decided_faces(db: Any) -> bool:
+    """Whether any face is linked to a person by a person's decision (matching has someone to match)."""
+    return db.execute("SELECT 1 FROM faces WHERE person_id IS NOT NULL AND assigned_by IN ('user', 'reference',"
+                      " 'cluster') LIMIT 1").fetchone() is not None
+
+
 def face_backends(db: Any) -> list[str]:
     return [row[0] for row in db.execute("SELECT DISTINCT backend FROM faces WHERE embedding IS NOT NULL ORDER BY 1")]
 
