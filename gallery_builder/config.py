@@ -167,6 +167,14 @@ class Settings:
         "Ranking: after a comparison, nudge the ratings of photos that look like its two (stack mates, pHash "
         "and CLIP neighbours) a little, never more than a quarter of the comparison's own change; off: only "
         "the compared photos move.")
+    face_min_faces: int = _setting(
+        3, "int", "GALLERY_FACE_MIN_FACES",
+        "Faces: a face is a cluster's core when at least this many faces (itself included) lie within the "
+        "backend's cluster distance; smaller groups stay under \"other faces\".")
+    face_session_minutes: float = _setting(
+        30.0, "float", "GALLERY_FACE_SESSION_MINUTES",
+        "Faces: temporal matching links a face at the backend's looser distance to a person who is in a photo "
+        "taken within this many minutes.")
     roots: tuple[Root, ...] = field(default=())
 
     @property

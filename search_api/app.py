@@ -22,6 +22,7 @@ from search_api.collections import collection_routes
 from search_api.curation import curation_routes
 from search_api.decisions import DecisionDesk, decision_routes
 from search_api.google_routes import google_routes
+from search_api.people import people_routes
 from search_api.ranking import rank_routes
 from search_api.routes import API_ROUTES
 from search_api.review import review_routes
@@ -36,7 +37,8 @@ def create_app(settings: Settings, *, with_site: bool = False, model_name: str |
     routes = list(API_ROUTES)
     desk = DecisionDesk(settings)  # one writer and one republisher for every decision route
     routes[:0] = [*decision_routes(settings, desk), *collection_routes(settings, desk),  # before API_ROUTES'
-                  *curation_routes(settings, desk), *rank_routes(settings, clip=service.clip_neighbours), *selection_routes(desk),
+                  *curation_routes(settings, desk), *people_routes(settings, desk),
+                  *rank_routes(settings, clip=service.clip_neighbours), *selection_routes(desk),
                   *review_routes(settings, desk), *google_routes(settings)]            # catch-all
     if with_site:
         from search_api.static_site import site_routes

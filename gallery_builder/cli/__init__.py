@@ -33,6 +33,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gallery_builder.cli.review_cmd",
     "gallery_builder.cli.google_cmd",
     "gallery_builder.cli.cluster_cmd",
+    "gallery_builder.cli.people_cmd",
+    "gallery_builder.cli.faces_cmd",
 )
 
 
