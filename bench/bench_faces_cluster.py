@@ -174,7 +174,7 @@ def dlib_corpus() -> None:
     import numpy as np
 
     from gallery_builder.analysis.faces_cluster import ClusterRules, cluster_faces
-    from gallery_builder.analysis.faces_run import FALLBACK_THRESHOLDS
+    from gallery_builder.analysis.faces_run import thresholds_for
 
     spec = importlib.util.find_spec("face_recognition_models")
     manifest = CORPUS / "manifest.json"
@@ -204,7 +204,7 @@ def dlib_corpus() -> None:
             truth.append(owner.get(entry["dest"]))  # faces of multi-person photos: not scored
             photos.append(entry["dest"])
     took = time.perf_counter() - start
-    limits = FALLBACK_THRESHOLDS["dlib"]
+    limits = thresholds_for("dlib")
     clustering = cluster_faces(np.array(vectors, dtype=np.float32), [None] * len(vectors), set(),
                                ClusterRules(limits.cluster_distance, 2))
     labels = [clustering.labels.get(row) for row in range(len(vectors))]

@@ -18,23 +18,10 @@ class Thresholds(NamedTuple):
     cluster_distance: float
 
 
-# FALLBACK until gallery_builder/ml/faces/backend.py (branch faces-detect) lands: its get_thresholds
-# wins whenever it can be imported. Euclidean distances between unit vectors (d = sqrt(2 - 2 cos)).
-# buffalo_l (ArcFace): issue 10's 1.15 / 1.45, clustering at Immich's cosine 0.5 (d = 1.0).
-# dlib: its documented 0.6 is on raw 128-d descriptors, whose norms are ~1.4, so ~0.43 on unit vectors;
-# on the corpus' faces/ (bench/bench_faces_cluster.py) same-person pairs lay <= 0.36 apart and
-# different people >= 0.48: matching at 0.42, in a session 0.46, clustering at 0.40.
-FALLBACK_THRESHOLDS: dict[str, Thresholds] = {
-    "buffalo_l": Thresholds(1.15, 1.45, 1.0),
-    "dlib": Thresholds(0.42, 0.46, 0.40),
-}
-
-
 def thresholds_for(backend: str) -> Thresholds:
-    try:
-        from gallery_builder.ml.faces.backend import get_thresholds  # type: ignore[import-not-found]
-    except ImportError:
-        return FALLBACK_THRESHOLDS.get(backend, FALLBACK_THRESHOLDS["buffalo_l"])
+    """The backend's own distances (gallery_builder/ml/faces/backend.py; no model is loaded)."""
+    from gallery_builder.ml.faces.backend import get_thresholds
+
     found = get_thresholds(backend)
     return Thresholds(found.match_distance, found.temporal_distance, found.cluster_distance)
 
