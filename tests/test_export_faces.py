@@ -62,3 +62,22 @@ def test_who_is_in_which_photo_joins_like_the_documented_query(exported):
     shown = joined.filter(pc.invert(joined.column("hidden")))
     assert sorted(zip(shown.column("photo_id").to_pylist(), shown.column("name").to_pylist())) == [
         (1, "Ana"), (2, "Ana")]
+
+
+def test_the_export_marks_the_clusters_the_site_shows(tmp_path):
+    """A cluster that gets a page (3 unclaimed faces, not ignored) is marked shown at export, so a
+    later re-clustering keeps its id; a small or ignored one is not."""
+    from gallery_builder.db.connection import connect
+
+    db = face_db(tmp_path / "gallery.db", [1, 2, 3, 4])
+    paged, small, ignored = add_cluster(db), add_cluster(db), add_cluster(db, ignored=True)
+    for photo in (1, 2, 3):
+        add_face(db, photo, cluster_id=paged)
+        add_face(db, photo, (0.7, 0.1, 0.1, 0.1), cluster_id=ignored)
+    add_face(db, 4, cluster_id=small)
+    db.close()
+    run_gallery("export", "--home", str(tmp_path))
+    db = connect(tmp_path / "gallery.db", readonly=True)
+    shown = {row[0]: row[1] for row in db.execute("SELECT id, shown FROM face_clusters")}
+    db.close()
+    assert shown == {paged: 1, small: 0, ignored: 0}

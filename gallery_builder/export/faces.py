@@ -66,14 +66,23 @@ def cluster_rows(db: Any) -> list[dict[str, Any]]:
             for row in face_queries.clusters(db)]
 
 
+CLUSTER_PAGE_MIN_FACES = 3  # the site gives an unknown cluster a page from this many faces (site/faces.py)
+
+
 def export_faces(db: Any, parquet_dir: Path) -> dict[str, int]:
-    """Write the three files into `parquet_dir`; returns row counts by file name."""
+    """Write the three files into `parquet_dir`; returns row counts by file name. The clusters the site
+    will show (a page each) are marked shown, so re-clustering keeps their ids from now on."""
+    from gallery_builder.db.people import mark_clusters_shown
     from gallery_builder.export.parquet import write_table
 
     parquet_dir.mkdir(parents=True, exist_ok=True)
     counts = {"faces.parquet": write_faces(db, parquet_dir / "faces.parquet")}
+    clusters = cluster_rows(db)
     for name, rows, schema in (("people.parquet", people_rows(db), people_schema()),
-                               ("face_clusters.parquet", cluster_rows(db), cluster_schema())):
+                               ("face_clusters.parquet", clusters, cluster_schema())):
         write_table(rows, parquet_dir / name, schema)
         counts[name] = len(rows)
+    paged = [row["cluster_id"] for row in clusters if not row["ignored"] and row["face_count"] >= CLUSTER_PAGE_MIN_FACES]
+    if paged:
+        mark_clusters_shown(db, paged)
     return counts
