@@ -7,15 +7,23 @@ Then the thumbnail bytes of the first screen by device pixel ratio, each in a co
 desktop at DPR 1 (the baseline), the same desktop at DPR 2, and a phone at DPR 3; photos fetched
 in two sizes (a first screen the grid then drops) are counted apart.
 
+Then the scroll: the same page scrolled to its end five screens at a time (each step waits until
+the thumbnails on screen have loaded), sampling the tab's memory (the renderer process's resident
+set, and the JavaScript heap and DOM nodes from the DevTools protocol) beside its baseline, the same
+tab at its first screen; the target for a 100,000-photo year is a tab under 500 MB.
+
 Usage: python bench/bench_browser.py HOME URL   (HOME holds site/ and thumbs/, e.g. bench_build.py --keep)
 """
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from tests.site_servers import Nginx, browser_context  # noqa: E402
 
@@ -67,7 +75,10 @@ def open_cold(server: Nginx, url: str, viewport: dict, ratio: float):
         page.goto(f"{server.base}/{url}")
         page.wait_for_selector(".grid-window .card img.loaded", timeout=30_000)
         page.wait_for_function(FIRST_SCREEN_DONE)
-        page.wait_for_load_state("networkidle")
+        try:  # the grid's margin of thumbnails beyond the first screen, when the network settles
+            page.wait_for_load_state("networkidle", timeout=10_000)
+        except PlaywrightTimeout:  # a big year keeps its JSON parse and windowing busy: measure anyway
+            pass
         yield page
 
 
@@ -84,12 +95,65 @@ def thumbnail_bytes(server: Nginx, url: str) -> dict[str, str]:
     return figures
 
 
-def measure_year_page(home: Path, url: str) -> dict[str, str]:
+def renderer_rss_mb() -> float:
+    """Resident memory of the largest Chromium renderer process started by this process (the tab)."""
+    import psutil
+
+    largest = 0
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if "--type=renderer" in " ".join(process.cmdline()):
+                largest = max(largest, process.memory_info().rss)
+        except psutil.Error:
+            continue
+    return largest / 2**20
+
+
+def tab_memory(page, session) -> dict[str, float]:
+    metrics = {item["name"]: item["value"] for item in session.send("Performance.getMetrics")["metrics"]}
+    return {"rss_mb": renderer_rss_mb(), "heap_mb": metrics.get("JSHeapUsedSize", 0) / 2**20,
+            "nodes": metrics.get("Nodes", 0)}
+
+
+SCROLL_STEP = """() => { window.scrollBy(0, innerHeight * 5);
+  return scrollY + innerHeight >= document.documentElement.scrollHeight - 4; }"""
+
+
+def scroll_to_end(server: Nginx, url: str) -> dict[str, str]:
+    """Scroll the page to its end, sampling the tab's memory; (figures as text)."""
+    for page in open_cold(server, url, DESKTOP, 1):
+        session = page.context.new_cdp_session(page)
+        session.send("Performance.enable")
+        first = tab_memory(page, session)
+        peak = dict(first)
+        started, steps, at_end = time.perf_counter(), 0, False
+        while not at_end:
+            at_end = page.evaluate(SCROLL_STEP)
+            steps += 1
+            page.wait_for_function(FIRST_SCREEN_DONE, timeout=30_000)
+            if steps % 20 == 0 or at_end:
+                now = tab_memory(page, session)
+                peak = {key: max(peak[key], now[key]) for key in peak}
+        seconds = time.perf_counter() - started
+        cards = page.evaluate("document.querySelectorAll('.grid-window .card').length")
+        last = page.evaluate("[...document.querySelectorAll('.grid-window .card')].map(c => c.dataset.id).pop()")
+    return {
+        "scroll to the end: steps of five screens": f"{steps} in {seconds:.1f} s, cards in the DOM at the end {cards}"
+                                                     f" (last card id {last})",
+        "tab memory, first screen (baseline)": f"{first['rss_mb']:.0f} MB resident, JS heap {first['heap_mb']:.0f} MB,"
+                                               f" {first['nodes']:.0f} DOM nodes",
+        "tab memory, peak while scrolling": f"{peak['rss_mb']:.0f} MB resident (target < 500 MB), JS heap "
+                                            f"{peak['heap_mb']:.0f} MB, {peak['nodes']:.0f} DOM nodes",
+    }
+
+
+def measure_year_page(home: Path, url: str, scroll: bool = True) -> dict[str, str]:
     server = Nginx(home)
     try:
         for page in open_cold(server, url, DESKTOP, 1):
             figures = page.evaluate(TIMINGS)
         by_ratio = thumbnail_bytes(server, url)
+        scrolled = scroll_to_end(server, url) if scroll else {}
     finally:
         server.stop()
     kib = lambda value: f"{value / 1024:.1f} KiB"  # noqa: E731
@@ -103,6 +167,7 @@ def measure_year_page(home: Path, url: str) -> dict[str, str]:
         "year page: DOMContentLoaded": f"{figures['dom_content_loaded_ms']:.0f} ms",
         "year page: cards in the DOM (windowed)": str(figures["cards_in_dom"]),
         **{f"year page: {name}": value for name, value in by_ratio.items()},
+        **{f"year page: {name}": value for name, value in scrolled.items()},
     }
 
 

@@ -11,7 +11,7 @@ included), rebuild after adding one day folder of 50 photos; each build runs in 
 and its peak resident memory (ru_maxrss of the child and its workers) is reported. The rows are
 generated in a child process, streamed to Parquet in row groups; the baseline (reading
 photos.parquet and serialising it once to JSON, by row group) runs in a child process too, so
-this process stays small. With --browser, the 20,000-photo year page is opened in headless
+this process stays small. With --browser, the big year's page (20,000 photos) is opened in headless
 Chromium through nginx: bytes of HTML + JS before images, and the time until the first
 thumbnails have loaded.
 
@@ -19,7 +19,10 @@ With --curation the library also has a person's curation: a quarter of the photo
 (`stack_id`, `stack_top`), an exact-copy pair per 200 photos (duplicates.parquet) and 20
 collections of 500 photos, so the stack, duplicates and collection pages are built too.
 
-Usage: python bench/bench_build.py [--count 100000] [--workers 2] [--browser] [--curation] [--keep DIR]
+Usage: python bench/bench_build.py [--count 100000] [--big-year 20000] [--workers 2] [--browser] [--curation] [--keep DIR]
+
+The busy-year browser figure of the one-million issue (a year of 100,000 photos):
+    python bench/bench_build.py --count 100000 --big-year 100000 --browser
 """
 from __future__ import annotations
 
@@ -49,9 +52,11 @@ NEW_FOLDER = ("2024-12-31#999999", PER_FOLDER)
 
 
 def day_plan(count: int) -> list[tuple[str, int]]:
-    """(day, photos that day): BIG_YEAR gets 20,000 photos, the rest spread over other years."""
+    """(day, photos that day): BIG_YEAR gets BIG_YEAR_COUNT photos (--big-year, 20,000 by default; at
+    most half the library unless it asks for all of it), the rest spread over other years."""
     days: list[tuple[str, int]] = []
-    big = min(BIG_YEAR_COUNT, count // 2)
+    big = BIG_YEAR_COUNT if BIG_YEAR_COUNT >= count else min(BIG_YEAR_COUNT, count // 2)
+    big = min(big, count)
     for index in range(big // PER_FOLDER):
         days.append((f"{BIG_YEAR}-{1 + index % 12:02d}-{1 + (index // 12) % 28:02d}#{index}", PER_FOLDER))
     rest, index = count - big, 0
@@ -203,7 +208,8 @@ def child(arguments: list[str]) -> tuple[dict, float, float]:
 
 
 def step(name: str, home: Path, *extra: str) -> tuple[dict, float, float]:
-    return child([sys.executable, __file__, "--step", name, "--home", str(home), *extra])
+    return child([sys.executable, __file__, "--step", name, "--home", str(home), "--big-year", str(BIG_YEAR_COUNT),
+                  *extra])
 
 
 def run_step(name: str, home: Path, count: int, workers: int, curation: bool = False) -> None:
@@ -219,15 +225,20 @@ def run_step(name: str, home: Path, count: int, workers: int, curation: bool = F
 
 
 def main() -> None:
+    global BIG_YEAR_COUNT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--browser", action="store_true", help="also measure the big year page in Chromium")
+    parser.add_argument("--big-year", type=int, default=BIG_YEAR_COUNT,
+                        help=f"photos in the big year {BIG_YEAR} (default {BIG_YEAR_COUNT:,}; the issue's busy year is 100,000)")
+    parser.add_argument("--browser", action="store_true",
+                        help="also measure the big year page in Chromium (first thumbnails, then a scroll to its end)")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
     parser.add_argument("--curation", action="store_true", help="add stacks, duplicates and collections")
     parser.add_argument("--step", help=argparse.SUPPRESS)       # a child process's one step
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    BIG_YEAR_COUNT = args.big_year
     if args.step:
         run_step(args.step, args.home, args.count, args.workers, args.curation)
         return
