@@ -231,7 +231,7 @@ def test_lightbox_adds_to_a_collection_whose_page_renames_removes_and_deletes(se
         page.click("[data-collection-tools] button[type=submit]")
         wait_for(lambda: query(home, "SELECT name FROM collections WHERE id = ?", (collection_id,)) == [("Keepers 2024",)],
                  30, "the new name")
-        assert page.inner_text("h1") == "Keepers 2024"
+        page.wait_for_function("document.querySelector('h1').textContent === 'Keepers 2024'")  # after the answer
         page.once("dialog", lambda dialog: dialog.accept())
         page.click("[data-collection-tools] button[data-tool=delete]")
         page.wait_for_url(nginx.base + "/collections/")

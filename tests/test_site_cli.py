@@ -17,12 +17,12 @@ def test_help_is_complete_with_examples():
 def test_build_prints_what_it_rendered_and_a_second_run_publishes_nothing(tmp_path):
     write_library(tmp_path, golden_rows(), thumbnails=False)
     first = run_gallery("build", "--home", str(tmp_path))
-    assert "Rendered 51, reused 0, removed 0 pages; published generation 1" in first.stdout
+    assert "Rendered 55, reused 0, removed 0 pages; published generation 1" in first.stdout
     assert f"Site: {tmp_path / 'site'}" in first.stdout
     second = run_gallery("build", "--home", str(tmp_path))
-    assert second.stdout.startswith("Nothing changed: 51 pages up to date")
+    assert second.stdout.startswith("Nothing changed: 55 pages up to date")
     full = run_gallery("build", "--home", str(tmp_path), "--full")
-    assert "Rendered 51, reused 0" in full.stdout and "generation 2" in full.stdout
+    assert "Rendered 55, reused 0" in full.stdout and "generation 2" in full.stdout
 
 
 def test_build_to_another_folder(tmp_path):

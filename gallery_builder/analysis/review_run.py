@@ -21,7 +21,7 @@ class ReviewReport:
     measured: int = 0
 
     def summary(self) -> str:
-        return (f"review: {len(self.proposed)} shoot(s) proposed, {self.unchanged} unchanged, "
+        return (f"{len(self.proposed)} shoot(s) proposed, {self.unchanged} unchanged, "
                 f"{self.measured} photo(s) measured for sharpness")
 
 
@@ -95,7 +95,7 @@ class ReviewAnalysis:
 
         limit = int(context.settings.review_auto_shoots)
         if limit <= 0:
-            return "review: off (review_auto_shoots = 0)"
+            return "off (review_auto_shoots = 0)"
         ids = None if scope == Scope() else sorted(photo_ids_in_scope(db, scope))
         keys = [key for key, _ in queries.shoots_of(db, "folder", ids)[:limit]]
         return propose_shoots(db, context, keys).summary()
