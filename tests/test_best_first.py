@@ -7,7 +7,11 @@ import json
 import re
 from pathlib import Path
 
-from gallery_builder.core.best_first import MIN_COMPARISONS, STEPS, Facts, best_first, has_opinion, steps_for
+import pytest
+
+from gallery_builder.core.best_first import (
+    MIN_COMPARISONS, STEPS, Facts, best_first, best_index, has_opinion, steps_for,
+)
 from tests.site_fixtures import _write_table, build, golden_rows, write_records
 from tests.test_site_incremental import changes
 
@@ -27,6 +31,27 @@ def test_ratings_outrank_stars_which_outrank_aesthetic_scores_on_one_scale():
     assert [step.fact for step in without_scores] == ["rating", "stars"]
     assert best_first(items, without_scores) == [1, 3, 6, 0, 5, 2, 4]
     assert not has_opinion([Facts(), Facts(rating=1800, comparisons=1)], STEPS)
+
+
+ENOUGH = MIN_COMPARISONS
+
+
+@pytest.mark.parametrize("case, items, expected", [
+    ("a rating counts once compared enough", [Facts(stars=4), Facts(rating=1900, comparisons=ENOUGH)], [1, 0]),
+    ("one threshold for every caller", [Facts(stars=4), Facts(rating=1900, comparisons=ENOUGH - 1)], [0, 1]),
+    ("a lost rating beats its own stars", [Facts(), Facts(rating=1100, comparisons=ENOUGH, stars=5)], [0, 1]),
+    ("a photo's stars before its own aesthetic score", [Facts(aesthetic=6.0), Facts(aesthetic=2.0, stars=4)], [1, 0]),
+    ("stars and scores share one scale", [Facts(stars=4), Facts(aesthetic=9.5)], [1, 0]),
+    ("three stars is the neutral middle", [Facts(stars=3, sharpness=1.0), Facts(sharpness=2.0)], [1, 0]),
+    ("the aesthetic score when nothing else", [Facts(aesthetic=4.0), Facts(aesthetic=8.0), Facts()], [1, 2, 0]),
+    ("sharpness breaks a tie", [Facts(stars=4, sharpness=10.0), Facts(stars=4, sharpness=90.0)], [1, 0]),
+    ("sharpness never beats a score", [Facts(aesthetic=7.0, sharpness=1.0), Facts(sharpness=900.0)], [0, 1]),
+    ("badly exposed frames go last", [Facts(stars=5, clipped=0.6), Facts(stars=1, clipped=0.1)], [1, 0]),
+    ("a full tie keeps the given order", [Facts(), Facts(), Facts()], [0, 1, 2]),
+])
+def test_the_one_order_table(case, items, expected):
+    assert best_first(items) == expected, case
+    assert best_index(items) == expected[0], case
 
 
 def write_ratings(home: Path, rows: list[tuple[int, float, int]]) -> None:
