@@ -92,3 +92,46 @@ def test_grid_pages_carry_a_best_first_order_and_each_year_its_top(tmp_path):
     assert {"years/2021/", "years/2021/best/"} <= rendered and "years/2022/" not in rendered
     payload = grid_payload(site, "years/2021/")
     assert [row[0] for row in payload["rows"]][payload["best"][0]] == 1
+
+
+def test_covers_of_years_folders_and_collections_follow_the_one_order(tmp_path):
+    import pyarrow as pa
+
+    from gallery_builder.site.catalog import build_catalog
+    from gallery_builder.site.library import load_library
+    from gallery_builder.site.pages.collections import cover_row
+    from gallery_builder.site.pages.home import year_cover
+    from tests.site_fixtures import COLLECTION_FIELDS, _arrow_type
+
+    def covers() -> tuple[int, int, list[int]]:
+        library = load_library(tmp_path / "parquet")
+        catalog = build_catalog(library)
+        folder = catalog.folders[("photos", "2021/2021-07-14 Beach")].cover.id
+        year = year_cover(catalog, catalog.years["2021"]).id
+        ids = catalog.table.ids
+        rows = {int(photo_id): row for row, photo_id in enumerate(ids.tolist())}
+        chosen = [int(ids[cover_row(item, [rows[p] for p in item.photo_ids.tolist()], catalog)])
+                  for item in library.collections]
+        return folder, year, chosen
+
+    def write(stars: dict[int, int], scores: dict[int, float]) -> None:
+        records = [{**row.record(), "stars": stars.get(row.id, 0), "aesthetic_score": scores.get(row.id)}
+                   for row in golden_rows()]
+        write_records(tmp_path, records, extra_fields=[("stars", "int64"), ("aesthetic_score", "float64")])
+        collections = [{"id": 1, "name": "auto", "cover_photo_id": 1, "cover_chosen": False},
+                       {"id": 2, "name": "chosen", "cover_photo_id": 1, "cover_chosen": True}]
+        _write_table(tmp_path / "parquet" / "collections.parquet",
+                     [{**item, "photo_count": 3, "created_at": "2024-01-01T00:00:00+00:00",
+                       "updated_at": "2024-01-01T00:00:00+00:00"} for item in collections],
+                     [(n, _arrow_type(t)) for n, t in COLLECTION_FIELDS] + [("cover_chosen", pa.bool_())])
+        _write_table(tmp_path / "parquet" / "collection_photos.parquet",
+                     [{"collection_id": c, "photo_id": p, "position": i} for c in (1, 2) for i, p in enumerate((1, 2, 3))],
+                     [(n, _arrow_type("int64")) for n in ("collection_id", "photo_id", "position")])
+
+    write({}, {})
+    folder, year, chosen = covers()
+    assert folder == 1 and chosen == [1, 1]                  # nothing judged: the usual first photo
+    write({2: 1}, {3: 8.0})                                  # a 1-star photo never wins; a scored one does
+    assert covers() == (3, 3, [3, 1])                        # a chosen cover stays
+    write_ratings(tmp_path, [(2, 2200.0, MIN_COMPARISONS)])
+    assert covers() == (2, 2, [2, 1])                        # a rating compared enough outranks the score
