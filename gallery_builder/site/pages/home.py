@@ -33,6 +33,7 @@ def year_cover(catalog: Catalog, rows) -> object:
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
     from gallery_builder.site.pages.duplicates import group_count
     from gallery_builder.site.pages.map_page import located_rows
+    from gallery_builder.site.pages.stacks import stack_count
 
     years = tuple(
         Link(url=year_url(year), label=year, thumb=thumb_of(year_cover(catalog, rows)), detail=count_label(len(rows)))
@@ -49,6 +50,7 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         collection_count=len(library.collections),
         people_count=len(library.faces.visible_people) + len(library.faces.paged_clusters),
         duplicate_groups=group_count(library),
+        stack_count=stack_count(catalog),
     )
     yield eager_page("home", "", model)
 
