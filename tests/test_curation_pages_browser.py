@@ -231,7 +231,7 @@ def test_lightbox_adds_to_a_collection_whose_page_renames_removes_and_deletes(se
         page.click("[data-collection-tools] button[type=submit]")
         wait_for(lambda: query(home, "SELECT name FROM collections WHERE id = ?", (collection_id,)) == [("Keepers 2024",)],
                  30, "the new name")
-        assert page.inner_text("h1") == "Keepers 2024"
+        wait_for(lambda: page.inner_text("h1") == "Keepers 2024", 20, "the new name in the heading")
         page.once("dialog", lambda dialog: dialog.accept())
         page.click("[data-collection-tools] button[data-tool=delete]")
         page.wait_for_url(nginx.base + "/collections/")
@@ -262,7 +262,7 @@ def test_stack_edits_from_the_lightbox_and_a_selected_stack_card_adds_all_its_ph
         page.click(".pswp--open .pswp-stack-edit button[data-stack-action='set_top']")
         wait_for(lambda: query(home, "SELECT top_photo_id FROM stacks WHERE id = ?", (stack_id,)) == [(second,)], 30,
                  "the new top stored")
-        assert "is now the top" in page.inner_text(".pswp-stack-note")
+        wait_for(lambda: "is now the top" in page.inner_text(".pswp-stack-note"), 20, "the lightbox's note")
         page.keyboard.press("ArrowRight")
         wait_for(lambda: slide() not in (top, second), 20, "the stack's third photo")
         third = slide()
