@@ -38,7 +38,7 @@ def create_app(settings: Settings, *, with_site: bool = False, model_name: str |
     desk = DecisionDesk(settings)  # one writer and one republisher for every decision route
     routes[:0] = [*decision_routes(settings, desk), *collection_routes(settings, desk),  # before API_ROUTES'
                   *curation_routes(settings, desk), *people_routes(settings, desk),
-                  *rank_routes(settings, clip=service.clip_neighbours), *selection_routes(desk),
+                  *rank_routes(settings, clip=service.clip_neighbours, republisher=desk.republisher), *selection_routes(desk),
                   *review_routes(settings, desk), *google_routes(settings)]            # catch-all
     if with_site:
         from search_api.static_site import site_routes

@@ -24,6 +24,7 @@ from gallery_builder.db.search_queries import photo_cards
 from search_api.json_api import Refused, json_answer, json_body, json_endpoint, open_index
 from search_api.look_alikes import ClipNeighbours, LookAlikes
 from search_api.pairing import BoardArrays, choose_pair, choose_set
+from search_api.republish import Republisher
 from search_api.results import result_card
 from search_api.write_guard import writing_route
 
@@ -36,8 +37,10 @@ RECENT_PAIRS = 3      # pairs just shown, never served again at once
 class RankDesk:
     """The sidecar's ranking connections (a writable one, a read-only one) and boards, under one lock."""
 
-    def __init__(self, settings: Settings, seed: int | None = None, clip: ClipNeighbours | None = None) -> None:
+    def __init__(self, settings: Settings, seed: int | None = None, clip: ClipNeighbours | None = None,
+                 republisher: Republisher | None = None) -> None:
         self.settings = settings
+        self.republisher = republisher   # the decisions' one (debounced); None: the watcher takes the requests
         self.look_alikes = LookAlikes(clip)
         self.lock = threading.Lock()
         self.rng = random.Random(seed)
@@ -72,7 +75,9 @@ class RankDesk:
             result = change(self._db(writable=True))
             if result is not None:
                 self._follow(result)
-            return result
+        if result is not None and self.republisher is not None:
+            self.republisher.request()   # the write recorded its request row; this wakes the debounced build
+        return result
 
     def _follow(self, result: queries.Recorded) -> None:
         """Bring the cached boards up to date with our own write (others' writes make them reload)."""
@@ -190,10 +195,12 @@ def _standings(db: Any, scope: queries.Scope, n: int | None, with_cards: bool) -
     return rows
 
 
-def rank_routes(settings: Settings, desk: RankDesk | None = None, clip: ClipNeighbours | None = None) -> list[Route]:
+def rank_routes(settings: Settings, desk: RankDesk | None = None, clip: ClipNeighbours | None = None,
+                republisher: Republisher | None = None) -> list[Route]:
     """The routes, sharing one desk; writing ones need what write_guard asks (a token or session, same origin).
-    `clip` finds a photo's CLIP neighbours (the search service's index) for propagation."""
-    desk = desk or RankDesk(settings, clip=clip)
+    `clip` finds a photo's CLIP neighbours (the search service's index) for propagation; `republisher`
+    (the decisions' one) republishes the pages after a pick, debounced."""
+    desk = desk or RankDesk(settings, clip=clip, republisher=republisher)
 
     endpoint = json_endpoint
 

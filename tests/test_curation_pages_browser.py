@@ -237,3 +237,58 @@ def test_lightbox_adds_to_a_collection_whose_page_renames_removes_and_deletes(se
         page.wait_for_url(nginx.base + "/collections/")
         assert query(home, "SELECT id FROM collections WHERE id = ?", (collection_id,)) == []
         assert {first, second} <= {row[0] for row in query(home, "SELECT id FROM photos")}     # photos stay
+
+
+def test_stack_edits_from_the_lightbox_and_a_selected_stack_card_adds_all_its_photos(served):
+    home, nginx = served
+    run_gallery("export", "--home", str(home))           # the static pages as the database has the stack now
+    run_gallery("build", "--home", str(home))
+    stack_id, top, members = the_stack(home)
+    assert len(members) >= 3
+    year = next(row["taken_at"][:4] for row in indexed(home) if row["id"] == top)
+
+    def slide() -> int:
+        return int(page.evaluate("location.hash").split("=")[1])
+
+    for context in browser_context():
+        page = context.new_page()
+        errors = collect_errors(page)
+        sign_in(page, nginx, f"/years/{year}/")
+        page.locator(f".grid-window a.card[data-id='{top}']").click()
+        page.wait_for_selector("html[data-lightbox='open'] .pswp-stack-edit button[data-stack-action='set_top']")
+        page.keyboard.press("ArrowRight")
+        wait_for(lambda: slide() != top, 20, "the stack's second photo")
+        second = slide()
+        page.click(".pswp--open .pswp-stack-edit button[data-stack-action='set_top']")
+        wait_for(lambda: query(home, "SELECT top_photo_id FROM stacks WHERE id = ?", (stack_id,)) == [(second,)], 30,
+                 "the new top stored")
+        wait_for(lambda: "is now the top" in page.inner_text(".pswp-stack-note"), 20, "the lightbox's note")
+        page.keyboard.press("ArrowRight")
+        wait_for(lambda: slide() not in (top, second), 20, "the stack's third photo")
+        third = slide()
+        page.click(".pswp--open .pswp-stack-edit button[data-stack-action='remove']")
+        wait_for(lambda: query(home, "SELECT 1 FROM stack_members WHERE photo_id = ?", (third,)) == [], 30,
+                 "the photo taken out of the stack")
+        page.keyboard.press("Escape")
+        stacked = [member for member in members if member != third]
+        badge = page.locator(f".grid-window a.card[data-id='{second}'] .card-stack")   # the grid follows at once
+        wait_for(lambda: badge.count() and badge.inner_text() == str(len(stacked)), 20, "the new top's card")
+        assert page.locator(f".grid-window a.card[data-id='{third}']").count() == 1          # a card of its own
+        assert page.locator(f".grid-window a.card[data-id='{top}']").count() == 0
+        screenshot(page, "curation-stack-lightbox-edit")
+
+        page.click(".grid-filter .select-toggle")                       # a stack card stands for its photos
+        page.click(f".grid-window a.card[data-id='{second}']")
+        assert page.inner_text("#selection-bar .selection-count") == (
+            f"1 selected ({len(stacked)} photos with their stacks)")
+        page.click("#selection-bar button[data-selection='add']")
+        page.select_option("dialog.collection-chooser select[name=collection]", "")
+        page.fill("dialog.collection-chooser input[name=name]", "The whole burst")
+        page.click("dialog.collection-chooser button[value=add]")
+        added = lambda: [row[0] for row in query(  # noqa: E731
+            home, "SELECT p.photo_id FROM collection_photos p JOIN collections c ON c.id = p.collection_id"
+                  " WHERE c.name = 'The whole burst' ORDER BY p.position")]
+        wait_for(lambda: sorted(added()) == sorted(stacked), 30, "every photo of the stack in the collection",
+                 details=lambda: str(added()))
+        assert added()[0] == second
+        assert [error for error in errors if "/data/on-this-day/" not in error] == []

@@ -125,3 +125,32 @@ def test_bad_and_unauthorised_requests_write_nothing(home):
                           (first, 999999)).fetchone()[0] == 0
     finally:
         db.close()
+
+
+def test_picks_and_undo_ask_for_one_debounced_republish(home):
+    """A pick changes best-first grids, top-of-year pages and covers: like a flag, it records a republish
+    request in its transaction and wakes the decisions' debounced republisher (one build for a burst)."""
+    from gallery_builder.db.decisions import pending_republish_requests
+    from gallery_builder.db.ranking import undo_last_pick
+    from search_api.decisions import DecisionDesk
+    from search_api.ranking import RankDesk
+    from search_api.republish import Republisher
+    from tests.test_republish import Launcher
+
+    settings = load_settings(home, {"clip_model": MODEL, "api_token": TOKEN}, environ={})
+    decisions, launcher = DecisionDesk(settings), Launcher()
+    decisions.republisher = Republisher(home, decisions.latest_request, decisions.clear_requests, delay=0.3,
+                                        launcher=launcher, watcher_running=lambda home: False)
+    desk = RankDesk(settings, seed=1, republisher=decisions.republisher)
+    try:
+        first, second, third = photo_ids(home)[:3]
+        desk.record([(first, second)], "swiss", "all")
+        desk.record([(third, first)], "swiss", "all")
+        desk.write(undo_last_pick)
+        reasons = [request.reason for request in decisions.read(pending_republish_requests)][-3:]
+        assert "swiss pick" in reasons[0] and "swiss pick" in reasons[1] and "undone" in reasons[2]
+        assert decisions.republisher.wait_idle(30)
+        assert len(launcher.homes) == 1 and decisions.read(pending_republish_requests) == []
+    finally:
+        desk.close()
+        decisions.close()

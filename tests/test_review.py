@@ -27,11 +27,13 @@ def test_frames_group_while_close_in_time_and_alike_in_look():
 def test_the_proposal_follows_best_first_then_exposure():
     sharp, soft = dict(sharpness=900.0), dict(sharpness=100.0)
     assert group_shoot([photo(1, 0, **soft), photo(2, 1, **sharp)])[0].best == 2
-    assert group_shoot([photo(1, 0, stars=3, **soft), photo(2, 1, **sharp)])[0].best == 1  # stars over sharpness
-    trusted = dict(rating=1700.0, comparisons=8)
-    assert group_shoot([photo(1, 0, stars=5), photo(2, 1, **trusted)])[0].best == 2  # a trusted rating first
+    assert group_shoot([photo(1, 0, stars=4, **soft), photo(2, 1, **sharp)])[0].best == 1  # stars over sharpness
+    trusted = dict(rating=1700.0, comparisons=3, stars=1)
+    assert group_shoot([photo(1, 0, stars=4), photo(2, 1, **trusted)])[0].best == 2  # a trusted rating first
     untrusted = dict(rating=1900.0, comparisons=2)
-    assert group_shoot([photo(1, 0, stars=1), photo(2, 1, **untrusted)])[0].best == 1
+    assert group_shoot([photo(1, 0, stars=4), photo(2, 1, **untrusted)])[0].best == 1
+    scored = dict(aesthetic=8.0)
+    assert group_shoot([photo(1, 0, **sharp), photo(2, 1, **scored)])[0].best == 2  # the aesthetic score joins
     blown = dict(sharpness=5000.0, clipped=0.6)
     assert group_shoot([photo(1, 0, **soft), photo(2, 1, **blown)])[0].best == 1
     assert best_first_key(photo(9, 0)) > best_first_key(photo(8, 0, sharpness=1.0))
@@ -159,3 +161,25 @@ def test_the_export_carries_the_review_selections(shoot):
     assert rows and {type(row["selected"]) for row in rows} == {bool}
     assert {row["shoot"].split("/")[-1] for row in rows} >= {"2023-05-14", "2022-01-01"}
     assert sum(row["proposed"] for row in rows if row["shoot_key"].startswith("folder:")) == 4  # 3 + 1 groups
+
+
+def test_the_proposal_follows_an_aesthetic_score_then_a_rating_from_the_database(shoot, tmp_path):
+    import shutil
+
+    from tests.test_stacks_library import judge
+
+    _, shared = shoot
+    home = tmp_path / "home"
+    shutil.copytree(shared, home)
+    by_name = ids(home)
+
+    def proposed() -> set[str]:
+        run_gallery("review", "propose", "lib/2023-05-14", "--home", str(home))   # only when its inputs changed
+        shown = run_gallery("review", "show", "lib/2023-05-14", "--home", str(home)).stdout
+        return {line.split()[-1].split("/")[-1] for line in shown.splitlines() if line.startswith("  [") and
+                line[5] == "*"}
+
+    judge(home, aesthetic={by_name["a3.jpg"]: 9.0})          # blurry, but scored: it beats the sharp a2
+    assert {"a3.jpg", "b1.jpg", "b2.jpg"} == proposed()
+    judge(home, rating={by_name["a1.jpg"]: 2100.0})          # compared 5 times and won: above a3's 0.9
+    assert {"a1.jpg", "b1.jpg", "b2.jpg"} == proposed()

@@ -115,6 +115,19 @@ def test_photo_pages_list_their_collections_and_follow_a_rename(home):
     assert "Winter" in read(home / "site", "photos/0/1.html")
 
 
+def test_the_stacks_index_lists_the_largest_and_the_most_recent_stacks(home):
+    page = read(home / "site", "stacks/")
+    largest = page.split('class="tiles tiles-stacks stacks-largest"')[1].split("</section>")[0]
+    recent = page.split('class="tiles tiles-stacks stacks-recent"')[1].split("</section>")[0]
+    assert re.findall(r'href="\.\./(stacks/0/\d+\.html)"', largest) == ["stacks/0/7.html", "stacks/0/8.html"]
+    assert re.findall(r'href="\.\./(stacks/0/\d+\.html)"', recent) == ["stacks/0/8.html", "stacks/0/7.html"]
+    assert "3 photos" in largest and "June 2023" in recent and "2 stacks" in page
+    assert 'href="./stacks/">Stacks (2)</a>' in read(home / "site", "")
+    write_curated(home, {})                                        # no stacks any more: no index
+    build(home)
+    assert not (home / "site" / "stacks" / "index.html").exists() and "Stacks (" not in read(home / "site", "")
+
+
 def test_a_stack_edit_renders_the_grids_and_stack_pages_it_touches(home):
     write_curated(home, {**STACKS, 2: (7, False), 1: (7, True)})           # a person made photo 1 the top
     build(home)

@@ -73,10 +73,20 @@ def test_clip_vectors_confirm_frames_that_phash_would_not():
 def test_top_is_a_persons_choice_then_stars_then_sharpest_then_earliest():
     photos = [frame(1, 0, sharpness=5.0), frame(2, 1, sharpness=9.0), frame(3, 2, sharpness=1.0)]
     assert propose_stacks(photos, RULES)[0].top == 2
-    rated = [frame(1, 0, sharpness=5.0), frame(2, 1, sharpness=9.0), frame(3, 2, sharpness=1.0, stars=3)]
+    rated = [frame(1, 0, sharpness=5.0), frame(2, 1, sharpness=9.0), frame(3, 2, sharpness=1.0, stars=4)]
     assert propose_stacks(rated, RULES)[0].top == 3
     assert propose_stacks(rated, RULES, [StackEdit(1, "set_top", (1,))])[0].top == 1
     assert propose_stacks([frame(1, 0), frame(2, 1)], RULES)[0].top == 1
+
+
+def test_top_follows_a_rating_once_compared_enough_then_an_aesthetic_score():
+    sharp = dict(sharpness=900.0)
+    rated = [frame(1, 0, stars=4, **sharp), frame(2, 1, rating=2100.0, comparisons=3), frame(3, 2)]
+    assert propose_stacks(rated, RULES)[0].top == 2
+    scored = [frame(1, 0, **sharp), frame(2, 1, aesthetic=8.5), frame(3, 2, aesthetic=6.0)]
+    assert propose_stacks(scored, RULES)[0].top == 2
+    few = [frame(1, 0, **sharp), frame(2, 1, rating=2100.0, comparisons=1)]
+    assert propose_stacks(few, RULES)[0].top == 1
 
 
 def test_edits_replay_over_detection_in_order():

@@ -144,3 +144,34 @@ def test_make_library_bursts_precision_and_recall(tmp_path):
     precision = len(found & expected) / len(found)
     recall = len(found & expected) / len(expected)
     assert precision >= 0.95 and recall >= 0.95, (precision, recall)
+
+
+def judge(home: Path, *, rating: dict[int, float] = {}, aesthetic: dict[int, float] = {}) -> None:
+    """Write ranking ratings (5 comparisons each) and aesthetic scores as the rank and quality code would."""
+    from gallery_builder.db.connection import connect
+
+    db = connect(home / "gallery.db")
+    try:
+        db.executemany("INSERT OR REPLACE INTO photo_ratings (photo_id, rating, deviation, volatility, comparisons,"
+                       " wins) VALUES (?, ?, 80.0, 0.06, 5, 4)", list(rating.items()))
+        db.executemany("INSERT OR REPLACE INTO photo_quality (photo_id, model, content_hash, score, updated_at)"
+                       " SELECT id, 'test@1', content_hash, ?, '2026-01-01T00:00:00' FROM photos WHERE id = ?",
+                       [(score, photo_id) for photo_id, score in aesthetic.items()])
+    finally:
+        db.close()
+
+
+def test_a_stacks_top_follows_a_rating_then_an_aesthetic_score(corpus_library, manifest, tmp_path):
+    home = tmp_path / "home"
+    run_gallery("index", str(corpus_library), "--home", str(home))
+    rows = photo_rows(home)
+    bursts = manifest["groups"]["bursts"]
+    issue = [rows[path] for path in bursts["Issue_247"]["members"]]
+    dscn = [rows[path] for path in bursts["DSCN0025_made"]["members"]]
+    rated = next(row["id"] for row in issue if not row["stack_top"])
+    scored = next(row["id"] for row in dscn if not row["stack_top"])
+    judge(home, rating={rated: 2100.0}, aesthetic={scored: 9.5})
+    run_gallery("index", str(corpus_library), "--home", str(home))   # the run's analysis stage re-tops them
+    run_gallery("export", "--home", str(home))
+    tops = {row["id"] for row in photo_rows(home).values() if row["stack_top"]}
+    assert {rated, scored} <= tops

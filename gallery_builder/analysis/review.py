@@ -1,13 +1,12 @@
 """Shoot review (culling): group a shoot's photos by time and look, and propose the best of each
-group by the one "best first" order (a ranking rating once a photo has enough comparisons, else
-stars, else sharpness), with badly exposed frames last. Pure functions; the runner stores them."""
+group by the one "best first" order (core/best_first.py: a rating once compared enough, else stars,
+else aesthetic score; badly exposed frames last; sharpness for ties). Pure functions; the runner stores them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Sequence
 
-ENOUGH_COMPARISONS = 5      # a rating from fewer comparisons is not yet trusted over stars
-BAD_EXPOSURE_CLIPPED = 0.25  # a frame with a quarter of its pixels crushed or blown is proposed last
+from gallery_builder.core.best_first import Facts, sort_key
 
 
 @dataclass(frozen=True)
@@ -22,6 +21,7 @@ class ReviewPhoto:
     comparisons: int = 0
     sharpness: float | None = None
     clipped: float | None = None
+    aesthetic: float | None = None  # the quality pass's aesthetic score
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,10 @@ class ReviewGroup:
 
 
 def best_first_key(photo: ReviewPhoto) -> tuple:
-    """Sort key, smallest first: well exposed first, then a trusted rating, then stars, then sharpness."""
-    badly_exposed = photo.clipped is not None and photo.clipped >= BAD_EXPOSURE_CLIPPED
-    rating = photo.rating if photo.rating is not None and photo.comparisons >= ENOUGH_COMPARISONS else None
-    return (badly_exposed, rating is None, -(rating or 0.0), -photo.stars,
-            photo.sharpness is None, -(photo.sharpness or 0.0), photo.photo_id)
+    """Sort key, smallest first: the one "best first" order's key, then the photo id."""
+    facts = Facts(rating=photo.rating, comparisons=photo.comparisons, stars=photo.stars, aesthetic=photo.aesthetic,
+                  sharpness=photo.sharpness, clipped=photo.clipped)
+    return (*sort_key(facts), photo.photo_id)
 
 
 def _looks_alike(a: ReviewPhoto, b: ReviewPhoto, rules: ReviewRules) -> bool:
@@ -67,6 +66,7 @@ def group_shoot(photos: Sequence[ReviewPhoto], rules: ReviewRules = ReviewRules(
     for run in runs:
         best = min(run, key=best_first_key)
         scores = {photo.photo_id: {"stars": photo.stars, "rating": photo.rating, "comparisons": photo.comparisons,
-                                   "sharpness": photo.sharpness, "clipped": photo.clipped} for photo in run}
+                                   "aesthetic": photo.aesthetic, "sharpness": photo.sharpness,
+                                   "clipped": photo.clipped} for photo in run}
         groups.append(ReviewGroup([photo.photo_id for photo in run], best.photo_id, scores))
     return groups

@@ -74,7 +74,8 @@ def propose_shoots(db: Any, context: RunContext, keys: Iterable[str], *, force: 
                 progress.update(1)
             continue
         photos = [ReviewPhoto(row.photo_id, _seconds(row.taken_at), int(row.phash, 16) if row.phash else None,
-                              row.stars, row.rating, row.comparisons, row.sharpness, row.clipped) for row in rows]
+                              row.stars, row.rating, row.comparisons, row.sharpness, row.clipped, row.aesthetic)
+                  for row in rows]
         groups = [queries.ProposedGroup(group.members, group.best, group.scores) for group in group_shoot(photos, rules)]
         queries.store_proposal(db, key, queries.shoot_label(db, key), key.split(":", 1)[0], rows, groups, print_)
         report.proposed.append(key)

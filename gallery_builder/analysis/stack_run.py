@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Iterable, Sequence
 from gallery_builder.analysis.stacks import (
     ProposedStack, StackEdit, StackPhoto, StackRules, apply_edits, by_camera, describe, detect_groups, segments,
 )
+from gallery_builder.core.best_first import Facts, score
 from gallery_builder.core.records import RunContext, Scope
 
 _EPOCH = datetime(1970, 1, 1)
@@ -43,7 +44,10 @@ def seconds(taken_at: str) -> float:
 
 
 def _fingerprint(row: Any) -> str:
-    return f"{row.camera_make}|{row.camera_model}|{row.taken_at}|{row.phash}|{int(row.eligible)}"
+    """What a photo's stacking depends on: its camera, time and look, and its worth (the top follows it)."""
+    worth = score(Facts(rating=row.rating, comparisons=row.comparisons, stars=row.stars, aesthetic=row.aesthetic))
+    worth_text = "-" if worth is None else f"{worth:.3f}"
+    return f"{row.camera_make}|{row.camera_model}|{row.taken_at}|{row.phash}|{int(row.eligible)}|{worth_text}"
 
 
 def _camera(row: Any) -> str | None:
@@ -56,7 +60,7 @@ def _record(row: Any) -> StackPhoto:
         photo_id=row.photo_id, camera=_camera(row), taken_at=seconds(row.taken_at) if row.taken_at else 0.0,
         phash=int(row.phash, 16) if row.phash else None, has_subseconds=bool(row.taken_at and "." in row.taken_at),
         stars=row.stars, sharpness=row.sharpness if row.sharpness_key == row.thumb_key else None,
-        eligible=row.eligible)
+        eligible=row.eligible, rating=row.rating, comparisons=row.comparisons, aesthetic=row.aesthetic)
 
 
 def _edits(db: Any) -> list[StackEdit]:

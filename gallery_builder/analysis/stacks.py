@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal, Sequence
 
+from gallery_builder.core.best_first import Facts, best_index
+
 StackKind = Literal["burst", "sequence"]
 EditAction = Literal["set_top", "remove", "add", "merge", "not_a_stack"]
 EDIT_ACTIONS: tuple[str, ...] = EditAction.__args__  # type: ignore[attr-defined]
@@ -28,6 +30,9 @@ class StackPhoto:
     stars: int = 0
     sharpness: float | None = None
     eligible: bool = True  # False: known only because a person's edit names it (never auto-stacked)
+    rating: float | None = None     # the ranking rating and its comparison count (photo_ratings)
+    comparisons: int = 0
+    aesthetic: float | None = None  # the quality pass's aesthetic score
 
 
 @dataclass(frozen=True)
@@ -227,14 +232,19 @@ def apply_edits(groups: Iterable[set[int]], edits: Sequence[StackEdit],
     return result, chosen
 
 
+def facts_of(photo: StackPhoto) -> Facts:
+    return Facts(rating=photo.rating, comparisons=photo.comparisons, stars=photo.stars, aesthetic=photo.aesthetic,
+                 sharpness=photo.sharpness)
+
+
 def choose_top(members: Sequence[StackPhoto], chosen: int | None = None) -> int:
-    """A person's choice; else the best rated (stars), then the sharpest, then the earliest."""
+    """A person's choice; else the first by the one "best first" order (core/best_first.py), the
+    earliest on a tie."""
     ids = {photo.photo_id for photo in members}
     if chosen in ids:
         return chosen  # type: ignore[return-value]
-    best = max(members, key=lambda photo: (photo.stars, photo.sharpness if photo.sharpness is not None else -1.0,
-                                           -photo.taken_at, -photo.photo_id))
-    return best.photo_id
+    ordered = sorted(members, key=lambda photo: (photo.taken_at, photo.photo_id))
+    return ordered[best_index([facts_of(photo) for photo in ordered])].photo_id
 
 
 def describe(members: Sequence[StackPhoto], rules: StackRules, chosen: int | None = None) -> ProposedStack:

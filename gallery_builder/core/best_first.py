@@ -1,15 +1,16 @@
-"""The one "best first" order of photos (stdlib only): a photo's ranking rating once it has enough
-comparisons, else its stars, else its aesthetic score where the quality pass gave one, else nothing
-(a neutral middle); sharpness, where known, breaks ties. Each source is a step on one 0-1 scale, and
-a step whose fact the export lacks is skipped, so new sources plug in without touching callers.
+"""The one "best first" order of photos (stdlib only), for grids, top-of-year pages, covers, a stack's
+top photo and shoot review's proposals: a photo's ranking rating once it has enough comparisons, else
+its stars, else its aesthetic score, else nothing (a neutral middle); badly exposed frames go last and
+sharpness breaks ties. Each source is a step on one 0-1 scale; a step whose fact a caller lacks is skipped.
 """
 from __future__ import annotations
 
 from typing import Callable, Iterable, NamedTuple, Sequence
 
-MIN_COMPARISONS = 3       # a rating counts once its photo was compared this often
+MIN_COMPARISONS = 3       # the one threshold: a rating counts once its photo was compared this often
 NEUTRAL = 0.5             # a photo nobody judged: between liked and disliked ones
 RATING_CENTRE, RATING_SPREAD = 1500.0, 400.0
+BAD_EXPOSURE_CLIPPED = 0.25  # a frame with a quarter of its pixels crushed or blown goes after the others
 
 
 class Facts(NamedTuple):
@@ -19,7 +20,8 @@ class Facts(NamedTuple):
     comparisons: int = 0
     stars: int = 0
     aesthetic: float | None = None      # LAION's aesthetic score, about 1-10 (the quality pass)
-    sharpness: float | None = None      # variance of the Laplacian (stacks); only breaks ties
+    sharpness: float | None = None      # variance of the Laplacian (stacks, review); only breaks ties
+    clipped: float | None = None        # share of crushed or blown pixels (review); a penalty, not a score
 
 
 class Step(NamedTuple):
@@ -61,13 +63,24 @@ def score(facts: Facts, steps: Sequence[Step] = STEPS) -> float | None:
     return None
 
 
+def is_badly_exposed(facts: Facts) -> bool:
+    return facts.clipped is not None and facts.clipped >= BAD_EXPOSURE_CLIPPED
+
+
+def sort_key(facts: Facts, steps: Sequence[Step] = STEPS) -> tuple[bool, float, float]:
+    """The order's key, smallest first: well exposed first, then the score, then the sharper."""
+    value = score(facts, steps)
+    return is_badly_exposed(facts), -(NEUTRAL if value is None else value), -(facts.sharpness or 0.0)
+
+
 def best_first(items: Sequence[Facts], steps: Sequence[Step] = STEPS) -> list[int]:
-    """Indices of `items`, best first (ties: sharper first, then the given order)."""
-    keys = []
-    for index, facts in enumerate(items):
-        value = score(facts, steps)
-        keys.append((-(NEUTRAL if value is None else value), -(facts.sharpness or 0.0), index))
-    return [key[2] for key in sorted(keys)]
+    """Indices of `items`, best first (full ties keep the given order)."""
+    return sorted(range(len(items)), key=lambda index: (sort_key(items[index], steps), index))
+
+
+def best_index(items: Sequence[Facts], steps: Sequence[Step] = STEPS) -> int:
+    """The index of the best of `items` (the earliest given on a full tie); `items` must not be empty."""
+    return min(range(len(items)), key=lambda index: (sort_key(items[index], steps), index))
 
 
 def has_opinion(items: Iterable[Facts], steps: Sequence[Step] = STEPS) -> bool:

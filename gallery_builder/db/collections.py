@@ -43,6 +43,7 @@ class Collection:
     photo_count: int
     created_at: str
     updated_at: str
+    cover_chosen: bool = False      # a person chose the cover (else the site picks the best photo)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "cover_photo_id": self.cover_photo_id,
@@ -64,7 +65,8 @@ class CollectionWrite:
 _SELECT = (
     "SELECT c.id, c.name, COALESCE(c.cover_photo_id, (SELECT photo_id FROM collection_photos f"
     " WHERE f.collection_id = c.id ORDER BY f.position LIMIT 1)),"
-    " (SELECT COUNT(*) FROM collection_photos n WHERE n.collection_id = c.id), c.created_at, c.updated_at"
+    " (SELECT COUNT(*) FROM collection_photos n WHERE n.collection_id = c.id), c.created_at, c.updated_at,"
+    " c.cover_photo_id IS NOT NULL"
     " FROM collections c")
 
 

@@ -65,7 +65,8 @@ def collection_rows(db: Any) -> list[dict[str, Any]]:
     from gallery_builder.db.collections import list_collections
 
     return [{"id": item.id, "name": item.name, "cover_photo_id": item.cover_photo_id,
-             "photo_count": item.photo_count, "created_at": item.created_at, "updated_at": item.updated_at}
+             "photo_count": item.photo_count, "created_at": item.created_at, "updated_at": item.updated_at,
+             "cover_chosen": bool(item.cover_chosen)}
             for item in sorted(list_collections(db), key=lambda item: item.id)]
 
 

@@ -129,6 +129,13 @@ def forget_checks(db: Any, photo_ids: Sequence[int], model: str) -> None:
                    [(photo_id, model) for photo_id in photo_ids])
 
 
+def current_score_sql(photo: str = "p") -> str:
+    """A scalar subquery: the newest aesthetic score of the photo aliased `photo` for its current
+    content (NULL: none), for the queries that feed the "best first" order (stacks, review)."""
+    return (f"(SELECT q.score FROM photo_quality q WHERE q.photo_id = {photo}.id"
+            f" AND q.content_hash IS {photo}.content_hash ORDER BY q.updated_at DESC, q.rowid DESC LIMIT 1)")
+
+
 def current_scores(db: Any, model: str | None = None) -> dict[int, float]:
     """The aesthetic score per photo for its current content (of `model`, else the newest of any)."""
     sql = ("SELECT q.photo_id, q.score FROM photo_quality q JOIN photos p ON p.id = q.photo_id"

@@ -16,7 +16,7 @@ from gallery_builder.core.propagation import Neighbour, closest, nudges_for, rep
 from gallery_builder.core.rating import UNRATED, Rating, compare
 from gallery_builder.db.connection import transaction
 from gallery_builder.db.rating_nudges import counted_nudges, log_nudges, nudges_before, save_nudged
-from gallery_builder.db.decisions import UnknownPhotos, unknown_photo_ids
+from gallery_builder.db.decisions import UnknownPhotos, request_republish, unknown_photo_ids
 from gallery_builder.db.pass_queries import now_iso
 
 Mode = Literal["swiss", "mosaic", "top", "cli"]
@@ -134,6 +134,13 @@ def ranking_version(db: Any) -> int:
     return int(row[0]) if row else 0
 
 
+def _changed(db: Any, reason: str) -> int:
+    """A change to the ratings (inside the caller's transaction): bump the ranking version and ask
+    for a republish, since the best-first pages, grids and covers follow the ratings."""
+    request_republish(db, reason, in_transaction=True)
+    return _bump(db)
+
+
 def _bump(db: Any, key: str = "version", value: int | None = None) -> int:
     if value is None:
         db.execute("INSERT INTO ranking_state (key, value) VALUES (?, 1)"
@@ -197,7 +204,7 @@ def record_pick(db: Any, events: Sequence[tuple[int, int]], mode: Mode, scope: s
             " comparisons = comparisons + excluded.comparisons, wins = wins + excluded.wins",
             [(photo_id, *current[photo_id], played[photo_id], wins[photo_id]) for photo_id in sorted(ids)])
         nudged = save_nudged(db, {photo_id: current[photo_id] for photo_id in sorted(around)})
-        version = _bump(db)
+        version = _changed(db, f"{source}: {mode} pick {pick} ({len(events)} comparison(s))")
     return Recorded(pick, tuple(event_ids), {photo_id: current[photo_id] for photo_id in sorted(ids)}, version,
                     nudged)
 
@@ -234,7 +241,7 @@ def undo_last_pick(db: Any) -> Recorded | None:
                        " AND volatility = ?", tuple(UNRATED))
         ids = {photo_id for r in rows for photo_id in (r[1], r[2])}
         ids |= {photo_id for _, _, photo_id, _ in nudges_before(db, (r[0] for r in rows))}
-        version = _bump(db)
+        version = _changed(db, f"ranking: pick {pick} undone")
         after = ratings_of(db, ids)
     return Recorded(pick, tuple(r[0] for r in reversed(rows)), after, version)
 
@@ -264,7 +271,7 @@ def recompute(db: Any) -> int:
     """Rebuild every rating from the log in one transaction; returns how many events were replayed."""
     with transaction(db):
         count = _recompute(db)
-        _bump(db)
+        _changed(db, "ranking: recomputed from the log")
     return count
 
 
@@ -285,7 +292,7 @@ def reset_scope(db: Any, scope: Scope) -> tuple[int, int]:
                            (reset_id, *params)).rowcount
         db.execute("UPDATE rank_resets SET events = ? WHERE id = ?", (count, reset_id))
         _recompute(db)
-        _bump(db)
+        _changed(db, f"ranking: reset of {scope.text}")
     return reset_id, count
 
 
@@ -318,7 +325,7 @@ def undo_reset(db: Any, reset_id: int | None = None) -> Reset | None:
         db.execute("UPDATE rank_resets SET undone_at = ? WHERE id = ?", (undone, reset_id))
         db.execute("UPDATE comparison_events SET reset_id = NULL WHERE reset_id = ?", (reset_id,))
         _recompute(db)
-        _bump(db)
+        _changed(db, f"ranking: reset {reset_id} undone")
     return Reset(found[0], found[1], found[2], found[3], undone)
 
 

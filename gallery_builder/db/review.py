@@ -11,6 +11,7 @@ from typing import Any, Iterable, Sequence
 from gallery_builder.db.connection import transaction
 from gallery_builder.db.decisions import UnknownPhotos
 from gallery_builder.db.pass_queries import now_iso
+from gallery_builder.db.quality import current_score_sql
 
 
 class UnknownShoot(LookupError):
@@ -33,6 +34,7 @@ class ShootPhotoRow:
     sharpness_key: str | None
     sharpness: float | None
     clipped: float | None
+    aesthetic: float | None = None
 
 
 def folder_key(root_id: int, folder: str) -> str:
@@ -90,7 +92,7 @@ def shoot_photos(db: Any, key: str) -> list[ShootPhotoRow]:
     where, params = _where(key)
     rows = db.execute(
         "SELECT p.id, e.taken_at, h.phash, COALESCE(d.stars, 0), r.rating, COALESCE(r.comparisons, 0),"
-        " t.thumb_key, t.widths, s.thumb_key, s.sharpness, s.clipped"
+        f" t.thumb_key, t.widths, s.thumb_key, s.sharpness, s.clipped, {current_score_sql('p')}"
         " FROM photos p LEFT JOIN exif e ON e.photo_id = p.id LEFT JOIN phashes h ON h.photo_id = p.id"
         " LEFT JOIN photo_decisions d ON d.photo_id = p.id LEFT JOIN photo_ratings r ON r.photo_id = p.id"
         " LEFT JOIN thumbnails t ON t.photo_id = p.id LEFT JOIN photo_sharpness s ON s.photo_id = p.id"
@@ -99,11 +101,11 @@ def shoot_photos(db: Any, key: str) -> list[ShootPhotoRow]:
 
 
 def fingerprint(rows: Sequence[ShootPhotoRow]) -> str:
-    """What a proposal depends on: each photo's time, look, stars, rating and sharpness."""
+    """What a proposal depends on: each photo's time, look, stars, rating, aesthetic score and sharpness."""
     digest = hashlib.sha1()
     for row in rows:
         digest.update(repr((row.photo_id, row.taken_at, row.phash, row.stars, row.rating, row.comparisons,
-                            row.thumb_key, row.sharpness_key)).encode())
+                            row.thumb_key, row.sharpness_key, row.aesthetic)).encode())
     return digest.hexdigest()
 
 

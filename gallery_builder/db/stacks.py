@@ -11,6 +11,7 @@ from typing import Any, Iterable, Sequence
 
 from gallery_builder.core.records import Scope
 from gallery_builder.db.pass_queries import now_iso
+from gallery_builder.db.quality import current_score_sql
 
 STACKABLE_KINDS = ("photo", "raw")
 UNRELIABLE_TIME_SOURCES = ("mtime", "folder")  # a copy's file time says nothing about when it was shot
@@ -31,6 +32,9 @@ class CandidateRow:
     sharpness_key: str | None
     sharpness: float | None
     eligible: bool
+    rating: float | None = None     # what the "best first" order of its top reads
+    comparisons: int = 0
+    aesthetic: float | None = None
 
 
 @dataclass(frozen=True)
@@ -71,12 +75,12 @@ def stack_candidates(db: Any) -> list[CandidateRow]:
                 f" AND COALESCE(e.taken_at_source, '') NOT IN {UNRELIABLE_TIME_SOURCES!r})")
     rows = db.execute(
         f"SELECT p.id, e.camera_make, e.camera_model, e.taken_at, h.phash, COALESCE(d.stars, 0), t.thumb_key,"
-        f" s.thumb_key, s.sharpness, {eligible}"
+        f" s.thumb_key, s.sharpness, {eligible}, r.rating, COALESCE(r.comparisons, 0), {current_score_sql('p')}"
         " FROM photos p LEFT JOIN exif e ON e.photo_id = p.id LEFT JOIN phashes h ON h.photo_id = p.id"
         " LEFT JOIN photo_decisions d ON d.photo_id = p.id LEFT JOIN thumbnails t ON t.photo_id = p.id"
-        " LEFT JOIN stack_sharpness s ON s.photo_id = p.id"
+        " LEFT JOIN stack_sharpness s ON s.photo_id = p.id LEFT JOIN photo_ratings r ON r.photo_id = p.id"
         f" WHERE p.status != 'missing' AND ({eligible} OR p.id IN (SELECT photo_id FROM stack_edit_photos))")
-    return [CandidateRow(*row[:9], bool(row[9])) for row in rows]
+    return [CandidateRow(*row[:9], bool(row[9]), *row[10:]) for row in rows]
 
 
 def photo_ids_in_scope(db: Any, scope: Scope) -> set[int]:

@@ -114,7 +114,7 @@ def export_all(db: Any, settings: Settings) -> dict[str, int]:
             ("group_id", pa.int64()), ("photo_id", pa.int64()), ("kind", pa.string()), ("is_keeper", pa.bool_())])),
         "collections.parquet": (export_queries.collection_rows(db), pa.schema([
             ("id", pa.int64()), ("name", pa.string()), ("cover_photo_id", pa.int64()), ("photo_count", pa.int64()),
-            ("created_at", pa.string()), ("updated_at", pa.string())])),
+            ("created_at", pa.string()), ("updated_at", pa.string()), ("cover_chosen", pa.bool_())])),
         "collection_photos.parquet": (export_queries.collection_photo_rows(db), pa.schema([
             ("collection_id", pa.int64()), ("photo_id", pa.int64()), ("position", pa.int64())])),
         "concepts.parquet": (current_concept_rows(db), pa.schema([

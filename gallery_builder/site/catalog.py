@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from gallery_builder.site.best_first import best_row, row_scores
 from gallery_builder.site.library import Library, Photo, PhotoTable
 from gallery_builder.site.urls import allocate_segments
 
@@ -57,6 +58,7 @@ class Catalog:
     slot_masks: Any                               # capture position -> thumbnail slot bitmask (numpy)
     folder_urls: dict[tuple[str, str], str] = field(default_factory=dict)
     ranks: Any = None                             # (ratings NaN-filled, comparison counts) by capture position, or None
+    scores: Any = None                            # capture position -> "best first" score (site/best_first.py), or None
 
     def rank_facts(self, rows: Any) -> tuple[list[float | None], list[int]]:
         """Each row's rating (None when unrated) and comparison count, for the "best first" order."""
@@ -124,16 +126,18 @@ def _folder_tree(pairs: list[tuple[str, str]]) -> tuple[dict[str, FolderNode], d
     return {root: nodes[(root, "")] for root in root_segments}, nodes
 
 
-def _summarise(node: FolderNode, latest_of: dict[int, str]) -> None:
+def _summarise(node: FolderNode, latest_of: dict[int, str], scores: Any = None) -> None:
+    """Totals, latest capture time and cover: its own first photo unless the one "best first" order
+    prefers another of its photos; a folder without photos of its own shows its first child's cover."""
     node.children.sort(key=lambda child: child.name)
     for child in node.children:
-        _summarise(child, latest_of)
+        _summarise(child, latest_of, scores)
     node.total = node.count + sum(child.total for child in node.children)
     times = [latest_of[id(node)]] if latest_of.get(id(node)) else []
     times += [child.latest for child in node.children if child.latest]
     node.latest = max(times, default="")
     if node.count:
-        node.cover_row = int(node.rows[0])
+        node.cover_row = best_row(scores, node.rows, int(node.rows[0]))
     else:
         node.cover_row = next((child.cover_row for child in node.children if child.cover_row >= 0), -1)
 
@@ -207,8 +211,10 @@ def build_catalog(library: Library) -> Catalog:
             latest_rows[id(node)] = int(with_time[-1])
     latest_times = table.column("taken_at", np.array(list(latest_rows.values()), np.int64)).to_pylist()
     latest_of = dict(zip(latest_rows, latest_times))
+    ranks = library.ratings.lookup(table.ids) if len(library.ratings) else None
+    scores = row_scores(table, ranks) if count else None
     for root in roots.values():
-        _summarise(root, latest_of)
+        _summarise(root, latest_of, scores)
     nodes = list(folders.values())
     covers = table.photos([node.cover_row for node in nodes if node.cover_row >= 0])
     for node, cover in zip((node for node in nodes if node.cover_row >= 0), covers):
@@ -228,4 +234,4 @@ def build_catalog(library: Library) -> Catalog:
                    folder_of_row=folder_codes, leaves=leaves, slot_masks=slot_masks(raw)[order] if count else
                    np.zeros(0, np.int64),
                    folder_urls={key: node.url for key, node in folders.items()},
-                   ranks=library.ratings.lookup(table.ids) if len(library.ratings) else None)
+                   ranks=ranks, scores=scores)

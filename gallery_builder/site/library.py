@@ -179,11 +179,13 @@ class Collection:
     created_at: str
     updated_at: str
     photo_ids: Any                   # numpy int64 array, by `position` (may name photos that are not `ok`)
+    cover_chosen: bool = True        # a person chose the cover (an export without the column: as before)
 
     @property
     def row(self) -> tuple:
         """The collection's own facts (its collections.parquet row), for fingerprints."""
-        return (self.id, self.name, self.cover_photo_id, self.photo_count, self.created_at, self.updated_at)
+        return (self.id, self.name, self.cover_photo_id, self.photo_count, self.created_at, self.updated_at,
+                self.cover_chosen)
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,7 +279,8 @@ def _collections(parquet_dir: Path) -> tuple[Collection, ...]:
     return tuple(
         Collection(id=row["id"], name=row["name"], cover_photo_id=row["cover_photo_id"],
                    photo_count=row["photo_count"] or 0, created_at=row["created_at"] or "",
-                   updated_at=row["updated_at"] or "", photo_ids=by_collection.get(row["id"], empty))
+                   updated_at=row["updated_at"] or "", photo_ids=by_collection.get(row["id"], empty),
+                   cover_chosen=bool(row.get("cover_chosen", True)))
         for row in sorted(_table(path).to_pylist(), key=lambda row: row["id"]))
 
 

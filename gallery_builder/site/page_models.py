@@ -73,6 +73,7 @@ class HomePage:
     collection_count: int = 0            # collections in the export (a link to their index when any)
     people_count: int = 0                # people and unknown clusters shown (a link to the people index when any)
     duplicate_groups: int = 0            # duplicate groups in the export (a link to their page when any)
+    stack_count: int = 0                 # stacks in the export (a link to the stacks index when any)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,16 @@ class CollectionPage:
     updated: str                               # "Thursday, 1 June 2023": the last change to it
     grid: GridSection                          # its photos in the collection's manual order
     rank_scope: str = ""                       # "collection:ID": the ranking pages' scope for it
+
+
+@dataclass(frozen=True)
+class StacksPage:
+    """The stacks index: the largest stacks and the most recent ones, each a tile of its top photo."""
+
+    title: str
+    count: int                                 # stacks in the export
+    largest: tuple[Link, ...]                  # most photos first (then the most recent)
+    recent: tuple[Link, ...]                   # latest capture first
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-/* Stack edits on a stack page and "reject the others" on the duplicates pages, through the
-   sidecar's writing routes (signed-in people only). A stack edit shows at once in the page's grid;
+/* Stack edits on a stack page and in a stack's lightbox on any grid, and "reject the others" on the
+   duplicates pages, through the sidecar's writing routes (signed-in people only). A stack edit shows
+   at once in the page's grid;
    a reject shows on the copies' cards (Gallery.decisions); the static pages follow when the
    sidecar republishes. Classic script. */
 (function () {
@@ -62,6 +63,36 @@
       } });
     }
   }
+
+  /* ---- a stack opened in a grid's lightbox: make top, remove from stack ---- */
+  function attachStackLightbox(lightbox, options) {
+    var cardId = options.stackOf;
+    lightbox.on("uiRegister", function () {
+      lightbox.pswp.ui.registerElement({
+        name: "stack-edit", order: 12, isButton: false, appendTo: "root",
+        onInit: function (element, pswp) {
+          element.classList.add("pswp-stack-edit", "writer-only");
+          element.innerHTML = '<button type="button" data-stack-action="set_top">Make top</button>' +
+            '<button type="button" data-stack-action="remove">Remove from stack</button>' +
+            '<span class="pswp-stack-note" role="status"></span>';
+          var note = element.querySelector(".pswp-stack-note");
+          pswp.on("change", function () { note.textContent = ""; });
+          element.addEventListener("click", function (event) {
+            var button = event.target.closest("button[data-stack-action]");
+            if (!button) return;
+            if (!signedIn()) { note.textContent = "Sign in to edit stacks."; return; }
+            var body = { action: button.getAttribute("data-stack-action"), photo: pswp.currSlide.data.id };
+            G.postJson("stacks/edit", body).then(function (answer) {
+              note.textContent = answer.changes.length ? answer.changes[0] : "Already so.";
+              if (options.grid) options.grid.stackEdited(cardId, answer);
+              cardId = answer.top;
+            }).catch(function (error) { note.textContent = "Not saved: " + error.message; });
+          });
+        }
+      });
+    });
+  }
+  G.curation = { attachStackLightbox: attachStackLightbox };
 
   /* ---- the duplicates pages ---- */
   var buttons = document.querySelectorAll("button.reject-others[data-group]");

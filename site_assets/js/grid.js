@@ -76,6 +76,7 @@
     this.sticky.innerHTML = "<span></span>";
     this.lightbox = G.lightbox.create(this.rows, this.folders, { onIndex: this.reveal.bind(this), people: this.people });
     this.stacks = new Map(payload.stacks || []);             // card id -> member ids, card first
+    this.allCards = this.rows.slice();                       // every card, before any filter (stack edits)
     var byId = this.byId = new Map();
     (payload.members || []).concat(payload.rows).forEach(function (row) { byId.set(row[0], row); });
   }
@@ -88,8 +89,28 @@
 
   Grid.prototype.openStack = function (id) {
     if (this.stackBox) this.stackBox.destroy();
-    this.stackBox = G.lightbox.create(this.stackRows(id), this.folders, { stackOf: id });
+    this.stackBox = G.lightbox.create(this.stackRows(id), this.folders, { stackOf: id, grid: this });
     this.stackBox.loadAndOpen(0);
+  };
+
+  /* A stack edit made in the stack's lightbox (curation.js; `answer`: POST /api/stacks/edit's): the
+     card shows the new top with the new count, a photo taken out gets a card of its own after it,
+     and a stack of one photo is a plain card. The static pages follow when the sidecar republishes. */
+  Grid.prototype.stackEdited = function (cardId, answer) {
+    var old = this.stacks.get(cardId), byId = this.byId, cards = this.allCards;
+    var at = cards.findIndex(function (row) { return row[0] === cardId; });
+    if (!old || at < 0) return;
+    this.stacks.delete(cardId);
+    var replacement = [];
+    if (answer.members.length) {
+      this.stacks.set(answer.top, [answer.top].concat(old.filter(function (id) {
+        return id !== answer.top && answer.members.indexOf(id) >= 0;
+      })));
+      replacement.push(byId.get(answer.top));
+    }
+    old.forEach(function (id) { if (answer.members.indexOf(id) < 0) replacement.push(byId.get(id)); });
+    cards.splice.apply(cards, [at, 1].concat(replacement.filter(Boolean)));
+    if (this.refilter) this.refilter(cards.slice()); else this.setRows(cards.slice());
   };
 
   Grid.prototype.mount = function () {

@@ -90,7 +90,8 @@
   }
 
   /* A lightbox over `rows`; `options.onIndex(index)` reports the slide shown (to scroll the grid);
-     `options.stackOf` says the rows are one stack's photos (the caption says so). */
+     `options.stackOf` says the rows are one stack's photos (the caption says so, and a signed-in
+     person gets "Make top" and "Remove from stack"; `options.grid` shows the edit at once). */
   function create(rows, folders, options) {
     var lightbox = new window.PhotoSwipeLightbox({
       dataSource: rows, pswpModule: window.PhotoSwipe, preload: [1, 2], bgOpacity: 0.96,
@@ -110,6 +111,7 @@
     if (G.decisions) G.decisions.attachLightbox(lightbox);
     if (options && options.people && G.people) G.people.attachLightbox(lightbox, options.people);
     if (G.collectionsUi) G.collectionsUi.attachLightbox(lightbox);
+    if (options && options.stackOf !== undefined && G.curation) G.curation.attachStackLightbox(lightbox, options);
     if (options && options.onIndex) {
       lightbox.on("change", function () { options.onIndex(lightbox.pswp.currIndex); });
     }

@@ -1,7 +1,8 @@
 /* Select mode of a grid (Gallery.selection): a "Select" button in the grid's bar; while on, a tap
    or click picks a card, shift-click picks the range from the last one, Enter on a focused card
    does the same, Esc leaves. A bar at the bottom shows the count and the actions other scripts
-   register (Gallery.selection.actions: add to a collection, remove from it, stack edits).
+   register (Gallery.selection.actions: add to a collection, remove from it, stack edits); a stack
+   card stands for all its photos.
    Shown to signed-in people only (html[data-writing=signed-in]). Classic script. */
 (function () {
   "use strict";
@@ -33,9 +34,16 @@
     this.changed();
   };
 
+  /* The selected photos in the grid's order; a stack card stands for every photo of its stack (top
+     first), so "add to a collection" adds the whole stack. */
   Selection.prototype.list = function () {
-    var ids = this.ids;     // in the grid's order
-    return this.grid.rows.map(function (row) { return row[0]; }).filter(function (id) { return ids.has(id); });
+    var ids = this.ids, stacks = this.grid.stacks, photos = [];
+    this.grid.rows.forEach(function (row) {
+      if (!ids.has(row[0])) return;
+      var members = stacks && stacks.get(row[0]);
+      if (members) Array.prototype.push.apply(photos, members); else photos.push(row[0]);
+    });
+    return photos;
   };
 
   Selection.prototype.clear = function () { this.ids.clear(); this.last = null; this.changed(); };
@@ -43,7 +51,11 @@
   Selection.prototype.changed = function () {
     this.grid.repaintCards();
     var bar = document.getElementById("selection-bar");
-    if (bar && current === this) bar.querySelector(".selection-count").textContent = this.ids.size + " selected";
+    if (bar && current === this) {
+      var photos = this.list().length;
+      bar.querySelector(".selection-count").textContent = this.ids.size + " selected" +
+        (photos !== this.ids.size ? " (" + photos + " photos with their stacks)" : "");
+    }
   };
 
   Selection.prototype.toggle = function (on) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Iterable
 
+from gallery_builder.site.best_first import best_row
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.fingerprint import pack
 from gallery_builder.site.formatting import day_label
@@ -43,13 +44,16 @@ def member_rows(catalog: Catalog, collections: tuple[Collection, ...]) -> dict[i
 
 
 def cover_row(item: Collection, rows: Any, catalog: Catalog) -> int | None:
-    """The chosen cover when it is shown, else the collection's first shown photo."""
+    """The chosen cover when it is shown, else the collection's best by the one "best first" order
+    (its first shown photo when none is judged above it)."""
     import numpy as np
 
     if not len(rows):
         return None
     chosen = [] if item.cover_photo_id is None else np.flatnonzero(catalog.table.ids[rows] == item.cover_photo_id)
-    return int(rows[chosen[0]]) if len(chosen) else int(rows[0])
+    if item.cover_chosen and len(chosen):
+        return int(rows[chosen[0]])
+    return best_row(catalog.scores, rows, int(rows[chosen[0]]) if len(chosen) else int(rows[0]))
 
 
 def newest_first(collections: tuple[Collection, ...]) -> list[Collection]:

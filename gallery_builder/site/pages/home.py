@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from gallery_builder.site.best_first import best_row
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.library import Library
 from gallery_builder.site.page_models import HomePage, Link, Page, eager_page
@@ -18,27 +19,21 @@ RECENT_FOLDERS = 12
 
 
 def year_cover(catalog: Catalog, rows) -> object:
-    """The photo shown for a year: the best scored one when scores exist, else the middle one."""
-    import numpy as np
+    """The photo shown for a year: its best by the one "best first" order, else the middle one (of
+    those with a thumbnail)."""
     import pyarrow.compute as pc
 
-    table = catalog.table
-    keys = table.column("thumb_key", rows)
+    keys = catalog.table.column("thumb_key", rows)
     has_thumb = pc.fill_null(pc.greater(pc.utf8_length(keys), 0), False).to_numpy(zero_copy_only=False)
-    if "aesthetic_score" in table.optional:
-        scores = pc.fill_null(pc.cast(table.column("aesthetic_score", rows), "float64"), np.nan
-                              ).to_numpy(zero_copy_only=False)
-        scored = np.flatnonzero(~np.isnan(scores) & has_thumb)
-        if len(scored):
-            best = scored[np.lexsort((table.ids[rows][scored], -scores[scored]))[0]]   # highest score, lowest id
-            return catalog.photos([rows[best]])[0]
     with_thumbs = rows[has_thumb] if has_thumb.any() else rows
-    return catalog.photos([with_thumbs[len(with_thumbs) // 2]])[0]
+    middle = int(with_thumbs[len(with_thumbs) // 2])
+    return catalog.photos([best_row(catalog.scores, with_thumbs, middle)])[0]
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
     from gallery_builder.site.pages.duplicates import group_count
     from gallery_builder.site.pages.map_page import located_rows
+    from gallery_builder.site.pages.stacks import stack_count
 
     years = tuple(
         Link(url=year_url(year), label=year, thumb=thumb_of(year_cover(catalog, rows)), detail=count_label(len(rows)))
@@ -55,6 +50,7 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         collection_count=len(library.collections),
         people_count=len(library.faces.visible_people) + len(library.faces.paged_clusters),
         duplicate_groups=group_count(library),
+        stack_count=stack_count(catalog),
     )
     yield eager_page("home", "", model)
 

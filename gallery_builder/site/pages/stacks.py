@@ -1,5 +1,6 @@
 """One page per stack (burst, bracket, sequence): its photos, top first, stored in buckets of 1000
-stack ids like photo pages; photo pages of its members link here. Inputs are vectorised per bucket."""
+stack ids like photo pages; photo pages of its members link here. Inputs are vectorised per bucket.
+The stacks index (`stacks/`) shows the largest and the most recent stacks from the same arrays."""
 from __future__ import annotations
 
 from functools import partial
@@ -9,10 +10,15 @@ from gallery_builder.core.urls import PHOTO_BUCKET_SIZE, stack_url
 from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.fingerprint import pack
 from gallery_builder.site.library import Library
-from gallery_builder.site.page_models import Link, Page, StackPage
+from gallery_builder.site.page_models import Link, Page, StackPage, StacksPage, eager_page
 from gallery_builder.site.pages import PageKind, Unit
-from gallery_builder.site.pages.common import count_label, folder_display, grid_section, photo_link, photos_inputs
+from gallery_builder.site.pages.common import (
+    count_label, folder_display, grid_section, month_year_label, photo_link, photos_inputs, thumb_of,
+)
 from gallery_builder.site.pages.folder import date_range
+
+INDEX_URL = "stacks/"
+INDEX_TILES = 48   # stacks shown in each list of the index
 
 
 def stack_groups(catalog: Catalog) -> tuple[Any, Any, Any]:
@@ -80,4 +86,40 @@ def _unit(pages: list[Page]) -> Unit:
     return Unit(kind="stack", name=pages[0].unit, inputs=inputs, count=len(pages), pages=lambda: pages)
 
 
+def stack_count(catalog: Catalog) -> int:
+    return len(stack_groups(catalog)[0])
+
+
+def index_page(catalog: Catalog) -> StacksPage | None:
+    """The largest and the most recent stacks: sizes and latest captures come from the member arrays
+    (capture positions grow with capture time); only the shown tops become photo records."""
+    import numpy as np
+
+    ids, starts, rows = stack_groups(catalog)
+    if not len(ids):
+        return None
+    sizes = np.diff(np.append(starts, len(rows)))
+    latest = np.maximum.reduceat(rows, starts)
+    largest = np.lexsort((-latest, -sizes))[:INDEX_TILES]
+    recent = np.argsort(-latest, kind="stable")[:INDEX_TILES]
+    shown = np.unique(np.concatenate([largest, recent]))
+    tops = dict(zip(shown.tolist(), catalog.photos(rows[starts[shown]])))
+    latest_times = dict(zip(shown.tolist(), catalog.table.column("taken_at", latest[shown]).to_pylist()))
+
+    def tile(index: int) -> Link:
+        when = month_year_label(latest_times[index] or "")
+        return Link(url=stack_url(int(ids[index])), label=count_label(int(sizes[index])), thumb=thumb_of(tops[index]),
+                    detail=when)
+
+    return StacksPage(title="Stacks", count=len(ids), largest=tuple(tile(index) for index in largest.tolist()),
+                      recent=tuple(tile(index) for index in recent.tolist()))
+
+
+def gather_index(catalog: Catalog, library: Library) -> Iterable[Page]:
+    model = index_page(catalog)
+    if model is not None:
+        yield eager_page("stacks", INDEX_URL, model)
+
+
 KIND = PageKind(name="stack", units=units, template="stack.html")
+INDEX_KIND = PageKind(name="stacks", gather=gather_index, template="stacks.html")
