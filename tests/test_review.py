@@ -37,6 +37,9 @@ def test_the_proposal_follows_best_first_then_exposure():
     blown = dict(sharpness=5000.0, clipped=0.6)
     assert group_shoot([photo(1, 0, **soft), photo(2, 1, **blown)])[0].best == 1
     assert best_first_key(photo(9, 0)) > best_first_key(photo(8, 0, sharpness=1.0))
+    blinking = dict(sharpness=5000.0, stars=5, eyes_closed=True)
+    assert group_shoot([photo(1, 0, **soft), photo(2, 1, **blinking)])[0].best == 1  # someone blinks: last
+    assert group_shoot([photo(1, 0, **soft, eyes_closed=False), photo(2, 1, **sharp)])[0].best == 2
 
 
 def shot(path: Path, when: str, seed: int, blur: float = 0.0) -> None:
@@ -183,3 +186,37 @@ def test_the_proposal_follows_an_aesthetic_score_then_a_rating_from_the_database
     assert {"a3.jpg", "b1.jpg", "b2.jpg"} == proposed()
     judge(home, rating={by_name["a1.jpg"]: 2100.0})          # compared 5 times and won: above a3's 0.9
     assert {"a1.jpg", "b1.jpg", "b2.jpg"} == proposed()
+
+
+def test_a_frame_where_someone_blinks_is_not_proposed(shoot, tmp_path):
+    """Faces with 68 landmarks (what the dlib backend stores): closed eyes on the sharp a2 hand the
+    proposal of its group to the next best frame; opening them gives it back."""
+    import json
+    import shutil
+
+    from gallery_builder.db.connection import connect
+    from tests.test_eyes import face
+
+    _, shared = shoot
+    home = tmp_path / "home"
+    shutil.copytree(shared, home)
+    by_name = ids(home)
+
+    def proposed() -> set[str]:
+        run_gallery("review", "propose", "lib/2023-05-14", "--home", str(home))
+        shown = run_gallery("review", "show", "lib/2023-05-14", "--home", str(home)).stdout
+        return {line.split()[-1].split("/")[-1] for line in shown.splitlines() if line.startswith("  [") and
+                line[5] == "*"}
+
+    def set_eyes(openness: float) -> None:
+        db = connect(home / "gallery.db")
+        db.execute("DELETE FROM faces")
+        db.execute("INSERT INTO faces (photo_id, backend, x, y, w, h, landmarks, score, size_px) VALUES"
+                   " (?, 'dlib', 0.3, 0.3, 0.3, 0.3, ?, 0.99, 120)", (by_name["a2.jpg"], json.dumps(face(openness))))
+        db.close()
+
+    assert "a2.jpg" in proposed()
+    set_eyes(0.05)
+    assert "a2.jpg" not in proposed() and ({"a1.jpg", "a3.jpg"} & proposed())
+    set_eyes(0.6)
+    assert "a2.jpg" in proposed()

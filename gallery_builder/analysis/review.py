@@ -22,6 +22,7 @@ class ReviewPhoto:
     sharpness: float | None = None
     clipped: float | None = None
     aesthetic: float | None = None  # the quality pass's aesthetic score
+    eyes_closed: bool | None = None  # someone blinks (analysis/eyes.py; None: no face measured)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class ReviewGroup:
 def best_first_key(photo: ReviewPhoto) -> tuple:
     """Sort key, smallest first: the one "best first" order's key, then the photo id."""
     facts = Facts(rating=photo.rating, comparisons=photo.comparisons, stars=photo.stars, aesthetic=photo.aesthetic,
-                  sharpness=photo.sharpness, clipped=photo.clipped)
+                  sharpness=photo.sharpness, clipped=photo.clipped, eyes_closed=photo.eyes_closed)
     return (*sort_key(facts), photo.photo_id)
 
 
@@ -67,6 +68,6 @@ def group_shoot(photos: Sequence[ReviewPhoto], rules: ReviewRules = ReviewRules(
         best = min(run, key=best_first_key)
         scores = {photo.photo_id: {"stars": photo.stars, "rating": photo.rating, "comparisons": photo.comparisons,
                                    "aesthetic": photo.aesthetic, "sharpness": photo.sharpness,
-                                   "clipped": photo.clipped} for photo in run}
+                                   "clipped": photo.clipped, "eyes_closed": photo.eyes_closed} for photo in run}
         groups.append(ReviewGroup([photo.photo_id for photo in run], best.photo_id, scores))
     return groups

@@ -43,6 +43,14 @@ def _largest_thumbnail(context: RunContext, thumb_key: str | None, widths: str |
     return os.path.join(context.thumbs_dir, thumb_relpath(thumb_key, max(written))) if written else None
 
 
+def _blinks(faces: dict[int, tuple[float, list]]) -> dict[int, bool]:
+    """photo id -> whether someone on it blinks, for the photos whose faces could be measured."""
+    from gallery_builder.analysis.eyes import anyone_blinks
+
+    found = {photo_id: anyone_blinks(landmarks, aspect) for photo_id, (aspect, landmarks) in faces.items()}
+    return {photo_id: closed for photo_id, closed in found.items() if closed is not None}
+
+
 def propose_shoots(db: Any, context: RunContext, keys: Iterable[str], *, force: bool = False,
                    progress: Any = None) -> ReviewReport:
     """Propose each shoot in `keys` (a person's toggles are never touched)."""
@@ -67,15 +75,16 @@ def propose_shoots(db: Any, context: RunContext, keys: Iterable[str], *, force: 
             queries.store_sharpness(db, measured)
             report.measured += len(measured)
             rows = queries.shoot_photos(db, key)
-        print_ = queries.fingerprint(rows)
+        blinks = _blinks(queries.face_landmarks(db, [row.photo_id for row in rows]))
+        print_ = queries.fingerprint(rows, sorted(blinks.items()))
         if not force and queries.stored_fingerprint(db, key) == print_:
             report.unchanged += 1
             if progress is not None:
                 progress.update(1)
             continue
         photos = [ReviewPhoto(row.photo_id, _seconds(row.taken_at), int(row.phash, 16) if row.phash else None,
-                              row.stars, row.rating, row.comparisons, row.sharpness, row.clipped, row.aesthetic)
-                  for row in rows]
+                              row.stars, row.rating, row.comparisons, row.sharpness, row.clipped, row.aesthetic,
+                              blinks.get(row.photo_id)) for row in rows]
         groups = [queries.ProposedGroup(group.members, group.best, group.scores) for group in group_shoot(photos, rules)]
         queries.store_proposal(db, key, queries.shoot_label(db, key), key.split(":", 1)[0], rows, groups, print_)
         report.proposed.append(key)

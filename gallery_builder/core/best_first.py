@@ -1,7 +1,7 @@
 """The one "best first" order of photos (stdlib only), for grids, top-of-year pages, covers, a stack's
 top photo and shoot review's proposals: a photo's ranking rating once it has enough comparisons, else
-its stars, else its aesthetic score, else nothing (a neutral middle); badly exposed frames go last and
-sharpness breaks ties. Each source is a step on one 0-1 scale; a step whose fact a caller lacks is skipped.
+its stars, else its aesthetic score, else nothing (a neutral middle); flawed frames (badly exposed, or
+someone blinking) go last and sharpness breaks ties. Each source is a step on one 0-1 scale; a step whose fact a caller lacks is skipped.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class Facts(NamedTuple):
     aesthetic: float | None = None      # LAION's aesthetic score, about 1-10 (the quality pass)
     sharpness: float | None = None      # variance of the Laplacian (stacks, review); only breaks ties
     clipped: float | None = None        # share of crushed or blown pixels (review); a penalty, not a score
+    eyes_closed: bool | None = None     # someone on it blinks (review, from face landmarks); a penalty too
 
 
 class Step(NamedTuple):
@@ -67,10 +68,15 @@ def is_badly_exposed(facts: Facts) -> bool:
     return facts.clipped is not None and facts.clipped >= BAD_EXPOSURE_CLIPPED
 
 
+def is_flawed(facts: Facts) -> bool:
+    """Badly exposed, or someone's eyes are closed: such a frame goes after every other."""
+    return is_badly_exposed(facts) or bool(facts.eyes_closed)
+
+
 def sort_key(facts: Facts, steps: Sequence[Step] = STEPS) -> tuple[bool, float, float]:
-    """The order's key, smallest first: well exposed first, then the score, then the sharper."""
+    """The order's key, smallest first: frames without a flaw first, then the score, then the sharper."""
     value = score(facts, steps)
-    return is_badly_exposed(facts), -(NEUTRAL if value is None else value), -(facts.sharpness or 0.0)
+    return is_flawed(facts), -(NEUTRAL if value is None else value), -(facts.sharpness or 0.0)
 
 
 def best_first(items: Sequence[Facts], steps: Sequence[Step] = STEPS) -> list[int]:

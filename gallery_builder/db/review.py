@@ -100,9 +100,26 @@ def shoot_photos(db: Any, key: str) -> list[ShootPhotoRow]:
     return [ShootPhotoRow(*row) for row in rows]
 
 
-def fingerprint(rows: Sequence[ShootPhotoRow]) -> str:
+def face_landmarks(db: Any, photo_ids: Sequence[int]) -> dict[int, tuple[float, list[list[list[float]]]]]:
+    """photo id -> (the displayed picture's width over height, the landmarks of each of its faces big
+    and sure enough to cluster), for the photos with such faces (eyes open or closed: analysis/eyes.py)."""
+    found: dict[int, tuple[float, list[list[list[float]]]]] = {}
+    for photo_id, landmarks, width, height, orientation in db.execute(
+            "SELECT f.photo_id, f.landmarks, e.width, e.height, e.orientation FROM faces f"
+            " LEFT JOIN exif e ON e.photo_id = f.photo_id WHERE f.landmarks IS NOT NULL AND f.clusterable = 1"
+            " AND f.photo_id IN (SELECT value FROM json_each(?)) ORDER BY f.photo_id, f.id",
+            (json.dumps(list(photo_ids)),)):
+        if not width or not height:
+            continue
+        turned = orientation in (5, 6, 7, 8)
+        aspect = (height / width) if turned else (width / height)
+        found.setdefault(photo_id, (aspect, []))[1].append(json.loads(landmarks))
+    return found
+
+
+def fingerprint(rows: Sequence[ShootPhotoRow], extra: Any = None) -> str:
     """What a proposal depends on: each photo's time, look, stars, rating, aesthetic score and sharpness."""
-    digest = hashlib.sha1()
+    digest = hashlib.sha1(repr(extra).encode())
     for row in rows:
         digest.update(repr((row.photo_id, row.taken_at, row.phash, row.stars, row.rating, row.comparisons,
                             row.thumb_key, row.sharpness_key, row.aesthetic)).encode())
