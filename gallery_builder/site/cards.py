@@ -34,7 +34,7 @@ class GridData:
     folders: tuple[tuple[str, str, str], ...]   # (folder page URL, originals URL prefix, display path)
     rows: tuple[tuple, ...]
     people: tuple[tuple[int, str, str], ...] = ()   # (person id, name, page URL) of the people on these cards
-    faces: tuple[tuple[int, tuple], ...] = ()       # (photo id, ((index into people, x, y, w, h), ...))
+    faces: tuple[tuple[int, tuple], ...] = ()       # (photo id, ((index into people, x, y, w, h, face id), ...))
     stacks: tuple[tuple[int, tuple[int, ...]], ...] = ()    # (card id, member ids, card first)
     members: tuple[tuple, ...] = ()
     best: tuple[int, ...] = ()                  # row indices "best first" (empty: no opinion on any photo)
@@ -172,7 +172,7 @@ def named_faces(photos: list[Photo]) -> tuple[tuple[tuple[int, str, str], ...], 
               if box.person_id is not None}
     ordered = sorted(people.items(), key=lambda item: (item[1][0].casefold(), item[0]))
     index = {person_id: number for number, (person_id, _) in enumerate(ordered)}
-    faces = tuple((photo.id, tuple((index[box.person_id], box.x, box.y, box.w, box.h) for box in photo.faces
+    faces = tuple((photo.id, tuple((index[box.person_id], box.x, box.y, box.w, box.h, box.face_id) for box in photo.faces
                                    if box.person_id is not None))
                   for photo in photos if any(box.person_id is not None for box in photo.faces))
     return tuple((person_id, name, url) for person_id, (name, url) in ordered), faces

@@ -30,7 +30,8 @@ def cluster_title(cluster_id: int) -> str:
 
 def _people(faces: FaceTable, rows: dict[int, Any]) -> tuple[FaceTile, ...]:
     return tuple(FaceTile(url=faces.person_urls[person.id], label=person.name,
-                          crop=crop_of(faces, faces.person_cover(person)), detail=count_label(len(rows[person.id])))
+                          crop=crop_of(faces, faces.person_cover(person)), detail=count_label(len(rows[person.id])),
+                          person_id=person.id)
                  for person in faces.visible_people if person.id in rows)
 
 
@@ -39,7 +40,7 @@ def _clusters(faces: FaceTable, rows: dict[int, Any], limit: int | None = None) 
                       key=lambda cluster: (-cluster.face_count, cluster.id))[:limit]
     return tuple(FaceTile(url=cluster_url(cluster.id), label=cluster_title(cluster.id),
                           crop=crop_of(faces, faces.cluster_cover(cluster.id)),
-                          detail=count_label(len(rows[cluster.id])))
+                          detail=count_label(len(rows[cluster.id])), cluster_id=cluster.id)
                  for cluster in clusters)
 
 
@@ -65,10 +66,14 @@ def gather_who(catalog: Catalog, library: Library) -> Iterable[Page]:
                                                  total=len(clusters)))
 
 
-def person_page(title: str, crop: str, is_cluster: bool, rows: Any, catalog: Catalog) -> PersonPage:
+def person_page(title: str, crop: str, owner: tuple[str, int], rows: Any, catalog: Catalog) -> PersonPage:
+    """`owner` is ("person", id) or ("cluster", id)."""
     photos = catalog.photos(rows)
-    return PersonPage(title=title, count=len(photos), crop=crop, is_cluster=is_cluster,
-                      grid=grid_section(photos, catalog.folder_urls, group="year"))
+    kind, owner_id = owner
+    return PersonPage(title=title, count=len(photos), crop=crop, is_cluster=kind == "cluster",
+                      grid=grid_section(photos, catalog.folder_urls, group="year"),
+                      person_id=owner_id if kind == "person" else None,
+                      cluster_id=owner_id if kind == "cluster" else None)
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
@@ -82,8 +87,8 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
             continue
         crop = crop_of(faces, faces.person_cover(person))
         yield Page(kind="person", url=faces.person_urls[person.id],
-                   inputs=pack(person.name, crop, photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
-                   build=partial(person_page, person.name, crop, False, rows, catalog))
+                   inputs=pack(person.name, str(person.id), crop, photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
+                   build=partial(person_page, person.name, crop, ("person", person.id), rows, catalog))
     by_cluster = faces.rows_by_cluster()
     for cluster in faces.paged_clusters:
         rows = by_cluster.get(cluster.id)
@@ -92,8 +97,8 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         crop = crop_of(faces, faces.cluster_cover(cluster.id))
         title = cluster_title(cluster.id)
         yield Page(kind="person", url=cluster_url(cluster.id),
-                   inputs=pack(title, crop, photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
-                   build=partial(person_page, title, crop, True, rows, catalog))
+                   inputs=pack(title, str(cluster.id), crop, photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
+                   build=partial(person_page, title, crop, ("cluster", cluster.id), rows, catalog))
 
 
 INDEX_KIND = PageKind(name="people", gather=gather_index, template="people.html")

@@ -117,7 +117,8 @@ def photo_page(photo: Photo, catalog: Catalog, previous: Photo | None, following
         description_disputed=bool(photo.description_disputed),
         flag=photo.flag,
         stars=photo.stars,
-        faces=tuple(FaceMark(x=box.x, y=box.y, w=box.w, h=box.h, label=box.name or "Unknown", url=box.url)
+        faces=tuple(FaceMark(x=box.x, y=box.y, w=box.w, h=box.h, label=box.name or "Unknown", url=box.url,
+                             face_id=box.face_id, person_id=box.person_id)
                     for box in photo.faces),
         stack=stack_link(photo),
         collections=collections,
