@@ -82,7 +82,10 @@
         if (label) label.textContent = person.name;
       } else {
         setTitle(person.name);
+        var hint = document.querySelector(".writer-hint");
+        if (hint) hint.remove();
       }
+      box.querySelectorAll("form, button").forEach(function (control) { control.hidden = true; });
       note(box, "Named " + G.escapeHtml(person.name) + (answer.created ? " (a new person)" : "") +
         ': their page appears under <a href="' + G.url("people/") + '">People</a> within seconds.');
       loadPeople();
