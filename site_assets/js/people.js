@@ -1,5 +1,6 @@
-/* People on a grid's cards (Gallery.people): reads the grid payload's "people" table and "faces"
-   ([photo id, [[person index, x, y, w, h, face id], ...]], boxes in fractions of the image), answers
+/* People on a grid's cards (Gallery.people): reads the grid payload's "people" (person ids, named by
+   the shared table window.GALLERY_PEOPLE: [[id, name, url], ...]) and "faces" ([photo id, [[person
+   index, x, y, w, h, face id], ...]], boxes in fractions of the image), answers
    who is on a card, paints name boxes over a lightbox slide, and relabels a face corrected live
    (people_edit.js). Classic script. */
 (function () {
@@ -9,11 +10,29 @@
   /* {names: [{id, name, url}], byPhoto: Map(photo id -> boxes)} or null when nobody is named. */
   var tables = [];                    // every table read on this page (relabel updates them all)
 
+  /* Person id -> {name, url}: the one shared table (people/_people.json's script twin). */
+  var known = new Map(((window.GALLERY_PEOPLE || {}).people || []).map(function (entry) {
+    return [entry[0], { name: entry[1], url: entry[2] }];
+  }));
+
+  /* The payload's person ids with their names, by name; its boxes re-pointed to that order. */
   function read(payload) {
     if (!payload.people || !payload.people.length) return null;
-    var names = payload.people.map(function (entry) { return { id: entry[0], name: entry[1], url: entry[2] }; });
+    var names = payload.people.map(function (id) {
+      var person = known.get(id) || { name: "Person " + id, url: "" };
+      return { id: id, name: person.name, url: person.url };
+    });
+    var order = names.map(function (entry, index) { return index; }).sort(function (a, b) {
+      var left = names[a].name.toLowerCase(), right = names[b].name.toLowerCase();
+      return left < right ? -1 : left > right ? 1 : names[a].id - names[b].id;
+    });
+    var moved = [];
+    order.forEach(function (old, index) { moved[old] = index; });
+    names = order.map(function (old) { return names[old]; });
     var byPhoto = new Map();
-    (payload.faces || []).forEach(function (entry) { byPhoto.set(entry[0], entry[1]); });
+    (payload.faces || []).forEach(function (entry) {
+      byPhoto.set(entry[0], entry[1].map(function (box) { return [moved[box[0]]].concat(box.slice(1)); }));
+    });
     var table = { names: names, byPhoto: byPhoto };
     tables.push(table);
     return table;

@@ -1,6 +1,7 @@
 """People: the index (named people first, then unknown clusters; hidden people and ignored or
 small clusters left out), one grid page per person and per unknown cluster (photos by year), and
-"Who is this?", the largest unnamed clusters. Faces come from the export (site/faces.py)."""
+"Who is this?", the largest unnamed clusters; and the one table of names the grids, the lightbox and
+the offline search read (people/_people.json). Faces come from the export (site/faces.py)."""
 from __future__ import annotations
 
 from functools import partial
@@ -11,12 +12,14 @@ from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.faces import PEOPLE_URL, WHO_URL, FaceTable, cluster_url
 from gallery_builder.site.fingerprint import pack
 from gallery_builder.site.library import Library
-from gallery_builder.site.page_models import FaceTile, Page, PeoplePage, PersonPage, WhoPage, eager_page
+from gallery_builder.site.page_models import DataFile, FaceTile, Page, PeoplePage, PersonPage, WhoPage, eager_page
 from gallery_builder.site.pages import PageKind
 from gallery_builder.site.pages.collections import folder_urls_of
 from gallery_builder.site.pages.common import count_label, grid_data_files, grid_section, photos_inputs
 
 WHO_LIMIT = 60        # clusters on "Who is this?"
+NAMES_URL = f"{PEOPLE_URL}_people.json"   # (+ .js twin for file://); "_" never starts a person's segment
+NAMES_GLOBAL = "GALLERY_PEOPLE"
 
 
 def crop_of(faces: FaceTable, index: int | None) -> str:
@@ -101,6 +104,14 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
                    build=partial(person_page, title, crop, ("cluster", cluster.id), rows, catalog))
 
 
+def gather_names(catalog: Catalog, library: Library) -> Iterable[Page]:
+    """The names table, whenever anyone is shown (a page with a named face loads it)."""
+    if library.faces.visible_people:
+        yield eager_page("people-names", NAMES_URL, DataFile(payload={"people": library.faces.names_table()},
+                                                             script_global=NAMES_GLOBAL))
+
+
+NAMES_KIND = PageKind(name="people-names", gather=gather_names)
 INDEX_KIND = PageKind(name="people", gather=gather_index, template="people.html")
 WHO_KIND = PageKind(name="who", gather=gather_who, template="who.html")
 KIND = PageKind(name="person", gather=gather, template="person.html", data_files=grid_data_files)
