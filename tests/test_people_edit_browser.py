@@ -144,6 +144,7 @@ def test_signed_in_name_ignore_rename_hide_merge_and_correct_faces(served):
         page.fill(".people-edit form[data-action=rename] input", "Anna")
         page.click(".people-edit form[data-action=rename] button[type=submit]")
         page.wait_for_function("document.querySelector('.person-head h1').textContent === 'Anna'")
+        assert page.title() == "Anna \u00b7 Photos"
         assert api(nginx, f"people/{ana}")[1]["person"]["name"] == "Anna"
         page.click(".people-edit [data-action=hide]")
         page.wait_for_selector(".people-edit [data-action=hide][aria-pressed=true]")
@@ -153,8 +154,11 @@ def test_signed_in_name_ignore_rename_hide_merge_and_correct_faces(served):
         assert api(nginx, f"people/{ana}")[1]["person"]["hidden"] is False
 
         page.goto(nginx.base + "/" + photo_url(first_photo))            # "Not Anna" on a face box
-        page.wait_for_function("document.documentElement.getAttribute('data-writing') === 'signed-in'")
+        page.wait_for_function(f"document.querySelector(\".stage .face-box[data-face='{rejected}'] .face-name\")"
+                               ".textContent === 'Anna'")            # the live name, before any republish
         page.click(f".stage .face-box[data-face='{rejected}']")
+        assert page.inner_text(".face-menu [data-face-action=reject]") == "Not Anna"
+        screenshot(page, "people-face-menu")
         page.click(".face-menu [data-face-action=reject]")
         page.wait_for_function(f"document.querySelector(\".stage .face-box[data-face='{rejected}'] .face-name\")"
                                ".textContent === 'Unknown'")

@@ -42,8 +42,24 @@
         list.innerHTML = people.map(function (person) {
           return '<option value="' + G.escapeHtml(person.name) + '"></option>';
         }).join("");
+        liveNames();
       })
       .catch(function () {});
+  }
+
+  function personWithId(id) {
+    for (var i = 0; i < people.length; i++) if (people[i].id === id) return people[i];
+    return null;
+  }
+
+  /* Faces on this page whose person has been renamed since the build show the live name. */
+  function liveNames() {
+    var marks = document.querySelectorAll("[data-face][data-person]:not([data-person=''])");
+    for (var i = 0; i < marks.length; i++) {
+      var person = personWithId(Number(marks[i].getAttribute("data-person")));
+      var label = marks[i].querySelector(".face-name, a");
+      if (person && label && label.textContent !== person.name) label.textContent = person.name;
+    }
   }
 
   function personNamed(name) {
@@ -59,9 +75,13 @@
 
   function setTitle(name) {
     var heading = document.querySelector(".person-head h1"), crumb = document.querySelector(".crumbs > span");
-    if (heading) heading.textContent = name;
+    if (heading) {
+      if (document.title.indexOf(heading.textContent) === 0) {
+        document.title = name + document.title.slice(heading.textContent.length);
+      }
+      heading.textContent = name;
+    }
     if (crumb) crumb.textContent = name;
-    document.title = name + document.title.replace(/^[^\u2013\u2014|-]*/, " ").replace(/^ +/, " ");
   }
 
   function pressed(button, on, onText, offText) {
@@ -212,8 +232,8 @@
   function openMenu(anchor) {
     closeMenu();
     var faceId = Number(anchor.getAttribute("data-face")), personId = Number(anchor.getAttribute("data-person") || 0);
-    var label = anchor.querySelector(".face-name, a, span");
-    var name = personId && label ? label.textContent : "";
+    var label = anchor.querySelector(".face-name, a, span"), live = personWithId(personId);
+    var name = live ? live.name : personId && label ? label.textContent : "";
     menu = document.createElement("div");
     menu.className = "face-menu";
     menu.setAttribute("role", "dialog");
