@@ -99,7 +99,8 @@ def test_only_unknown_clusters_big_enough_and_not_ignored_get_pages(planted):
 def test_a_photo_page_shows_face_boxes_with_names(planted):
     home, _, ids = planted
     page = (home / "site" / "photos/0/1.html").read_text(encoding="utf-8")
-    boxes = re.findall(r'<span class="face-box[^"]*" data-face="\d+" data-person="\d*" style="([^"]*)"><span class="face-name">([^<]*)</span>', page)
+    boxes = re.findall(r'<span class="face-box[^"]*" data-face="\d+" data-person="\d*" style="([^"]*)">'
+                       r'<span class="face-name">([^<]*)</span>', page)
     assert boxes == [("left:10.0%;top:20.0%;width:30.0%;height:40.0%", "Ana"),
                      ("left:60.0%;top:20.0%;width:20.0%;height:30.0%", "Ben")]
     assert f'href="../../people/{segment("Ana")}/">Ana</a>' in page

@@ -171,7 +171,7 @@ def named_faces(photos: list[Photo]) -> tuple[tuple[int, ...], tuple[tuple[int, 
     table (faces.FaceTable.names_table), so renaming someone leaves every grid as it is."""
     people = sorted({box.person_id for photo in photos for box in photo.faces if box.person_id is not None})
     index = {person_id: number for number, person_id in enumerate(people)}
-    faces = tuple((photo.id, tuple((index[box.person_id], box.x, box.y, box.w, box.h, box.face_id) for box in photo.faces
-                                   if box.person_id is not None))
+    faces = tuple((photo.id, tuple((index[box.person_id], box.x, box.y, box.w, box.h, box.face_id)
+                                   for box in photo.faces if box.person_id is not None))
                   for photo in photos if any(box.person_id is not None for box in photo.faces))
     return tuple(people), faces

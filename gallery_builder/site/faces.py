@@ -219,7 +219,8 @@ class FaceTable:
         rows, starts, stops = self._spans()
         named = [(row, start, stop) for row, start, stop in zip(rows.tolist(), starts.tolist(), stops.tolist())
                  if (shown[start:stop] >= 0).any()]
-        folded = b"".join(hashlib.blake2b(words[start * 8:stop * 8], digest_size=8).digest() for _, start, stop in named)
+        folded = b"".join(hashlib.blake2b(words[start * 8:stop * 8], digest_size=8).digest()
+                          for _, start, stop in named)
         digests[[row for row, _, _ in named]] = np.frombuffer(folded, np.uint8).reshape(len(named), 8)
         return digests
 

@@ -90,7 +90,8 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
             continue
         crop = crop_of(faces, faces.person_cover(person))
         yield Page(kind="person", url=faces.person_urls[person.id],
-                   inputs=pack(person.name, str(person.id), crop, photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
+                   inputs=pack(person.name, str(person.id), crop,
+                               photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
                    build=partial(person_page, person.name, crop, ("person", person.id), rows, catalog))
     by_cluster = faces.rows_by_cluster()
     for cluster in faces.paged_clusters:
@@ -100,7 +101,8 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         crop = crop_of(faces, faces.cluster_cover(cluster.id))
         title = cluster_title(cluster.id)
         yield Page(kind="person", url=cluster_url(cluster.id),
-                   inputs=pack(title, str(cluster.id), crop, photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
+                   inputs=pack(title, str(cluster.id), crop,
+                               photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
                    build=partial(person_page, title, crop, ("cluster", cluster.id), rows, catalog))
 
 
