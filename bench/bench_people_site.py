@@ -6,7 +6,8 @@ The library is bench_build.py's (Parquet rows of the export schema, 100,000 phot
 faces.parquet, people.parquet and face_clusters.parquet are written in the export's schema: about
 0.6 faces per photo, 300 named people (10 of them hidden) and 2,000 unknown clusters. Measured,
 each build in a child process with its peak RSS: a full build without faces (baseline), a full
-build with faces, a no-op rebuild with faces, and a rebuild after renaming one person.
+build with faces, a no-op rebuild with faces, and a rebuild after renaming one shown person (the
+pages re-rendered and the seconds).
 
 Usage: python bench/bench_people_site.py [--count 100000] [--workers 2] [--keep DIR]
 """
@@ -52,7 +53,7 @@ def write_faces(parquet_dir: Path, count: int, renamed: bool = False) -> int:
     pq.write_table(table, parquet_dir / "faces.parquet", compression="zstd")
     names = [f"Person {index}" for index in range(1, PEOPLE + 1)]
     if renamed:
-        names[0] = "Person one, renamed"
+        names[HIDDEN] = f"Person {HIDDEN + 1}, renamed"     # the first shown person (the first HIDDEN are hidden)
     people = [{"person_id": index + 1, "name": name, "hidden": index < HIDDEN, "face_count": 0, "photo_count": 0,
                "cover_face_id": None} for index, name in enumerate(names)]
     pq.write_table(pa.Table.from_pylist(people, schema=people_schema()), parquet_dir / "people.parquet")

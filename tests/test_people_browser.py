@@ -92,3 +92,14 @@ def test_the_people_index_loads_its_face_crops(page, nginx):
     page.wait_for_function("[...document.querySelectorAll('.tile-face img')].every(i => i.complete && i.naturalWidth)")
     assert page.locator(".tile-face .tile-label").all_inner_texts()[:2] == ["Ana", "Ben"]
     assert page.errors == []
+
+
+def test_the_offline_search_finds_people_by_name_from_the_shared_names_table(page, nginx):
+    """Shards carry person ids; the names come from people/_people.json's script twin."""
+    page.goto(nginx.base + "/search/?person=Ben")
+    page.wait_for_selector(".source-badge")
+    assert page.locator(".source-badge").inner_text() == "offline index"
+    page.wait_for_function("document.querySelector('#search-status').innerText.startsWith('2 results')")
+    page.goto(nginx.base + "/search/?q=ana")                   # a name in the text matches too
+    page.wait_for_function("document.querySelector('#search-status').innerText.startsWith('3 results')")
+    assert page.errors == []

@@ -99,7 +99,8 @@ def test_only_unknown_clusters_big_enough_and_not_ignored_get_pages(planted):
 def test_a_photo_page_shows_face_boxes_with_names(planted):
     home, _, ids = planted
     page = (home / "site" / "photos/0/1.html").read_text(encoding="utf-8")
-    boxes = re.findall(r'<span class="face-box[^"]*" style="([^"]*)"><span class="face-name">([^<]*)</span>', page)
+    boxes = re.findall(r'<span class="face-box[^"]*" data-face="\d+" data-person="\d*" style="([^"]*)">'
+                       r'<span class="face-name">([^<]*)</span>', page)
     assert boxes == [("left:10.0%;top:20.0%;width:30.0%;height:40.0%", "Ana"),
                      ("left:60.0%;top:20.0%;width:20.0%;height:30.0%", "Ben")]
     assert f'href="../../people/{segment("Ana")}/">Ana</a>' in page
@@ -109,17 +110,45 @@ def test_a_photo_page_shows_face_boxes_with_names(planted):
     assert "Carl" not in hidden and "face-box-plain" in hidden
 
 
+def test_pages_carry_the_ids_the_writing_controls_need(planted):
+    """Face ids and person ids on a photo page's boxes and list, the person's or the cluster's id on
+    their page and on "Who is this?" (people_edit.js writes through them; hidden unless signed in)."""
+    home, _, ids = planted
+    photo = (home / "site" / "photos/0/1.html").read_text(encoding="utf-8")
+    assert re.findall(r'class="face-box" data-face="(\d+)" data-person="(\d*)"', photo) == [
+        ("1", str(ids["ana"])), ("4", str(ids["ben"]))]
+    assert re.findall(r'<li data-face="(\d+)" data-person="(\d*)">', photo) == [("1", str(ids["ana"])),
+                                                                                  ("4", str(ids["ben"]))]
+    assert 'class="face-edit writer-only"' in photo and "js/people_edit.js" in photo
+    unknown = (home / "site" / "photos/0/5.html").read_text(encoding="utf-8")
+    assert re.search(r'<li data-face="\d+" data-person="">', unknown)
+    ana = html(home / "site", f"people/{segment('Ana')}/")
+    assert f'class="people-edit writer-only" data-person="{ids["ana"]}" data-name="Ana"' in ana
+    assert 'data-action="rename"' in ana and 'data-action="merge"' in ana and 'data-action="hide"' in ana
+    cluster = html(home / "site", f"faces/{ids['unknown']}/")
+    assert f'class="people-edit writer-only" data-cluster="{ids["unknown"]}"' in cluster
+    assert 'data-action="name"' in cluster and 'data-action="ignore"' in cluster
+    who = html(home / "site", "faces/")
+    assert re.findall(r'<div class="people-edit writer-only" data-cluster="(\d+)">', who) == [str(ids["unknown"])]
+    assert "js/people_edit.js" in who
+
+
 def test_year_grids_and_search_shards_carry_the_people_on_each_card(planted):
     home, _, ids = planted
     payload = grid_payload(html(home / "site", "years/2021/"))
-    assert [(name, url) for _, name, url in payload["people"]] == [("Ana", f"people/{segment('Ana')}/"),
-                                                                   ("Ben", f"people/{segment('Ben')}/")]
-    assert payload["faces"] == [[1, [[0, *ANA_BOX], [1, 0.6, 0.2, 0.2, 0.3]]], [2, [[0, 0.3, 0.3, 0.2, 0.2]]],
-                                [3, [[1, 0.4, 0.3, 0.2, 0.25]]]]
+    assert payload["people"] == [ids["ana"], ids["ben"]]          # ids only: names are in one shared table
+    names = json.loads((home / "site" / "people/_people.json").read_text(encoding="utf-8"))
+    assert names == {"people": [[ids["ana"], "Ana", f"people/{segment('Ana')}/"],
+                                [ids["ben"], "Ben", f"people/{segment('Ben')}/"]]}
+    assert (home / "site" / "people/_people.json.js").read_text(encoding="utf-8").startswith("window.GALLERY_PEOPLE=")
+    assert 'src="../../people/_people.json.js"' in html(home / "site", "years/2021/")
+    assert "_people.json" not in html(home / "site", "years/2022/")  # nobody named on that year's cards
+    assert payload["faces"] == [[1, [[0, *ANA_BOX, 1], [1, 0.6, 0.2, 0.2, 0.3, 4]]], [2, [[0, 0.3, 0.3, 0.2, 0.2, 2]]],
+                                [3, [[1, 0.4, 0.3, 0.2, 0.25, 5]]]]     # face ids last (the lightbox corrects them)
     shard = json.loads((home / "site" / "search/index/2021.json").read_text(encoding="utf-8"))
     people_at = shard["fields"].index("people")
-    names = {row[0]: sorted(shard["tables"]["person"][index] for index in row[people_at]) for row in shard["rows"]}
-    assert names[1] == ["Ana", "Ben"] and names[3] == ["Ben"] and names[4] == [] and names[5] == []
+    people = {row[0]: sorted(shard["tables"]["person"][index] for index in row[people_at]) for row in shard["rows"]}
+    assert people[1] == [ids["ana"], ids["ben"]] and people[3] == [ids["ben"]] and people[4] == [] and people[5] == []
     assert '<option value="Ana">Ana</option>' in html(home / "site", "search/")
 
 
@@ -130,9 +159,10 @@ def test_a_rename_republishes_the_pages_that_show_the_person(planted):
     build(home)
     rendered, removed = changes(home, 1, 2)
     assert removed == {f"people/{segment('Ben')}/"}
-    assert {"people/", f"people/{segment('Benjamin')}/", f"people/{segment('Ana')}/", "years/2021/",
-            "photos/0/1.html", "photos/0/3.html", "search/", "search/index/2021.json"} <= rendered
-    assert not rendered & {"years/2023/", "years/2022/", f"faces/{ids['unknown']}/", "photos/0/4.html"}
+    # only what prints the name: the person's page, their photos' pages, the people and search pages
+    # and the shared names table; grids and search shards carry ids only
+    assert rendered == {"people/", f"people/{segment('Benjamin')}/", "photos/0/1.html", "photos/0/3.html", "search/",
+                        "people/_people.json"}
     page = (home / "site" / "photos/0/1.html").read_text(encoding="utf-8")
     assert ">Benjamin</span>" in page and ">Ben</span>" not in page
     assert not build(home).published

@@ -33,8 +33,8 @@ class GridData:
 
     folders: tuple[tuple[str, str, str], ...]   # (folder page URL, originals URL prefix, display path)
     rows: tuple[tuple, ...]
-    people: tuple[tuple[int, str, str], ...] = ()   # (person id, name, page URL) of the people on these cards
-    faces: tuple[tuple[int, tuple], ...] = ()       # (photo id, ((index into people, x, y, w, h), ...))
+    people: tuple[int, ...] = ()                    # ids of the people on these cards (names: people/_people.json)
+    faces: tuple[tuple[int, tuple], ...] = ()       # (photo id, ((index into people, x, y, w, h, face id), ...))
     stacks: tuple[tuple[int, tuple[int, ...]], ...] = ()    # (card id, member ids, card first)
     members: tuple[tuple, ...] = ()
     best: tuple[int, ...] = ()                  # row indices "best first" (empty: no opinion on any photo)
@@ -165,14 +165,13 @@ def grid_data(photos: list[Photo], folder_urls: dict[tuple[str, str], str], coll
                     best=tuple(best))
 
 
-def named_faces(photos: list[Photo]) -> tuple[tuple[tuple[int, str, str], ...], tuple[tuple[int, tuple], ...]]:
-    """The people named on these photos (by name) and each photo's named boxes, compactly: what the
-    grid's person filter and the lightbox's name boxes need."""
-    people = {box.person_id: (box.name, box.url) for photo in photos for box in photo.faces
-              if box.person_id is not None}
-    ordered = sorted(people.items(), key=lambda item: (item[1][0].casefold(), item[0]))
-    index = {person_id: number for number, (person_id, _) in enumerate(ordered)}
-    faces = tuple((photo.id, tuple((index[box.person_id], box.x, box.y, box.w, box.h) for box in photo.faces
-                                   if box.person_id is not None))
+def named_faces(photos: list[Photo]) -> tuple[tuple[int, ...], tuple[tuple[int, tuple], ...]]:
+    """The ids of the people named on these photos and each photo's named boxes, compactly: what the
+    grid's person filter and the lightbox's name boxes need. Names are not here but in the one shared
+    table (faces.FaceTable.names_table), so renaming someone leaves every grid as it is."""
+    people = sorted({box.person_id for photo in photos for box in photo.faces if box.person_id is not None})
+    index = {person_id: number for number, person_id in enumerate(people)}
+    faces = tuple((photo.id, tuple((index[box.person_id], box.x, box.y, box.w, box.h, box.face_id)
+                                   for box in photo.faces if box.person_id is not None))
                   for photo in photos if any(box.person_id is not None for box in photo.faces))
-    return tuple((person_id, name, url) for person_id, (name, url) in ordered), faces
+    return tuple(people), faces

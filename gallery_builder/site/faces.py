@@ -1,7 +1,9 @@
 """Faces and people as the builder knows them: faces.parquet, people.parquet and
 face_clusters.parquet read into numpy columns (no object per face), joined to the photo table's
 capture positions. Gives each photo's boxes, each person's and cluster's photos, and folds every
-photo's faces into its row digest so that pages showing them republish when they change.
+photo's faces (ids and boxes, not names) into its row digest so that pages showing them republish when
+they change; names travel in one shared table (people/_people.json), so a rename re-renders only the
+pages that print the name (the person's, their photos', the people pages, that table).
 """
 from __future__ import annotations
 
@@ -174,23 +176,58 @@ class FaceTable:
 
         return self.cover_of(np.flatnonzero((self.cluster_ids == cluster_id) & (self.person_ids < 0)))
 
+    def _spans(self) -> tuple[Any, Any, Any]:
+        """The capture positions with faces and the [start, stop) of each one's faces."""
+        import numpy as np
+
+        starts = np.flatnonzero(np.diff(self.rows, prepend=-1))
+        return self.rows[starts], starts, np.append(starts[1:], len(self.rows))
+
+    def shown_person_ids(self) -> Any:
+        """Per face: its person's id when that person is shown (not hidden), else -1."""
+        import numpy as np
+
+        hidden = [pid for pid, person in self.people.items() if person.hidden]
+        return np.where((self.person_ids >= 0) & ~np.isin(self.person_ids, hidden), self.person_ids, -1)
+
     def row_face_bytes(self) -> tuple[Any, list[bytes]]:
-        """The capture positions with faces and, for each, the bytes of what its pages show of
-        them (boxes, people's names, cluster pages): folded into the photo's row digest."""
+        """The capture positions with faces and, for each, the bytes of what its grids show of them
+        (boxes, shown people's ids, cluster pages; names are in the shared people table): folded
+        into the photo's row digest."""
         import numpy as np
 
         if not len(self):
             return np.zeros(0, np.int64), []
-        names = {pid: hashlib.blake2b(f"{person.name}\0{int(person.hidden)}\0{self.person_urls[pid]}".encode(
-                                          "utf-8", "surrogatepass"),
-                                      digest_size=8).digest() for pid, person in self.people.items()}
-        name_words = np.frombuffer(b"".join(names.get(int(pid), bytes(8)) for pid in self.person_ids), np.int64)
         paged = np.isin(self.cluster_ids, [cluster.id for cluster in self.paged_clusters])
-        record = np.column_stack([self.face_ids, self.person_ids, np.where(paged, self.cluster_ids, -1), name_words,
+        record = np.column_stack([self.face_ids, self.shown_person_ids(), np.where(paged, self.cluster_ids, -1),
                                   np.round(self.boxes * 10_000).astype(np.int64)]).astype(np.int64)
-        starts = np.flatnonzero(np.diff(self.rows, prepend=-1))
-        stops = np.append(starts[1:], len(self.rows))
-        return self.rows[starts], [record[start:stop].tobytes() for start, stop in zip(starts.tolist(), stops.tolist())]
+        rows, starts, stops = self._spans()
+        return rows, [record[start:stop].tobytes() for start, stop in zip(starts.tolist(), stops.tolist())]
+
+    def name_digests(self, count: int) -> Any:
+        """(count, 8) uint8: per capture position, a digest of the names and pages of the shown people
+        on the photo (zeros when none): what a photo page prints besides its row."""
+        import numpy as np
+
+        digests = np.zeros((count, 8), np.uint8)
+        shown = self.shown_person_ids() if len(self) else np.zeros(0, np.int64)
+        if not (shown >= 0).any():
+            return digests
+        names = {pid: hashlib.blake2b(f"{person.name}\0{self.person_urls[pid]}".encode("utf-8", "surrogatepass"),
+                                      digest_size=8).digest() for pid, person in self.people.items()}
+        words = b"".join(names.get(pid, bytes(8)) for pid in shown.tolist())
+        rows, starts, stops = self._spans()
+        named = [(row, start, stop) for row, start, stop in zip(rows.tolist(), starts.tolist(), stops.tolist())
+                 if (shown[start:stop] >= 0).any()]
+        folded = b"".join(hashlib.blake2b(words[start * 8:stop * 8], digest_size=8).digest()
+                          for _, start, stop in named)
+        digests[[row for row, _, _ in named]] = np.frombuffer(folded, np.uint8).reshape(len(named), 8)
+        return digests
+
+    def names_table(self) -> list[list[Any]]:
+        """[person id, name, page URL] of every shown person with a face on a shown photo, by name:
+        the one table grids, the lightbox and the offline search read names from."""
+        return [[person.id, person.name, self.person_urls[person.id]] for person in self.visible_people]
 
 
 def fold_into_digests(faces: FaceTable, digests: Any) -> None:

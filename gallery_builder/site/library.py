@@ -120,6 +120,7 @@ class PhotoTable:
         self.batches = table.to_batches()    # the chunks as read (one per Parquet batch), no copy
         self.batch_starts = np.cumsum([0] + [batch.num_rows for batch in self.batches])
         self.faces = FaceTable()             # set by load_library (faces.parquet)
+        self.name_digests = np.zeros((len(order), 8), np.uint8)   # names on each photo (FaceTable.name_digests)
 
     def __len__(self) -> int:
         return len(self.order)
@@ -430,7 +431,8 @@ def load_library(parquet_dir: Path) -> Library:
     """Read the export in `parquet_dir`; photos in capture order (capture time, then path)."""
     table, counts = _photos(parquet_dir / "photos.parquet")
     table.faces = faces = load_faces(parquet_dir, table.ids)
-    fold_into_digests(faces, table.digests)      # a page showing a photo also shows its faces' names
+    fold_into_digests(faces, table.digests)      # a page showing a photo also shows its faces (ids, boxes)
+    table.name_digests = faces.name_digests(len(table))   # and a photo page their names
     skipped = parquet_dir / "skipped.parquet"
     info_path = parquet_dir / "export.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}

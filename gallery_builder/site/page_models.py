@@ -179,6 +179,8 @@ class FaceTile:
     label: str
     crop: str                                  # site-relative URL of the cover face crop ("" when none)
     detail: str                                # "12 photos"
+    person_id: int | None = None               # the person's id (the writing controls name it)
+    cluster_id: int | None = None              # an unknown cluster's id
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,8 @@ class PersonPage:
     crop: str                                  # the cover face crop ("" when none)
     is_cluster: bool                           # an unknown cluster (it has no name yet)
     grid: GridSection                          # the photos, grouped by year
+    person_id: int | None = None               # the person's id (people_edit.js writes through it)
+    cluster_id: int | None = None              # the unknown cluster's id
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,8 @@ class FaceMark:
     h: float
     label: str                                 # the person's name, or "Unknown"
     url: str                                   # the person's or the cluster's page ("" when neither)
+    face_id: int = 0                           # the face (people_edit.js corrects it through this id)
+    person_id: int | None = None               # its person, when named
 
 
 @dataclass(frozen=True)

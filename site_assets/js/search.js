@@ -66,10 +66,17 @@
             month ? G.MONTHS[month - 1] : "", row[14] || ""].concat(peopleOf(shard, row)).join(" ").toLowerCase();
   }
 
-  /* The names of the people on a shard row (field "people": indices into the shard's person table). */
+  /* Person id -> name, from the one shared table (people/_people.json's script twin, loaded by the page). */
+  var personNames = new Map(((window.GALLERY_PEOPLE || {}).people || []).map(function (entry) {
+    return [entry[0], entry[1]];
+  }));
+
+  /* The names of the people on a shard row (field "people": indices into the shard's person table of
+     person ids; a person missing from the names table is left out). */
   function peopleOf(shard, row) {
     var table = shard.tables.person || [];
-    return (row[15] || []).map(function (index) { return table[index]; });
+    return (row[15] || []).map(function (index) { return personNames.get(table[index]); })
+      .filter(function (name) { return name !== undefined; });
   }
 
   function matcher(params, colors) {

@@ -76,8 +76,9 @@ def _registry() -> dict[str, PageKind]:
 
     kinds = (home.KIND, year.KIND, folder.KIND, photo.KIND, map_page.KIND, map_page.POINTS_KIND,
              search.KIND, search.SHARD_KIND, search.MANIFEST_KIND, status.KIND, on_this_day.KIND, site_state.KIND,
-             collections.INDEX_KIND, collections.KIND, people.INDEX_KIND, people.WHO_KIND, people.KIND, review.KIND,
-             stacks.INDEX_KIND, stacks.KIND, duplicates.KIND, rank.KIND, year_best.KIND)
+             collections.INDEX_KIND, collections.KIND, people.INDEX_KIND, people.WHO_KIND, people.KIND,
+             people.NAMES_KIND, review.KIND, stacks.INDEX_KIND, stacks.KIND, duplicates.KIND, rank.KIND,
+             year_best.KIND)
     return {kind.name: kind for kind in kinds}
 
 

@@ -1,6 +1,7 @@
 """People: the index (named people first, then unknown clusters; hidden people and ignored or
 small clusters left out), one grid page per person and per unknown cluster (photos by year), and
-"Who is this?", the largest unnamed clusters. Faces come from the export (site/faces.py)."""
+"Who is this?", the largest unnamed clusters; and the one table of names the grids, the lightbox and
+the offline search read (people/_people.json). Faces come from the export (site/faces.py)."""
 from __future__ import annotations
 
 from functools import partial
@@ -11,12 +12,14 @@ from gallery_builder.site.catalog import Catalog
 from gallery_builder.site.faces import PEOPLE_URL, WHO_URL, FaceTable, cluster_url
 from gallery_builder.site.fingerprint import pack
 from gallery_builder.site.library import Library
-from gallery_builder.site.page_models import FaceTile, Page, PeoplePage, PersonPage, WhoPage, eager_page
+from gallery_builder.site.page_models import DataFile, FaceTile, Page, PeoplePage, PersonPage, WhoPage, eager_page
 from gallery_builder.site.pages import PageKind
 from gallery_builder.site.pages.collections import folder_urls_of
 from gallery_builder.site.pages.common import count_label, grid_data_files, grid_section, photos_inputs
 
 WHO_LIMIT = 60        # clusters on "Who is this?"
+NAMES_URL = f"{PEOPLE_URL}_people.json"   # (+ .js twin for file://); "_" never starts a person's segment
+NAMES_GLOBAL = "GALLERY_PEOPLE"
 
 
 def crop_of(faces: FaceTable, index: int | None) -> str:
@@ -30,7 +33,8 @@ def cluster_title(cluster_id: int) -> str:
 
 def _people(faces: FaceTable, rows: dict[int, Any]) -> tuple[FaceTile, ...]:
     return tuple(FaceTile(url=faces.person_urls[person.id], label=person.name,
-                          crop=crop_of(faces, faces.person_cover(person)), detail=count_label(len(rows[person.id])))
+                          crop=crop_of(faces, faces.person_cover(person)), detail=count_label(len(rows[person.id])),
+                          person_id=person.id)
                  for person in faces.visible_people if person.id in rows)
 
 
@@ -39,7 +43,7 @@ def _clusters(faces: FaceTable, rows: dict[int, Any], limit: int | None = None) 
                       key=lambda cluster: (-cluster.face_count, cluster.id))[:limit]
     return tuple(FaceTile(url=cluster_url(cluster.id), label=cluster_title(cluster.id),
                           crop=crop_of(faces, faces.cluster_cover(cluster.id)),
-                          detail=count_label(len(rows[cluster.id])))
+                          detail=count_label(len(rows[cluster.id])), cluster_id=cluster.id)
                  for cluster in clusters)
 
 
@@ -65,10 +69,14 @@ def gather_who(catalog: Catalog, library: Library) -> Iterable[Page]:
                                                  total=len(clusters)))
 
 
-def person_page(title: str, crop: str, is_cluster: bool, rows: Any, catalog: Catalog) -> PersonPage:
+def person_page(title: str, crop: str, owner: tuple[str, int], rows: Any, catalog: Catalog) -> PersonPage:
+    """`owner` is ("person", id) or ("cluster", id)."""
     photos = catalog.photos(rows)
-    return PersonPage(title=title, count=len(photos), crop=crop, is_cluster=is_cluster,
-                      grid=grid_section(photos, catalog.folder_urls, group="year"))
+    kind, owner_id = owner
+    return PersonPage(title=title, count=len(photos), crop=crop, is_cluster=kind == "cluster",
+                      grid=grid_section(photos, catalog.folder_urls, group="year"),
+                      person_id=owner_id if kind == "person" else None,
+                      cluster_id=owner_id if kind == "cluster" else None)
 
 
 def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
@@ -82,8 +90,9 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
             continue
         crop = crop_of(faces, faces.person_cover(person))
         yield Page(kind="person", url=faces.person_urls[person.id],
-                   inputs=pack(person.name, crop, photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
-                   build=partial(person_page, person.name, crop, False, rows, catalog))
+                   inputs=pack(person.name, str(person.id), crop,
+                               photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
+                   build=partial(person_page, person.name, crop, ("person", person.id), rows, catalog))
     by_cluster = faces.rows_by_cluster()
     for cluster in faces.paged_clusters:
         rows = by_cluster.get(cluster.id)
@@ -92,10 +101,19 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
         crop = crop_of(faces, faces.cluster_cover(cluster.id))
         title = cluster_title(cluster.id)
         yield Page(kind="person", url=cluster_url(cluster.id),
-                   inputs=pack(title, crop, photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
-                   build=partial(person_page, title, crop, True, rows, catalog))
+                   inputs=pack(title, str(cluster.id), crop,
+                               photos_inputs(catalog, rows, folder_urls_of(catalog, rows))),
+                   build=partial(person_page, title, crop, ("cluster", cluster.id), rows, catalog))
 
 
+def gather_names(catalog: Catalog, library: Library) -> Iterable[Page]:
+    """The names table, whenever anyone is shown (a page with a named face loads it)."""
+    if library.faces.visible_people:
+        yield eager_page("people-names", NAMES_URL, DataFile(payload={"people": library.faces.names_table()},
+                                                             script_global=NAMES_GLOBAL))
+
+
+NAMES_KIND = PageKind(name="people-names", gather=gather_names)
 INDEX_KIND = PageKind(name="people", gather=gather_index, template="people.html")
 WHO_KIND = PageKind(name="who", gather=gather_who, template="who.html")
 KIND = PageKind(name="person", gather=gather, template="person.html", data_files=grid_data_files)

@@ -117,7 +117,8 @@ def photo_page(photo: Photo, catalog: Catalog, previous: Photo | None, following
         description_disputed=bool(photo.description_disputed),
         flag=photo.flag,
         stars=photo.stars,
-        faces=tuple(FaceMark(x=box.x, y=box.y, w=box.w, h=box.h, label=box.name or "Unknown", url=box.url)
+        faces=tuple(FaceMark(x=box.x, y=box.y, w=box.w, h=box.h, label=box.name or "Unknown", url=box.url,
+                             face_id=box.face_id, person_id=box.person_id)
                     for box in photo.faces),
         stack=stack_link(photo),
         collections=collections,
@@ -143,8 +144,8 @@ def _membership_text(links: tuple[Link, ...]) -> str:
 
 def unit_inputs(catalog: Catalog, memberships: dict[int, tuple[Link, ...]] | None = None) -> Callable[[Any], str]:
     """Fingerprint material of the photo pages of some capture positions (a bucket, by id): per
-    photo its row digest, its day neighbours' digests, a digest of its folder URL, its place in
-    the day, the collections holding it, hashed from vectorised arrays without making a page or a
+    photo its row digest, the names on it, its day neighbours' digests, a digest of its folder URL,
+    its place in the day, the collections holding it, hashed from vectorised arrays without making a page or a
     photo record."""
     import numpy as np
 
@@ -160,6 +161,7 @@ def unit_inputs(catalog: Catalog, memberships: dict[int, tuple[Link, ...]] | Non
         hasher.update(np.where(has_previous[rows, None], digests[rows - 1], 0).astype(np.uint8).tobytes())
         hasher.update(np.where(has_next[rows, None], digests[(rows + 1) % len(digests)], 0).astype(np.uint8).tobytes())
         hasher.update(url_digests[catalog.folder_of_row[rows]].tobytes())
+        hasher.update(table.name_digests[rows].tobytes())
         hasher.update(np.column_stack([table.ids[rows], index[rows], size[rows], has_previous[rows],
                                        has_next[rows]]).astype(np.int64).tobytes())
         if memberships:
@@ -188,6 +190,7 @@ def bucket_pages(catalog: Catalog, rows: Any, memberships: dict[int, tuple[Link,
         folder_url = catalog.folder_urls[(photo.root, photo.folder)]
         collections = (memberships or {}).get(photo.id, ())
         inputs = (f"{photo.digest}{previous.digest if previous else NO_PHOTO}{following.digest if following else NO_PHOTO}"
+                  f"{catalog.table.name_digests[row].tobytes().hex()}"
                   f"{folder_url}|{number}/{count}" + (f"|{_membership_text(collections)}" if collections else ""))
         pages.append(Page(kind="photo", url=photo_url(photo.id), inputs=inputs,
                           build=partial(photo_page, photo, catalog, previous, following, number, count, collections),

@@ -20,7 +20,8 @@ from gallery_builder.site.pages.common import folder_display, photos_inputs
 INDEX_DIR = "search/index/"
 MANIFEST_URL = INDEX_DIR + "manifest.json"
 # the grid card fields (cards.CARD_FIELDS, "q" always present) then the facets, as table indices
-# text: description and tags; people: indices into the shard's "person" table (names shown on the photo)
+# text: description and tags; people: indices into the shard's "person" table, which holds person ids
+# (their names are in people/_people.json, so a rename leaves the shards as they are)
 SHARD_FIELDS = CARD_FIELDS + ("place", "country", "camera", "colors", "text", "people")
 COLOR_BITS = {name: 1 << index for index, name in enumerate(COLOR_NAMES)}
 
@@ -56,7 +57,7 @@ def shard_payload(rows, catalog: Catalog) -> dict:
         _, place, country, camera = _facets(photo, catalog)
         colors = sum(COLOR_BITS[name] for name in names_of(list(photo.colors)))
         text = " ".join(filter(None, (photo.description, *photo.tags))) or None
-        people = sorted({tables["person"].ref(box.name) for box in photo.faces if box.person_id is not None})
+        people = sorted({tables["person"].ref(box.person_id) for box in photo.faces if box.person_id is not None})
         rows.append([*card[:9], card[9] if len(card) > 9 else None, tables["place"].ref(place),
                      tables["country"].ref(country), tables["camera"].ref(camera), colors, text, people])
     return {"fields": SHARD_FIELDS, "folders": grid.folders,
