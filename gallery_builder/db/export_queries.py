@@ -30,9 +30,15 @@ def pages_of(cursor: Any, page_size: int) -> Iterator[list[Any]]:
         yield page
 
 
-def photo_row_pages(db: Any, page_size: int) -> Iterator[list[Any]]:
-    """One row per photo with every fact joined in, in id order, `page_size` at a time."""
-    return pages_of(db.execute(PHOTO_ROWS_SQL), page_size)
+def photo_row_tuples(db: Any, page_size: int) -> Iterator[tuple[list[tuple], list[str]]]:
+    """One row per photo with every fact joined in, in id order, `page_size` plain tuples at a time,
+    with the column names."""
+    cursor = db.cursor()
+    cursor.row_factory = None  # tuples: the export turns pages into columns
+    cursor.execute(PHOTO_ROWS_SQL)
+    names = [column[0] for column in cursor.description]
+    for page in pages_of(cursor, page_size):
+        yield page, names
 
 
 def _newest_per_photo(rows: Iterable[Any]) -> Iterator[tuple[int, Any]]:

@@ -54,9 +54,9 @@ def _rows(produce: Callable[[Any], Iterable[dict[str, Any]]]) -> Producer:
 
 
 def _photo_pages(db: Any, settings: Settings, row_group: int) -> Pages:
-    from gallery_builder.export.photos import photo_record_pages
+    from gallery_builder.export.photos import photo_batches
 
-    return photo_record_pages(db, row_group)
+    return photo_batches(db, row_group)
 
 
 def _photo_schema() -> Any:

@@ -43,26 +43,36 @@ class _Beside:
         return self.value if self.photo_id == photo_id else default
 
 
-def photo_record_pages(db: Any, page_size: int) -> Iterator[list[dict[str, Any]]]:
-    """photos.parquet's records, `page_size` at a time, in id order."""
+def _parsed_json(values: list[Any]) -> list[Any]:
+    """JSON lists parsed once per distinct text (colour and width lists repeat a lot)."""
+    seen: dict[str, Any] = {}
+    return [(seen[text] if text in seen else seen.setdefault(text, json.loads(text))) if text else None
+            for text in values]
+
+
+def photo_batches(db: Any, page_size: int) -> Iterator[Any]:
+    """photos.parquet, `page_size` rows at a time as Arrow record batches in id order: the joined rows
+    turned into columns (no object per row), the side facts merged in by photo id."""
+    import pyarrow as pa
+
+    schema = photo_schema()
     descriptions = _Beside(export_queries.description_stream(db))
     tags, scores = _Beside(export_queries.tag_stream(db)), _Beside(export_queries.score_stream(db))
     critiques, disputes = _Beside(export_queries.critique_stream(db)), _Beside(export_queries.dispute_stream(db))
-    for page in export_queries.photo_row_pages(db, page_size):
-        records = []
-        for row in page:
-            record = dict(row)
-            photo_id = record["id"]
-            record["path_bytes"] = bytes(record["path_bytes"])
-            record["colors"] = json.loads(record["colors"]) if record["colors"] else None
-            record["thumb_widths"] = json.loads(record["thumb_widths"]) if record["thumb_widths"] else None
-            record["date_in_future"] = bool(record["date_in_future"]) if record["date_in_future"] is not None else None
-            record["stack_top"] = bool(record["stack_top"])
-            record["description"], record["description_model"] = descriptions.get(photo_id, (None, None))
-            record["tags"] = tags.get(photo_id)
-            record["aesthetic_score"] = scores.get(photo_id)
-            record["critique"] = critiques.get(photo_id)
-            record["description_disputed"] = (disputes.get(photo_id, {}).get(record["description_model"])
-                                              if record["description"] is not None else None)
-            records.append(record)
-        yield records
+    for page, names in export_queries.photo_row_tuples(db, page_size):
+        columns = dict(zip(names, (list(column) for column in zip(*page))))
+        ids = columns["id"]
+        columns["colors"] = _parsed_json(columns["colors"])
+        columns["thumb_widths"] = _parsed_json(columns["thumb_widths"])
+        columns["date_in_future"] = [None if value is None else bool(value) for value in columns["date_in_future"]]
+        columns["stack_top"] = [bool(value) for value in columns["stack_top"]]
+        described = [descriptions.get(photo_id, (None, None)) for photo_id in ids]
+        columns["description"] = [text for text, _ in described]
+        columns["description_model"] = [model for _, model in described]
+        columns["tags"] = [tags.get(photo_id) for photo_id in ids]
+        columns["aesthetic_score"] = [scores.get(photo_id) for photo_id in ids]
+        columns["critique"] = [critiques.get(photo_id) for photo_id in ids]
+        columns["description_disputed"] = [disputes.get(photo_id, {}).get(model) if text is not None else None
+                                           for photo_id, (text, model) in zip(ids, described)]
+        yield pa.RecordBatch.from_arrays([pa.array(columns[field.name], type=field.type) for field in schema],
+                                         schema=schema)

@@ -33,9 +33,9 @@ def chunked(rows: Iterable[dict[str, Any]], size: int = ROW_GROUP) -> Iterator[l
         yield chunk
 
 
-def write_pages(pages: Iterable[list[dict[str, Any]]], path: Path, schema: Any) -> int:
-    """Write pages of row dicts as row groups of one zstd Parquet file (temp, then rename); returns
-    the row count. No pages gives an empty file with the schema."""
+def write_pages(pages: Iterable[Any], path: Path, schema: Any) -> int:
+    """Write pages (lists of row dicts, or Arrow record batches of `schema`) as row groups of one zstd
+    Parquet file (temp, then rename); returns the row count. No pages gives an empty file with the schema."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -44,8 +44,10 @@ def write_pages(pages: Iterable[list[dict[str, Any]]], path: Path, schema: Any) 
     try:
         with pq.ParquetWriter(temp, schema, compression="zstd") as writer:
             for page in pages:
-                if page:
-                    writer.write_table(pa.Table.from_pylist(page, schema=schema), row_group_size=len(page))
+                if len(page):
+                    table = pa.Table.from_pylist(page, schema=schema) if isinstance(page, list) else \
+                        pa.Table.from_batches([page])
+                    writer.write_table(table, row_group_size=len(page))
                     count += len(page)
             if count == 0:
                 writer.write_table(schema.empty_table())
