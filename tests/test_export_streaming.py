@@ -137,6 +137,30 @@ def test_a_flag_rewrites_only_the_files_that_read_decisions(library):
     assert {row["id"]: row["flag"] for row in written_rows(settings, "photos.parquet")}[2] == "pick"
 
 
+def test_after_flags_and_stars_photos_parquet_is_what_a_full_export_writes(library):
+    """A flag or a star rewrites photos.parquet by replacing two columns of the file: the result must
+    be the file a full export would write."""
+    import pyarrow.parquet as pq
+
+    from gallery_builder.db.decisions import set_flag, set_stars
+    from gallery_builder.export.parquet import export_all
+
+    settings, db = library
+    export_all(db, settings, row_group=ROW_GROUP)
+    set_flag(db, [1, 100, COUNT], "reject", "test")
+    set_flag(db, [7], None, "test")  # had a pick from the fill
+    set_stars(db, [14, 50], 4, "test")
+    export_all(db, settings, row_group=ROW_GROUP)
+    patched = pq.read_table(settings.parquet_dir / "photos.parquet")
+    info = json.loads((settings.parquet_dir / "export.json").read_text())
+    assert info["rewritten"] == info["patched"] == ["photos.parquet"]
+    rows = {row["id"]: row for row in patched.to_pylist()}
+    assert (rows[1]["flag"], rows[7]["flag"], rows[14]["stars"], rows[COUNT]["flag"]) == ("reject", None, 4, "reject")
+    export_all(db, settings, row_group=ROW_GROUP, full=True)
+    assert patched.equals(pq.read_table(settings.parquet_dir / "photos.parquet"))
+    assert pq.ParquetFile(settings.parquet_dir / "photos.parquet").metadata.num_row_groups == -(-COUNT // ROW_GROUP)
+
+
 def test_export_json_keeps_the_versions_and_counts_of_files_it_kept(library):
     from gallery_builder.db.collections import collections_version, create_collection
     from gallery_builder.export.parquet import export_all

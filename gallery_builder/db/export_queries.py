@@ -52,6 +52,12 @@ def _newest_per_photo(rows: Iterable[Any]) -> Iterator[tuple[int, Any]]:
         yield current, last
 
 
+def decision_stream(db: Any) -> Iterator[tuple[int, tuple[str | None, int]]]:
+    """(photo id, (flag, stars)) of every photo with a decision, in photo id order."""
+    return ((row[0], (row[1], row[2])) for row in db.execute(
+        "SELECT photo_id, flag, stars FROM photo_decisions ORDER BY photo_id"))
+
+
 def description_stream(db: Any) -> Iterator[tuple[int, Any]]:
     """(photo id, (description, model)) in photo id order: the newest answer for the current content
     (as `descriptions.current_descriptions`)."""

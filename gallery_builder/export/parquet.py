@@ -33,11 +33,13 @@ Producer = Callable[[Any, Settings, int], Pages]  # (db, settings, rows per grou
 class ExportFile:
     """One Parquet file: its schema and its records page by page. `compare_content`: its inputs are
     more than tables (settings, models on disk), so it is computed every time and written only when
-    its content differs."""
+    its content differs. `patch`: (the one table, a cheap rewrite) for when that table is all that
+    changed since the file was written, such as flags and stars in photos.parquet."""
     name: str
     schema: Callable[[], Any]
     pages: Producer
     compare_content: bool = False
+    patch: tuple[str, Callable[[Any, Path, Any, int], int]] | None = None
 
 
 def _schema(*columns: tuple[str, str]) -> Callable[[], Any]:
@@ -57,6 +59,12 @@ def _photo_pages(db: Any, settings: Settings, row_group: int) -> Pages:
     from gallery_builder.export.photos import photo_batches
 
     return photo_batches(db, row_group)
+
+
+def _patch_decisions(db: Any, path: Path, schema: Any, row_group: int) -> int:
+    from gallery_builder.export.photos import patch_decisions
+
+    return patch_decisions(db, path, schema, row_group)
 
 
 def _photo_schema() -> Any:
@@ -90,7 +98,7 @@ def _face_files() -> tuple[ExportFile, ...]:
 
 
 EXPORT_FILES: tuple[ExportFile, ...] = (
-    ExportFile("photos.parquet", _photo_schema, _photo_pages),
+    ExportFile("photos.parquet", _photo_schema, _photo_pages, patch=("photo_decisions", _patch_decisions)),
     ExportFile("roots.parquet", _schema(("label", "string"), ("photo_count", "int64"), ("last_scan_at", "string")),
                _rows(export_queries.root_rows)),
     ExportFile("pass_coverage.parquet", _schema(
@@ -136,11 +144,14 @@ def _previous(parquet_dir: Path, database: int | None) -> dict[str, Any]:
     return info if isinstance(info, dict) and info.get("database") == database else {}
 
 
-def _unchanged(record: Any, schema_id: str, counters: dict[str, int]) -> bool:
-    """Written with this schema from tables whose counters have not moved since (none untracked)."""
+def _changed(record: Any, schema_id: str, counters: dict[str, int]) -> set[str] | None:
+    """What the file read that changed since it was written; None when that cannot be told (no
+    record, another schema, a table no trigger counts)."""
     if not isinstance(record, dict) or record.get("schema") != schema_id or not record.get("reads"):
-        return False
-    return all(value != UNTRACKED and counters.get(key) == value for key, value in record["reads"].items())
+        return None
+    if any(value == UNTRACKED for value in record["reads"].values()):
+        return None
+    return {key for key, value in record["reads"].items() if counters.get(key) != value}
 
 
 def _write(spec: ExportFile, db: Any, settings: Settings, path: Path, schema: Any, row_group: int,
@@ -170,16 +181,24 @@ def export_all(db: Any, settings: Settings, *, full: bool = False, row_group: in
     counts: dict[str, int] = {}
     files: dict[str, Any] = {}
     rewritten: list[str] = []
+    patched: list[str] = []  # rewritten by their patch: only the columns of the one table that changed
     for spec in EXPORT_FILES:
         path, schema = parquet_dir / spec.name, spec.schema()
         schema_id = _schema_id(schema)
         record = previous_files.get(spec.name)
-        if (not spec.compare_content and path.exists() and spec.name in previous_counts
-                and _unchanged(record, schema_id, counters)):
+        changed = (_changed(record, schema_id, counters)
+                   if not spec.compare_content and path.exists() and spec.name in previous_counts else None)
+        if changed is not None and not changed:
             counts[spec.name], files[spec.name] = previous_counts[spec.name], record
             continue
         if progress:
             progress(spec.name)
+        if spec.patch and changed == {spec.patch[0]}:
+            counts[spec.name] = spec.patch[1](db, path, schema, row_group)
+            files[spec.name] = {"schema": schema_id, "reads": {**record["reads"], spec.patch[0]: counters[spec.patch[0]]}}
+            rewritten.append(spec.name)
+            patched.append(spec.name)
+            continue
         with recorded_reads(db) as reads:
             counts[spec.name], was_written = _write(spec, db, settings, path, schema, row_group, full)
         files[spec.name] = {"schema": schema_id, "reads": counters_of(reads, counters)}
@@ -194,5 +213,6 @@ def export_all(db: Any, settings: Settings, *, full: bool = False, row_group: in
     write_json_atomic(parquet_dir / "export.json",
                       {"exported_at": now_iso(), "schema_version": SCHEMA_VERSION, "counts": counts,
                        "decisions_version": decisions_version, "collections_version": collections_version,
-                       "database": database, "rewritten": rewritten, "files": files})
+                       "database": database, "rewritten": rewritten, "patched": patched,
+                       "files": files})
     return counts

@@ -1,10 +1,14 @@
 """photos.parquet, streamed: one cursor over the joined photo rows, with descriptions, tags, scores,
-critiques and checks merged in from their own cursors walked in photo id order (no per-library dict)."""
+critiques and checks merged in from their own cursors walked in photo id order (no per-library dict);
+and the cheap rewrite after a flag or a star, which reads back the file and replaces two columns."""
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any, Iterator
 
+from gallery_builder.core.files import temp_path_for
 from gallery_builder.db import export_queries
 
 
@@ -76,3 +80,31 @@ def photo_batches(db: Any, page_size: int) -> Iterator[Any]:
                                            for photo_id, (text, model) in zip(ids, described)]
         yield pa.RecordBatch.from_arrays([pa.array(columns[field.name], type=field.type) for field in schema],
                                          schema=schema)
+
+
+def patch_decisions(db: Any, path: Path, schema: Any, row_group: int) -> int:
+    """Rewrite photos.parquet with only `flag` and `stars` read again (when decisions are all that
+    changed since it was written): the file is read back row group by row group, its two columns
+    replaced from one cursor over photo_decisions, and written to a temp name renamed over it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    decisions = _Beside(export_queries.decision_stream(db))
+    flag_at, stars_at = schema.get_field_index("flag"), schema.get_field_index("stars")
+    count = 0
+    temp = temp_path_for(path)
+    try:
+        with pq.ParquetWriter(temp, schema, compression="zstd") as writer:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=row_group):
+                found = [decisions.get(photo_id, (None, 0)) for photo_id in batch.column("id").to_pylist()]
+                columns = list(batch.columns)
+                columns[flag_at] = pa.array([flag for flag, _ in found], type=pa.string())
+                columns[stars_at] = pa.array([stars for _, stars in found], type=pa.int32())
+                writer.write_table(pa.Table.from_batches([pa.RecordBatch.from_arrays(columns, schema=schema)]),
+                                   row_group_size=batch.num_rows)
+                count += batch.num_rows
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return count
