@@ -9,7 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Literal
 
 from gallery_builder.config import Settings
 from gallery_builder.core.files import write_json_atomic
@@ -165,52 +165,57 @@ def _write(spec: ExportFile, db: Any, settings: Settings, path: Path, schema: An
     return write_pages(spec.pages(db, settings, row_group), path, schema), True
 
 
+Outcome = Literal["kept", "patched", "written", "same content"]
+
+
+def _export_file(spec: ExportFile, db: Any, settings: Settings, counters: dict[str, int], previous: dict[str, Any],
+                 row_group: int, full: bool) -> tuple[int, dict[str, Any], Outcome]:
+    """One file: kept when nothing it read changed, patched when its patch table is all that changed,
+    else written. Returns its row count, its record for export.json and what was done."""
+    path, schema = settings.parquet_dir / spec.name, spec.schema()
+    schema_id = _schema_id(schema)
+    record = (previous.get("files") or {}).get(spec.name)
+    known = not spec.compare_content and path.exists() and spec.name in (previous.get("counts") or {})
+    changed = _changed(record, schema_id, counters) if known else None
+    if changed is not None and not changed:
+        return previous["counts"][spec.name], record, "kept"
+    if spec.patch and changed == {spec.patch[0]}:
+        table = spec.patch[0]
+        return (spec.patch[1](db, path, schema, row_group),
+                {"schema": schema_id, "reads": {**record["reads"], table: counters[table]}}, "patched")
+    with recorded_reads(db) as reads:
+        count, was_written = _write(spec, db, settings, path, schema, row_group, full)
+    return count, {"schema": schema_id, "reads": counters_of(reads, counters)}, "written" if was_written else "same content"
+
+
 def export_all(db: Any, settings: Settings, *, full: bool = False, row_group: int = ROW_GROUP,
                progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Write the Parquet files into <home>/parquet/ whose inputs changed since the last export (every
     file with `full`); returns row counts by file name. export.json records, per file, the change
     counter of each table it read (db/export_changes.py) and which files this run rewrote."""
-    parquet_dir = settings.parquet_dir
-    parquet_dir.mkdir(parents=True, exist_ok=True)
+    settings.parquet_dir.mkdir(parents=True, exist_ok=True)
     decisions_version = current_decisions_version(db)  # first: the rows hold at least it
     collections_version = current_collections_version(db)
     counters = change_counters(db)  # before any row: a change made during the export shows next time
     database = counters.get(DATABASE_KEY)
-    previous = {} if full else _previous(parquet_dir, database)
-    previous_files, previous_counts = previous.get("files") or {}, previous.get("counts") or {}
+    previous = {} if full else _previous(settings.parquet_dir, database)
     counts: dict[str, int] = {}
     files: dict[str, Any] = {}
-    rewritten: list[str] = []
-    patched: list[str] = []  # rewritten by their patch: only the columns of the one table that changed
+    outcomes: dict[str, Outcome] = {}
     for spec in EXPORT_FILES:
-        path, schema = parquet_dir / spec.name, spec.schema()
-        schema_id = _schema_id(schema)
-        record = previous_files.get(spec.name)
-        changed = (_changed(record, schema_id, counters)
-                   if not spec.compare_content and path.exists() and spec.name in previous_counts else None)
-        if changed is not None and not changed:
-            counts[spec.name], files[spec.name] = previous_counts[spec.name], record
-            continue
         if progress:
             progress(spec.name)
-        if spec.patch and changed == {spec.patch[0]}:
-            counts[spec.name] = spec.patch[1](db, path, schema, row_group)
-            files[spec.name] = {"schema": schema_id, "reads": {**record["reads"], spec.patch[0]: counters[spec.patch[0]]}}
-            rewritten.append(spec.name)
-            patched.append(spec.name)
-            continue
-        with recorded_reads(db) as reads:
-            counts[spec.name], was_written = _write(spec, db, settings, path, schema, row_group, full)
-        files[spec.name] = {"schema": schema_id, "reads": counters_of(reads, counters)}
-        if was_written:
-            rewritten.append(spec.name)
+        counts[spec.name], files[spec.name], outcomes[spec.name] = _export_file(
+            spec, db, settings, counters, previous, row_group, full)
+    rewritten = [name for name, outcome in outcomes.items() if outcome in ("patched", "written")]
+    patched = [name for name, outcome in outcomes.items() if outcome == "patched"]
     if "face_clusters.parquet" in rewritten:
         from gallery_builder.export.faces import cluster_rows, mark_paged_clusters_shown
 
         mark_paged_clusters_shown(db, cluster_rows(db))
     from gallery_builder.db.pass_queries import now_iso
 
-    write_json_atomic(parquet_dir / "export.json",
+    write_json_atomic(settings.parquet_dir / "export.json",
                       {"exported_at": now_iso(), "schema_version": SCHEMA_VERSION, "counts": counts,
                        "decisions_version": decisions_version, "collections_version": collections_version,
                        "database": database, "rewritten": rewritten, "patched": patched,
