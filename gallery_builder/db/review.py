@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from gallery_builder.db.connection import transaction
 from gallery_builder.db.decisions import UnknownPhotos
@@ -248,15 +248,16 @@ def record_acceptance(db: Any, key: str, accepted_as: str, count: int, source: s
                (key, accepted_as, count, source, now_iso()))
 
 
-def selection_rows(db: Any) -> list[dict[str, Any]]:
-    """Every photo of every proposed shoot with its effective selection (review_selections.parquet)."""
-    return [{**dict(row), "proposed": bool(row["proposed"]), "selected": bool(row["selected"]),
+def selection_rows(db: Any) -> Iterator[dict[str, Any]]:
+    """Every photo of every proposed shoot with its effective selection (review_selections.parquet),
+    from a cursor."""
+    return ({**dict(row), "proposed": bool(row["proposed"]), "selected": bool(row["selected"]),
              "toggled": bool(row["toggled"])} for row in db.execute(
         "SELECT g.shoot_key, s.label AS shoot, g.photo_id, g.group_no, g.proposed,"
         " COALESCE(x.selected, g.proposed) AS selected, x.selected IS NOT NULL AS toggled"
         " FROM review_groups g JOIN review_shoots s ON s.shoot_key = g.shoot_key"
         " LEFT JOIN review_selections x ON x.photo_id = g.photo_id"
-        " ORDER BY s.last_taken DESC, g.position")]
+        " ORDER BY s.last_taken DESC, g.position"))
 
 
 def accept_selection(db: Any, key: str, target: str, name: str | None, reject_others: bool, source: str) -> str:

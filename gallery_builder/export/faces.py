@@ -2,12 +2,11 @@
 and face_clusters.parquet (the columns are in docs/parquet.md)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from gallery_builder.core.files import temp_path_for
 from gallery_builder.db import face_queries
+from gallery_builder.export.writer import write_pages, write_table
 
 
 def face_schema() -> Any:
@@ -33,27 +32,18 @@ def cluster_schema() -> Any:
     return pa.schema([("cluster_id", pa.int64()), ("ignored", pa.bool_()), ("face_count", pa.int64())])
 
 
+def face_record_pages(db: Any) -> Iterator[list[dict[str, Any]]]:
+    """faces.parquet's records, one page of faces at a time (keyset paging)."""
+    for page in face_queries.face_pages(db):
+        yield [{"face_id": row.face_id, "photo_id": row.photo_id, "person_id": row.person_id,
+                "cluster_id": row.cluster_id, "box": {"x": row.x, "y": row.y, "w": row.w, "h": row.h},
+                "score": row.score, "backend": row.backend, "crop_key": row.crop_key,
+                "clusterable": row.clusterable, "assigned_by": row.assigned_by} for row in page]
+
+
 def write_faces(db: Any, path: Path) -> int:
     """faces.parquet, one row group per page of faces (a temp file renamed at the end)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema, count = face_schema(), 0
-    temp = temp_path_for(path)
-    try:
-        with pq.ParquetWriter(temp, schema, compression="zstd") as writer:
-            for page in face_queries.face_pages(db):
-                records = [{"face_id": row.face_id, "photo_id": row.photo_id, "person_id": row.person_id,
-                            "cluster_id": row.cluster_id, "box": {"x": row.x, "y": row.y, "w": row.w, "h": row.h},
-                            "score": row.score, "backend": row.backend, "crop_key": row.crop_key,
-                            "clusterable": row.clusterable, "assigned_by": row.assigned_by} for row in page]
-                writer.write_table(pa.Table.from_pylist(records, schema=schema))
-                count += len(records)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return count
+    return write_pages(face_record_pages(db), path, face_schema())
 
 
 def people_rows(db: Any) -> list[dict[str, Any]]:
@@ -69,12 +59,18 @@ def cluster_rows(db: Any) -> list[dict[str, Any]]:
 CLUSTER_PAGE_MIN_FACES = 3  # the site gives an unknown cluster a page from this many faces (site/faces.py)
 
 
+def mark_paged_clusters_shown(db: Any, clusters: list[dict[str, Any]]) -> None:
+    """The clusters the site will show (a page each) are marked shown, so re-clustering keeps their ids."""
+    from gallery_builder.db.people import mark_clusters_shown
+
+    paged = [row["cluster_id"] for row in clusters if not row["ignored"] and row["face_count"] >= CLUSTER_PAGE_MIN_FACES]
+    if paged:
+        mark_clusters_shown(db, paged)
+
+
 def export_faces(db: Any, parquet_dir: Path) -> dict[str, int]:
     """Write the three files into `parquet_dir`; returns row counts by file name. The clusters the site
     will show (a page each) are marked shown, so re-clustering keeps their ids from now on."""
-    from gallery_builder.db.people import mark_clusters_shown
-    from gallery_builder.export.parquet import write_table
-
     parquet_dir.mkdir(parents=True, exist_ok=True)
     counts = {"faces.parquet": write_faces(db, parquet_dir / "faces.parquet")}
     clusters = cluster_rows(db)
@@ -82,7 +78,5 @@ def export_faces(db: Any, parquet_dir: Path) -> dict[str, int]:
                                ("face_clusters.parquet", clusters, cluster_schema())):
         write_table(rows, parquet_dir / name, schema)
         counts[name] = len(rows)
-    paged = [row["cluster_id"] for row in clusters if not row["ignored"] and row["face_count"] >= CLUSTER_PAGE_MIN_FACES]
-    if paged:
-        mark_clusters_shown(db, paged)
+    mark_paged_clusters_shown(db, clusters)
     return counts
