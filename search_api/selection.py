@@ -14,13 +14,14 @@ from starlette.routing import Route
 
 from gallery_builder.core.selection_files import FORMATS, MEDIA_TYPES, SelectionWriter
 from gallery_builder.db import collections as collection_queries
+from gallery_builder.db.review import UnknownShoot, selected_ids
 from gallery_builder.db.selection import (CHUNK, SELECTION_FIELDS, collection_selection, picked_photo_ids,
                                           rated_photo_ids, selection_rows)
 from search_api.decisions import DecisionDesk
 from search_api.json_api import Refused, json_answer, json_body, photo_ids_of
 from search_api.params import BadParameter, parse_search
 
-SELECTION_KEYS = ("collection", "picks", "rated", "q")
+SELECTION_KEYS = ("collection", "picks", "rated", "review", "q")
 SEARCH_PAGE = 500
 MAX_SEARCH_RESULTS = 10_000
 
@@ -43,7 +44,8 @@ def selection_routes(desk: DecisionDesk) -> list[Route]:
         params = request.query_params
         given = [key for key in SELECTION_KEYS if key in params]
         if len(given) != 1:
-            raise Refused(400, "give one of collection=ID, picks=1, rated=N or q=QUERY", parameter="collection")
+            raise Refused(400, "give one of collection=ID, picks=1, rated=N, review=SHOOT_KEY or q=QUERY",
+                          parameter="collection")
         key = given[0]
         if key == "collection":
             raw = params["collection"]
@@ -66,6 +68,15 @@ def selection_routes(desk: DecisionDesk) -> list[Route]:
                 raise Refused(400, "rated must be 1 to 5 (at least that many stars)", parameter="rated")
             ids = await run_in_threadpool(desk.read, lambda db: rated_photo_ids(db, int(raw)))
             return ids, {"min_stars": int(raw)}, f"rated-{raw}"
+        if key == "review":
+            shoot = params["review"]
+            if not shoot.startswith(("folder:", "day:")) or len(shoot) > 4096:
+                raise Refused(400, "review must be a shoot key from /api/review/shoots", parameter="review")
+            try:
+                ids = await run_in_threadpool(desk.read, lambda db: selected_ids(db, shoot)[0])
+            except UnknownShoot as error:
+                raise Refused(404, str(error), unknown_shoot=shoot) from None
+            return ids, {"review": shoot}, f"review-{_slug(shoot.split(':')[-1])}"
         search = {name: params.getlist(name) for name in params.keys() if name != "format"}
         return await _search_ids(request, search), {"search": params["q"]}, f"search-{_slug(params['q'])}"
 

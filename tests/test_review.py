@@ -113,6 +113,9 @@ def test_toggles_survive_a_new_proposal_and_accept_writes_picks_and_collections(
     shown = run_gallery("review", "show", "lib/2023-05-14", "--home", str(home)).stdout
     selected = {line.split()[-1].split("/")[-1] for line in shown.splitlines() if line.startswith("  [x]")}
     assert selected == {"a2.jpg", "a3.jpg", "b1.jpg"}
+    kept = json.loads(run_gallery("export-selection", "--review", "lib/2023-05-14", "--format", "json",
+                                  "--home", str(home)).stdout)
+    assert {row["path"].split("/")[-1] for row in kept["photos"]} == selected
     accepted = run_gallery("review", "accept", "lib/2023-05-14", "--as", "picks", "--reject-others",
                            "--home", str(home)).stdout
     assert "accepted 3 photo(s) as picks (3 newly picked, 2 newly rejected)" in accepted
@@ -143,6 +146,12 @@ def test_the_sidecar_lists_shows_toggles_and_accepts(shoot):
     assert again.json()["changed"] == 0  # idempotent
     assert client.post("/api/review/select", json={"key": "day:1999-01-01", "ids": [1], "selected": True}
                        ).status_code == 404
+    download = client.get("/api/review/shoot", params={"key": key}).json()
+    kept = {item["id"] for group in download["groups"] for item in group["photos"] if item["selected"]}
+    exported = client.get("/api/selection/export", params={"review": key, "format": "json"})
+    assert exported.status_code == 200 and "review-" in exported.headers["content-disposition"]
+    assert {row["photo_id"] for row in exported.json()["photos"]} == kept
+    assert client.get("/api/selection/export", params={"review": "day:1999-01-01"}).status_code == 404
     accepted = client.post("/api/review/accept", json={"key": key, "as": "picks"})
     assert accepted.status_code == 200 and "as picks" in accepted.json()["message"]
     from search_api.write_guard import TOKEN_HEADER

@@ -43,6 +43,8 @@ def test_review_toggle_reload_and_accept(tmp_path):
             assert kept_now == kept_before + (1 if was == "false" else -1)
             kept_ids = [int(item.get_attribute("data-id"))
                         for item in page.locator(".review-photo[aria-pressed='true']").all()]
+            csv_text = page.evaluate("fetch(document.getElementById('review-download-csv').href).then(r => r.text())")
+            assert sorted(int(line.split(",")[0]) for line in csv_text.strip().split("\r\n")[1:]) == sorted(kept_ids)
             page.click("#review-accept-picks")
             page.wait_for_selector("#review-note:has-text('as picks')")
             wait_for(lambda: all(decisions_of(nginx, photo)["flag"] == "pick" for photo in kept_ids), 30,

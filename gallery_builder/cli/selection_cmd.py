@@ -17,6 +17,8 @@ from gallery_builder.cli.options import home_option, open_index
 @click.option("--picks", is_flag=True, help="Every photo flagged pick.")
 @click.option("--rated", type=click.IntRange(1, 5), default=None, metavar="N",
               help="Every photo with at least N stars.")
+@click.option("--review", "shoot", default=None, metavar="SHOOT",
+              help="The photos kept in a shoot review (a folder, a capture day or a key, as for `gallery review`).")
 @click.option("--search", "query", default=None, metavar="QUERY",
               help="The top results of this search (the same search as `gallery search`).")
 @limit_option
@@ -26,15 +28,15 @@ from gallery_builder.cli.options import home_option, open_index
               help="Write this file (atomically) instead of printing to standard output.")
 @home_option
 def export_selection_command(targets: tuple[str, ...], collection: str | None, picks: bool, rated: int | None,
-                             query: str | None, limit: int, file_format: str | None, out: Path | None,
-                             home: str) -> None:
+                             shoot: str | None, query: str | None, limit: int, file_format: str | None,
+                             out: Path | None, home: str) -> None:
     """Export a selection of photos as CSV or JSON: one row per photo with its root, path, capture
     date, camera, place, country, flag, stars and the collections it is in.
 
     Choose one selection: a collection (--collection), the picks (--picks), photos rated at least N
-    stars (--rated N), a search result (--search), or TARGETS (photo ids or paths, as for `gallery
-    flag`). A collection keeps its manual order; picks and ratings come by capture time; a search
-    by relevance. The same files download from a collection's page (the sidecar's
+    stars (--rated N), what a shoot review keeps (--review), a search result (--search), or TARGETS
+    (photo ids or paths, as for `gallery flag`). A collection keeps its manual order; picks and
+    ratings come by capture time; a review in its shoot's order; a search by relevance. The same files download from a collection's page (the sidecar's
     /api/selection/export). Exit status 2 when the selection names something unknown.
 
     \b
@@ -42,6 +44,7 @@ def export_selection_command(targets: tuple[str, ...], collection: str | None, p
       gallery export-selection --collection "Best of 2023" --out best-2023.csv --home ./gallery-data
       gallery export-selection --picks --format json --home ./gallery-data > picks.json
       gallery export-selection --rated 4 --out four-stars.json --home ./gallery-data
+      gallery export-selection --review photos/2023/2023-05-14 --out kept.csv --home ./gallery-data
       gallery export-selection --search "beach 2021" --limit 50 --home ./gallery-data
     """
     from gallery_builder.core.files import temp_path_for
@@ -51,9 +54,9 @@ def export_selection_command(targets: tuple[str, ...], collection: str | None, p
                                               rated_photo_ids, selection_rows)
 
     chosen = [name for name, given in (("--collection", collection), ("--picks", picks), ("--rated", rated),
-                                       ("--search", query), ("TARGETS", targets)) if given]
+                                       ("--review", shoot), ("--search", query), ("TARGETS", targets)) if given]
     if len(chosen) != 1:
-        raise click.UsageError("choose one selection: --collection, --picks, --rated N, --search QUERY or "
+        raise click.UsageError("choose one selection: --collection, --picks, --rated N, --review SHOOT, --search QUERY or "
                                "photo ids/paths" + (f" (not {' and '.join(chosen)})" if chosen else ""))
     file_format = file_format or (out.suffix.lstrip(".").lower() if out and out.suffix.lower() in (".csv", ".json")
                                   else "csv")
@@ -69,6 +72,16 @@ def export_selection_command(targets: tuple[str, ...], collection: str | None, p
             ids, about = picked_photo_ids(db), {"flag": "pick"}
         elif rated:
             ids, about = rated_photo_ids(db, rated), {"min_stars": rated}
+        elif shoot:
+            from gallery_builder.cli.review_cmd import shoot_key
+            from gallery_builder.db.review import UnknownShoot, selected_ids
+
+            key = shoot_key(db, shoot)
+            try:
+                ids = selected_ids(db, key)[0]
+            except UnknownShoot as error:
+                _fail(str(error))
+            about = {"review": key}
         elif query:
             ids, about = search_ids(home, query, limit), {"search": query, "limit": limit}
         else:

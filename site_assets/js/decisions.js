@@ -131,8 +131,11 @@
       .catch(function () {});
   }
 
-  /* The sidecar answered: show the links to the ranking pages (Compare and Mosaic when signed in). */
+  /* The sidecar answered: show the links to the ranking pages (Compare and Mosaic when signed in)
+     and what else needs it (downloads of a selection: [data-needs-sidecar]). */
   function showRankLinks() {
+    var served = document.querySelectorAll("[data-needs-sidecar]");
+    for (var j = 0; j < served.length; j++) served[j].hidden = false;
     var boxes = document.querySelectorAll(".rank-links");
     for (var i = 0; i < boxes.length; i++) {
       boxes[i].hidden = false;

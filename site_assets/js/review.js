@@ -74,6 +74,10 @@
         links[i].setAttribute("aria-current", links[i].getAttribute("data-key") === key ? "true" : "false");
       }
       document.getElementById("review-title").textContent = review.shoot.label;
+      ["csv", "json"].forEach(function (format) {
+        document.getElementById("review-download-" + format).href =
+          api("selection/export?review=" + encodeURIComponent(key) + "&format=" + format);
+      });
       pane.hidden = false;
       render();
     }).catch(function (error) { say("Could not open this shoot: " + error.message, true); });

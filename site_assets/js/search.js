@@ -173,6 +173,22 @@
       if (G.decisions) G.decisions.load(ids);            // the live flags and stars of these results
     }
     rankLinks(ids);
+    downloadLinks();
+  }
+
+  /* With the sidecar answering: the result as a CSV or JSON file (GET /api/selection/export). */
+  function downloadLinks() {
+    var params = query();
+    params.q = params.q || "";
+    var box = document.createElement("span");
+    box.className = "selection-download";
+    box.innerHTML = "Download: " + ["csv", "json"].map(function (format) {
+      var search = new URLSearchParams(params);
+      search.set("format", format);
+      return '<a download href="' + G.escapeHtml(G.url("api/selection/export?" + search.toString())) + '">' +
+        format.toUpperCase() + "</a>";
+    }).join(" \u00b7 ");
+    statusLine.appendChild(box);
   }
 
   /* With the sidecar answering, the results can be ranked: Compare / Mosaic / Top 50 of these ids. */
