@@ -254,6 +254,46 @@ def test_a_3000_photo_page_stays_windowed_and_scrolls_to_the_end(page, nginx):
     assert page.errors == []
 
 
+# every card node the grid ever put in the page (a MutationObserver), and the grid itself
+COUNT_CARD_NODES = """
+window.cardNodes = new WeakSet(); window.cardNodesMade = 0;
+document.addEventListener("gallery:grid", event => { window.theGrid = event.detail; });
+new MutationObserver(records => records.forEach(record => record.addedNodes.forEach(node => {
+  if (node.nodeType === 1 && node.matches("a.card") && !window.cardNodes.has(node)) {
+    window.cardNodes.add(node); window.cardNodesMade++; }
+}))).observe(document, { childList: true, subtree: true });
+"""
+SCROLL_AND_PAINT = """screens => new Promise(done => { window.scrollBy(0, innerHeight * screens);
+  requestAnimationFrame(() => requestAnimationFrame(() =>
+    done(scrollY + innerHeight >= document.documentElement.scrollHeight - 4))); })"""
+# each card in the window shows its own row: link, picture, stack badge (a re-used node is rewritten)
+CARDS_MISMATCHED = """() => [...document.querySelectorAll('.grid-window a.card')].filter(card => {
+  const grid = window.theGrid, row = grid.rows[+card.dataset.index], image = card.querySelector('img');
+  const picture = Gallery.gridImage(row[1], row[7], row[2], row[3], parseFloat(card.style.width));
+  return +card.dataset.id !== row[0] || !card.href.endsWith(Gallery.photoPath(row[0])) ||
+    (image ? image.getAttribute('src') !== picture.src || image.alt !== row[5] : !!picture) ||
+    !!card.querySelector('.card-stack') !== grid.stacks.has(row[0]);
+}).length"""
+
+
+def test_scrolling_a_big_page_reuses_its_card_nodes(page, nginx):
+    page.add_init_script(COUNT_CARD_NODES)
+    page.goto(nginx.base + "/folders/photos/2019/" + _big_folder_segment() + "/")
+    page.wait_for_selector(".grid-window .card img.loaded")
+    most_in_dom, at_end = 0, False
+    while not at_end:
+        at_end = page.evaluate(SCROLL_AND_PAINT, 3)
+        most_in_dom = max(most_in_dom, page.locator(".grid-window .card").count())
+        assert page.evaluate(CARDS_MISMATCHED) == 0
+    page.wait_for_selector(f".grid-window .card[data-index='{BIG - 1}']")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_selector(".grid-window .card[data-index='0'] img.loaded")
+    assert page.evaluate(CARDS_MISMATCHED) == 0
+    made = page.evaluate("window.cardNodesMade")
+    assert made <= 2 * most_in_dom < BIG, (made, most_in_dom)     # a pool, not one node per photo shown
+    assert page.errors == []
+
+
 def test_dark_theme_and_phone_layout(context, nginx):
     tab = context.new_page()
     tab.emulate_media(color_scheme="dark")
