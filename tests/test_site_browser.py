@@ -42,7 +42,9 @@ def home() -> Path:
         source = big[index % POOL]
         record.update(thumb_key=source["thumb_key"], width=source["width"], height=source["height"],
                       thumb_widths=source["thumb_widths"])
-    write_records(home, records + big, coverage=GOLDEN_COVERAGE, errors=GOLDEN_ERRORS, thumbnails=False)
+    big[2500]["description"] = "A lighthouse at dusk"         # the rare word of the offline search test
+    write_records(home, records + big, coverage=GOLDEN_COVERAGE, errors=GOLDEN_ERRORS, thumbnails=False,
+                  extra_fields=[("description", "string")])
     for record in records + big[:POOL]:
         write_thumbnails(home / "thumbs", record)
     (home / "gallery.toml").write_text(f'[[roots]]\nlabel = "photos"\npath = "{base / "photos"}"\n')
@@ -50,7 +52,9 @@ def home() -> Path:
     video.parent.mkdir(parents=True)
     subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=10",
                     "-t", "2", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(video)], check=True)
-    build(home)
+    with pytest.MonkeyPatch.context() as patch:     # 2019 (3,000 photos) gets one search shard per month
+        patch.setattr("gallery_builder.site.pages.search.SHARD_ROWS", 1000)
+        build(home)
     (home / "progress.json").write_text(json.dumps({
         "state": "running", "stage": "pass", "pass": "thumbs", "done": 300, "total": 1000, "rate": 12.5,
         "eta_seconds": 56, "cluster": "tcp://192.168.1.10:8786", "workers": [
@@ -184,6 +188,50 @@ def test_search_falls_back_to_the_offline_index(page, nginx):
     page.wait_for_function("document.querySelector('#search-status').innerText.startsWith('1 result')")
     assert page.locator("#results .card").count() == 1
     assert "color=orange" in page.url and "country=Japan" in page.url
+
+
+def search_offline(context, nginx, query: str, summaries: bool = True) -> tuple[str, list[int], set[str]]:
+    """Search offline in a tab without a cache: (status line, result ids, shard files fetched);
+    without `summaries` the manifest comes without its text bitsets (a version-1 page: every shard)."""
+    tab, fetched = context.new_page(), set()
+    session = context.new_cdp_session(tab)
+    session.send("Network.enable")
+    session.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    tab.on("request", lambda request: fetched.add(request.url.rsplit("/", 1)[1])
+           if "/search/index/" in request.url and "manifest" not in request.url else None)
+
+    def without_summaries(route):
+        response = route.fetch()
+        manifest = response.json()
+        for entry in manifest["shards"]:
+            entry.pop("grams")
+        route.fulfill(response=response, json=manifest)
+
+    if not summaries:
+        tab.route("**/search/index/manifest.json", without_summaries)
+    try:
+        tab.goto(nginx.base + "/search/?" + query)
+        tab.wait_for_selector(".source-badge")
+        ids = tab.eval_on_selector_all("#results a.card", "cards => cards.map(card => +card.dataset.id)")
+        return tab.locator("#search-status").inner_text(), sorted(ids), fetched
+    finally:
+        tab.close()
+
+
+def test_offline_search_loads_only_the_shards_that_can_match(context, nginx):
+    every_shard = {"undated.json", "2031.json", "2023.json", "2022.json", "2021.json", "2019-07.json", "2019-06.json",
+                   "2019-05.json"}
+    tokyo_years = {f"{row.taken_at[:4]}.json" for row in golden_rows() if row.extra.get("place") == "Tokyo"}
+    for query, expected in (("place=Tokyo", tokyo_years), ("q=lighthouse", {"2019-07.json"}),
+                            ("q=nice", None)):
+        status, ids, fetched = search_offline(context, nginx, query)
+        if expected is not None:
+            assert fetched == expected, query
+        assert ids, query
+        everything = search_offline(context, nginx, query, summaries=False)
+        assert everything[2] == every_shard
+        assert (status, ids) == everything[:2], query          # the same results as loading every shard
+    assert ids == [1, 2, 3, 4] and len(fetched) < len(every_shard)     # "nice": a place, in 2021 and 2023
 
 
 def test_sidecar_results_take_over_when_it_answers(page, nginx):
