@@ -314,14 +314,17 @@ new MutationObserver(records => records.forEach(record => record.addedNodes.forE
 SCROLL_AND_PAINT = """screens => new Promise(done => { window.scrollBy(0, innerHeight * screens);
   requestAnimationFrame(() => requestAnimationFrame(() =>
     done(scrollY + innerHeight >= document.documentElement.scrollHeight - 4))); })"""
-# each card in the window shows its own row: link, picture, stack badge (a re-used node is rewritten)
-CARDS_MISMATCHED = """() => [...document.querySelectorAll('.grid-window a.card')].filter(card => {
+# each card in the window shows its own row: link, picture (or none yet, while a jump settles: never
+# another photo's), stack badge (a re-used node is rewritten)
+CARDS_MISMATCHED = """settled => [...document.querySelectorAll('.grid-window a.card')].filter(card => {
   const grid = window.theGrid, row = grid.rows[+card.dataset.index], image = card.querySelector('img');
   const picture = Gallery.gridImage(row[1], row[7], row[2], row[3], parseFloat(card.style.width));
+  const waiting = image && !settled && !image.hasAttribute('src') && !image.classList.contains('loaded');
   return +card.dataset.id !== row[0] || !card.href.endsWith(Gallery.photoPath(row[0])) ||
-    (image ? image.getAttribute('src') !== picture.src || image.alt !== row[5] : !!picture) ||
+    (image ? !waiting && (image.getAttribute('src') !== picture.src || image.alt !== row[5]) : !!picture) ||
     !!card.querySelector('.card-stack') !== grid.stacks.has(row[0]);
 }).length"""
+PICTURES_SHOWN = "[...document.querySelectorAll('.grid-window a.card img')].every(image => image.hasAttribute('src'))"
 
 
 def test_scrolling_a_big_page_reuses_its_card_nodes(page, nginx):
@@ -332,13 +335,38 @@ def test_scrolling_a_big_page_reuses_its_card_nodes(page, nginx):
     while not at_end:
         at_end = page.evaluate(SCROLL_AND_PAINT, 3)
         most_in_dom = max(most_in_dom, page.locator(".grid-window .card").count())
-        assert page.evaluate(CARDS_MISMATCHED) == 0
+        assert page.evaluate(CARDS_MISMATCHED, False) == 0
     page.wait_for_selector(f".grid-window .card[data-index='{BIG - 1}']")
+    page.wait_for_function(PICTURES_SHOWN)                  # the scroll settled: the margin's pictures too
+    assert page.evaluate(CARDS_MISMATCHED, True) == 0
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_selector(".grid-window .card[data-index='0'] img.loaded")
-    assert page.evaluate(CARDS_MISMATCHED) == 0
+    page.wait_for_function(PICTURES_SHOWN)
+    assert page.evaluate(CARDS_MISMATCHED, True) == 0
     made = page.evaluate("window.cardNodesMade")
     assert made <= 2 * most_in_dom < BIG, (made, most_in_dom)     # a pool, not one node per photo shown
+    assert page.errors == []
+
+
+# the cards of the window by where they are: [on screen with a picture, on screen, off screen with one, off screen]
+PICTURES_BY_PLACE = """() => { const counts = [0, 0, 0, 0];
+  document.querySelectorAll('.grid-window a.card').forEach(card => {
+    const box = card.getBoundingClientRect(), off = box.bottom < 0 || box.top > innerHeight ? 2 : 0;
+    counts[off + 1]++; if (card.querySelector('img[src]')) counts[off]++; });
+  return counts; }"""
+
+
+def test_a_jump_loads_the_pictures_on_screen_first_and_the_margin_once_settled(page, nginx):
+    page.goto(nginx.base + "/folders/photos/2019/" + _big_folder_segment() + "/")
+    page.wait_for_selector(".grid-window .card img.loaded")
+    page.evaluate(SCROLL_AND_PAINT, 12)
+    with_picture, on_screen, off_with_picture, off_screen = page.evaluate(PICTURES_BY_PLACE)
+    assert with_picture == on_screen > 0 and off_screen > 0 and off_with_picture == 0
+    page.wait_for_function(PICTURES_SHOWN)                # the scroll settled: the margin's pictures load
+    assert page.evaluate(PICTURES_BY_PLACE)[2] == off_screen
+    page.evaluate(SCROLL_AND_PAINT, 0.25)                 # a small scroll keeps the margin ahead as before
+    with_picture, on_screen, off_with_picture, off_screen = page.evaluate(PICTURES_BY_PLACE)
+    assert with_picture == on_screen and off_with_picture == off_screen
     assert page.errors == []
 
 

@@ -6,7 +6,7 @@
   "use strict";
   var G = window.Gallery;
   var justify = window.require("justified-layout");
-  var MONTH_HEAD = 64, DAY_HEAD = 40, SECTION_GAP = 8, MARGIN = 1200;
+  var MONTH_HEAD = 64, DAY_HEAD = 40, SECTION_GAP = 8, MARGIN = 1200, SETTLE_MS = 150;
 
   function rowHeight(width) { return width < 600 ? 110 : width < 1100 ? 170 : 220; }
 
@@ -70,6 +70,7 @@
     this.group = section.getAttribute("data-group") || "day";
     this.nodes = new Map();                                  // entry index -> its node in the window
     this.spare = { A: [], H2: [], H3: [] };                  // pooled nodes out of the window, by tag
+    this.waiting = new Set();                                // entries in the window whose picture waits
     this.window = document.createElement("div");
     this.window.className = "grid-window";
     this.sticky = document.createElement("div");
@@ -118,6 +119,7 @@
 
   Grid.prototype.destroy = function () {
     window.removeEventListener("scroll", this.onScroll);
+    clearTimeout(this.settleTimer);
     window.removeEventListener("resize", this.onResize);
     this.lightbox.destroy();
     if (this.stackBox) this.stackBox.destroy();
@@ -147,6 +149,7 @@
     var spare = this.spare;
     this.nodes.forEach(function (node) { spare[node.tagName].push(node); });
     this.nodes.clear();
+    this.waiting.clear();
     if (anchor > 0) this.reveal(anchor, true);
     this.paint();
     this.section.dispatchEvent(new CustomEvent("grid:layout", { detail: this }));
@@ -166,45 +169,72 @@
   /* Card and heading nodes are pooled: a node leaving the window is re-used for the next entry
      entering it (attributes, picture, badges and state rewritten), so scrolling a 100,000-photo
      year makes no garbage DOM; each dropped card used to leave an <a> and an <img> with its
-     picture for the collector, and the tab grew to 750 MB before it ran. */
+     picture for the collector, and the tab grew to 750 MB before it ran.
+     A jump of more than a screen (the scrubber, a fling) loads the pictures on screen only: the
+     margin's pictures wait until the scroll settles, so a jump fetches no picture it flies past
+     (each one costs the tab memory until the next garbage collection). */
   Grid.prototype.paint = function () {
-    var entries = this.layout.entries, top = window.scrollY - this.offset();
-    var start = top - MARGIN, end = top + window.innerHeight + MARGIN;
+    var entries = this.layout.entries, top = window.scrollY - this.offset(), screen = window.innerHeight;
+    var start = top - MARGIN, end = top + screen + MARGIN;
+    var jumped = this.paintedAt !== undefined && Math.abs(top - this.paintedAt) > screen;
+    var pictureStart = jumped ? top : start, pictureEnd = jumped ? top + screen : end;
+    this.paintedAt = top;
     var first = firstVisible(entries, start), last = first;
     while (last < entries.length && entries[last].top <= end) last++;
-    var nodes = this.nodes, spare = this.spare;
+    var nodes = this.nodes, spare = this.spare, waiting = this.waiting;
     nodes.forEach(function (node, key) {
       if (key >= first && key < last && entries[key].top + entries[key].height >= start) return;
       if (node === document.activeElement) node.blur();     // focus must not follow a node to another photo
       nodes.delete(key);
+      waiting.delete(key);
       spare[node.tagName].push(node);
     });
     for (var i = first; i < last; i++) {
       var entry = entries[i];
-      if (entry.top + entry.height < start || nodes.has(i)) continue;
-      var node = this.fill(spare[TAGS[entry.type]].pop() || this.create(entry.type), entry);
-      if (!node.parentNode) this.window.appendChild(node);
-      nodes.set(i, node);
+      if (entry.top + entry.height < start) continue;
+      var withPicture = entry.top + entry.height >= pictureStart && entry.top <= pictureEnd;
+      var node = nodes.get(i);
+      if (node) {
+        if (withPicture && waiting.has(i)) { waiting.delete(i); this.fillPicture(node, this.rows[entry.index], entry.width); }
+        continue;
+      }
+      nodes.set(i, this.fill(spare[TAGS[entry.type]].pop() || this.create(entry.type), entry, withPicture));
+      if (!withPicture && entry.type === "card") waiting.add(i);
     }
     for (var tag in spare) {
       spare[tag].forEach(function (node) { if (node.parentNode) node.remove(); });
     }
+    var next = this.window.firstChild;        // the nodes in top order: the order of Tab and of screen readers
+    for (var k = first; k < last; k++) {
+      var placed = nodes.get(k);
+      if (!placed) continue;
+      if (placed === next) next = placed.nextSibling; else this.window.insertBefore(placed, next);
+    }
+    clearTimeout(this.settleTimer);
+    if (waiting.size) this.settleTimer = setTimeout(this.onScroll, SETTLE_MS);
     this.updateSticky(top);
   };
 
   var TAGS = { month: "H2", day: "H3", card: "A" };
 
+  /* Change an element's text in place (textContent would make a new text node every scroll frame). */
+  function setText(element, text) {
+    var node = element.firstChild;
+    if (node && node.nodeType === 3 && !node.nextSibling) { if (node.data !== text) node.data = text; }
+    else element.textContent = text;
+  }
+
   Grid.prototype.create = function (type) {
     return document.createElement(TAGS[type].toLowerCase());
   };
 
-  Grid.prototype.fill = function (node, entry) {
+  Grid.prototype.fill = function (node, entry, withPicture) {
     var style = "top:" + entry.top + "px;";
     if (entry.type !== "card") {
       node.className = "grid-heading grid-heading-" + entry.type;
       node.style.cssText = style + "height:" + entry.height + "px";
       if (entry.month) node.id = "m-" + entry.month.slice(5, 7); else node.removeAttribute("id");
-      node.textContent = entry.label;
+      setText(node, entry.label);
       return node;
     }
     var row = this.rows[entry.index], link = node;
@@ -214,7 +244,7 @@
     link.setAttribute("data-id", row[0]);
     link.setAttribute("data-x", row[8]);
     link.style.cssText = style + "left:" + entry.left + "px;width:" + entry.width + "px;height:" + entry.height + "px";
-    this.fillPicture(link, row, entry.width);
+    if (withPicture) this.fillPicture(link, row, entry.width); else this.clearPicture(link, row);
     if (G.decisions) G.decisions.paintCard(link, G.decisions.decisionOf(row[0], G.decisions.fromBits(row[8])));
     var badge = link.querySelector(".card-stack"), members = this.stacks.get(row[0]);
     if (members) {
@@ -224,7 +254,7 @@
         link.appendChild(badge);
       }
       badge.title = "A stack of " + members.length + " photos";
-      badge.textContent = members.length;
+      setText(badge, String(members.length));
     } else if (badge) badge.remove();
     if (this.selection) this.selection.paint(link);
     return link;
@@ -234,25 +264,40 @@
      the browser has it already), or a file card when the photo has none. */
   Grid.prototype.fillPicture = function (link, row, width) {
     var picture = G.gridImage(row[1], row[7], row[2], row[3], width);
-    var image = link.querySelector("img"), fileCard = link.querySelector(".card-file");
-    if (fileCard) fileCard.remove();
     if (!picture) {
+      var image = link.querySelector("img");
       if (image) image.remove();
-      link.insertBefore(G.fileCard(row[5], G.kindOf(row[8])), link.firstChild);
+      if (!link.querySelector(".card-file")) link.insertBefore(G.fileCard(row[5], G.kindOf(row[8])), link.firstChild);
       return;
     }
-    if (!image) {
-      image = document.createElement("img");
-      image.decoding = "async";
-      link.insertBefore(image, link.firstChild);
-    }
-    image.alt = row[5];
+    image = this.cardImage(link, row);
     if (image.getAttribute("src") === picture.src) return;
     image.classList.remove("loaded");
     if (picture.srcset) image.srcset = picture.srcset; else image.removeAttribute("srcset");
     image.src = picture.src;
     // from the cache (shown at once): no fade, no flash; otherwise the load event shows it, never the old picture
     if (image.complete && image.currentSrc === image.src) image.classList.add("loaded");
+  };
+
+  /* No picture yet (it waits for the scroll to settle): the re-used <img> must not show the last photo. */
+  Grid.prototype.clearPicture = function (link, row) {
+    var image = this.cardImage(link, row);
+    image.classList.remove("loaded");
+    image.removeAttribute("srcset");
+    image.removeAttribute("src");
+  };
+
+  /* The card's <img> (made once per pooled card) with the row's alt text; no file card beside it. */
+  Grid.prototype.cardImage = function (link, row) {
+    var image = link.querySelector("img"), fileCard = link.querySelector(".card-file");
+    if (fileCard) fileCard.remove();
+    if (!image) {
+      image = document.createElement("img");
+      image.decoding = "async";
+      link.insertBefore(image, link.firstChild);
+    }
+    image.alt = row[5];
+    return image;
   };
 
   /* One listener for every card image (load and error do not bubble: caught on the way down). */
@@ -275,7 +320,7 @@
       if (entries[i].type !== "card") { label = label || entries[i].label; }
       if (entries[i].type === "month") { month = entries[i].month; break; }
     }
-    this.sticky.firstChild.textContent = label;
+    setText(this.sticky.firstChild, label);
     this.sticky.classList.toggle("show", top > MONTH_HEAD && !!label);
     this.section.dispatchEvent(new CustomEvent("grid:month", { detail: month }));
   };
