@@ -42,7 +42,9 @@ def home() -> Path:
         source = big[index % POOL]
         record.update(thumb_key=source["thumb_key"], width=source["width"], height=source["height"],
                       thumb_widths=source["thumb_widths"])
-    write_records(home, records + big, coverage=GOLDEN_COVERAGE, errors=GOLDEN_ERRORS, thumbnails=False)
+    big[2500]["description"] = "A lighthouse at dusk"         # the rare word of the offline search test
+    write_records(home, records + big, coverage=GOLDEN_COVERAGE, errors=GOLDEN_ERRORS, thumbnails=False,
+                  extra_fields=[("description", "string")])
     for record in records + big[:POOL]:
         write_thumbnails(home / "thumbs", record)
     (home / "gallery.toml").write_text(f'[[roots]]\nlabel = "photos"\npath = "{base / "photos"}"\n')
@@ -50,7 +52,9 @@ def home() -> Path:
     video.parent.mkdir(parents=True)
     subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=10",
                     "-t", "2", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(video)], check=True)
-    build(home)
+    with pytest.MonkeyPatch.context() as patch:     # 2019 (3,000 photos) gets one search shard per month
+        patch.setattr("gallery_builder.site.pages.search.SHARD_ROWS", 1000)
+        build(home)
     (home / "progress.json").write_text(json.dumps({
         "state": "running", "stage": "pass", "pass": "thumbs", "done": 300, "total": 1000, "rate": 12.5,
         "eta_seconds": 56, "cluster": "tcp://192.168.1.10:8786", "workers": [
@@ -186,6 +190,50 @@ def test_search_falls_back_to_the_offline_index(page, nginx):
     assert "color=orange" in page.url and "country=Japan" in page.url
 
 
+def search_offline(context, nginx, query: str, summaries: bool = True) -> tuple[str, list[int], set[str]]:
+    """Search offline in a tab without a cache: (status line, result ids, shard files fetched);
+    without `summaries` the manifest comes without its text bitsets (a version-1 page: every shard)."""
+    tab, fetched = context.new_page(), set()
+    session = context.new_cdp_session(tab)
+    session.send("Network.enable")
+    session.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    tab.on("request", lambda request: fetched.add(request.url.rsplit("/", 1)[1])
+           if "/search/index/" in request.url and "manifest" not in request.url else None)
+
+    def without_summaries(route):
+        response = route.fetch()
+        manifest = response.json()
+        for entry in manifest["shards"]:
+            entry.pop("grams")
+        route.fulfill(response=response, json=manifest)
+
+    if not summaries:
+        tab.route("**/search/index/manifest.json", without_summaries)
+    try:
+        tab.goto(nginx.base + "/search/?" + query)
+        tab.wait_for_selector(".source-badge")
+        ids = tab.eval_on_selector_all("#results a.card", "cards => cards.map(card => +card.dataset.id)")
+        return tab.locator("#search-status").inner_text(), sorted(ids), fetched
+    finally:
+        tab.close()
+
+
+def test_offline_search_loads_only_the_shards_that_can_match(context, nginx):
+    every_shard = {"undated.json", "2031.json", "2023.json", "2022.json", "2021.json", "2019-07.json", "2019-06.json",
+                   "2019-05.json"}
+    tokyo_years = {f"{row.taken_at[:4]}.json" for row in golden_rows() if row.extra.get("place") == "Tokyo"}
+    for query, expected in (("place=Tokyo", tokyo_years), ("q=lighthouse", {"2019-07.json"}),
+                            ("q=nice", None)):
+        status, ids, fetched = search_offline(context, nginx, query)
+        if expected is not None:
+            assert fetched == expected, query
+        assert ids, query
+        everything = search_offline(context, nginx, query, summaries=False)
+        assert everything[2] == every_shard
+        assert (status, ids) == everything[:2], query          # the same results as loading every shard
+    assert ids == [1, 2, 3, 4] and len(fetched) < len(every_shard)     # "nice": a place, in 2021 and 2023
+
+
 def test_sidecar_results_take_over_when_it_answers(page, nginx):
     results = [{"id": 11, "path": "2023/06/IMG_0011.JPG", "score": 0.31, "thumb": None,
                 "url": "/photos/0/11.html", "width": 640, "height": 480}]
@@ -251,6 +299,74 @@ def test_a_3000_photo_page_stays_windowed_and_scrolls_to_the_end(page, nginx):
     page.wait_for_selector(f".grid-window .card[data-index='{BIG - 1}']")
     assert page.locator(".grid-window .card").count() < 400
     page.wait_for_function("(document.querySelector('.grid-sticky.show span') || {}).textContent > ''")
+    assert page.errors == []
+
+
+# every card node the grid ever put in the page (a MutationObserver), and the grid itself
+COUNT_CARD_NODES = """
+window.cardNodes = new WeakSet(); window.cardNodesMade = 0;
+document.addEventListener("gallery:grid", event => { window.theGrid = event.detail; });
+new MutationObserver(records => records.forEach(record => record.addedNodes.forEach(node => {
+  if (node.nodeType === 1 && node.matches("a.card") && !window.cardNodes.has(node)) {
+    window.cardNodes.add(node); window.cardNodesMade++; }
+}))).observe(document, { childList: true, subtree: true });
+"""
+SCROLL_AND_PAINT = """screens => new Promise(done => { window.scrollBy(0, innerHeight * screens);
+  requestAnimationFrame(() => requestAnimationFrame(() =>
+    done(scrollY + innerHeight >= document.documentElement.scrollHeight - 4))); })"""
+# each card in the window shows its own row: link, picture (or none yet, while a jump settles: never
+# another photo's), stack badge (a re-used node is rewritten)
+CARDS_MISMATCHED = """settled => [...document.querySelectorAll('.grid-window a.card')].filter(card => {
+  const grid = window.theGrid, row = grid.rows[+card.dataset.index], image = card.querySelector('img');
+  const picture = Gallery.gridImage(row[1], row[7], row[2], row[3], parseFloat(card.style.width));
+  const waiting = image && !settled && !image.hasAttribute('src') && !image.classList.contains('loaded');
+  return +card.dataset.id !== row[0] || !card.href.endsWith(Gallery.photoPath(row[0])) ||
+    (image ? !waiting && (image.getAttribute('src') !== picture.src || image.alt !== row[5]) : !!picture) ||
+    !!card.querySelector('.card-stack') !== grid.stacks.has(row[0]);
+}).length"""
+PICTURES_SHOWN = "[...document.querySelectorAll('.grid-window a.card img')].every(image => image.hasAttribute('src'))"
+
+
+def test_scrolling_a_big_page_reuses_its_card_nodes(page, nginx):
+    page.add_init_script(COUNT_CARD_NODES)
+    page.goto(nginx.base + "/folders/photos/2019/" + _big_folder_segment() + "/")
+    page.wait_for_selector(".grid-window .card img.loaded")
+    most_in_dom, at_end = 0, False
+    while not at_end:
+        at_end = page.evaluate(SCROLL_AND_PAINT, 3)
+        most_in_dom = max(most_in_dom, page.locator(".grid-window .card").count())
+        assert page.evaluate(CARDS_MISMATCHED, False) == 0
+    page.wait_for_selector(f".grid-window .card[data-index='{BIG - 1}']")
+    page.wait_for_function(PICTURES_SHOWN)                  # the scroll settled: the margin's pictures too
+    assert page.evaluate(CARDS_MISMATCHED, True) == 0
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_selector(".grid-window .card[data-index='0'] img.loaded")
+    page.wait_for_function(PICTURES_SHOWN)
+    assert page.evaluate(CARDS_MISMATCHED, True) == 0
+    made = page.evaluate("window.cardNodesMade")
+    assert made <= 2 * most_in_dom < BIG, (made, most_in_dom)     # a pool, not one node per photo shown
+    assert page.errors == []
+
+
+# the cards of the window by where they are: [on screen with a picture, on screen, off screen with one, off screen]
+PICTURES_BY_PLACE = """() => { const counts = [0, 0, 0, 0];
+  document.querySelectorAll('.grid-window a.card').forEach(card => {
+    const box = card.getBoundingClientRect(), off = box.bottom < 0 || box.top > innerHeight ? 2 : 0;
+    counts[off + 1]++; if (card.querySelector('img[src]')) counts[off]++; });
+  return counts; }"""
+
+
+def test_a_jump_loads_the_pictures_on_screen_first_and_the_margin_once_settled(page, nginx):
+    page.goto(nginx.base + "/folders/photos/2019/" + _big_folder_segment() + "/")
+    page.wait_for_selector(".grid-window .card img.loaded")
+    page.evaluate(SCROLL_AND_PAINT, 12)
+    with_picture, on_screen, off_with_picture, off_screen = page.evaluate(PICTURES_BY_PLACE)
+    assert with_picture == on_screen > 0 and off_screen > 0 and off_with_picture == 0
+    page.wait_for_function(PICTURES_SHOWN)                # the scroll settled: the margin's pictures load
+    assert page.evaluate(PICTURES_BY_PLACE)[2] == off_screen
+    page.evaluate(SCROLL_AND_PAINT, 0.25)                 # a small scroll keeps the margin ahead as before
+    with_picture, on_screen, off_with_picture, off_screen = page.evaluate(PICTURES_BY_PLACE)
+    assert with_picture == on_screen and off_with_picture == off_screen
     assert page.errors == []
 
 

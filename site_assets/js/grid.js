@@ -6,7 +6,7 @@
   "use strict";
   var G = window.Gallery;
   var justify = window.require("justified-layout");
-  var MONTH_HEAD = 64, DAY_HEAD = 40, SECTION_GAP = 8, MARGIN = 1200;
+  var MONTH_HEAD = 64, DAY_HEAD = 40, SECTION_GAP = 8, MARGIN = 1200, SETTLE_MS = 150;
 
   function rowHeight(width) { return width < 600 ? 110 : width < 1100 ? 170 : 220; }
 
@@ -68,7 +68,9 @@
     this.people = G.people ? G.people.read(payload) : null;
     this.best = payload.best || null;          // row indices "best first" (gallery_builder/core/best_first.py)
     this.group = section.getAttribute("data-group") || "day";
-    this.nodes = new Map();
+    this.nodes = new Map();                                  // entry index -> its node in the window
+    this.spare = { A: [], H2: [], H3: [] };                  // pooled nodes out of the window, by tag
+    this.waiting = new Set();                                // entries in the window whose picture waits
     this.window = document.createElement("div");
     this.window.className = "grid-window";
     this.sticky = document.createElement("div");
@@ -132,10 +134,13 @@
     window.addEventListener("scroll", this.onScroll, { passive: true });
     window.addEventListener("resize", this.onResize);
     this.window.addEventListener("click", this.onClick.bind(this));
+    this.window.addEventListener("load", this.onImageLoad, true);
+    this.window.addEventListener("error", this.onImageError.bind(this), true);
   };
 
   Grid.prototype.destroy = function () {
     window.removeEventListener("scroll", this.onScroll);
+    clearTimeout(this.settleTimer);
     window.removeEventListener("resize", this.onResize);
     this.lightbox.destroy();
     if (this.stackBox) this.stackBox.destroy();
@@ -162,8 +167,10 @@
     this.width = width;
     this.layout = computeLayout(this.rows, this.group, width);
     this.window.style.height = this.layout.height + "px";
-    this.nodes.forEach(function (node) { node.remove(); });
+    var spare = this.spare;
+    this.nodes.forEach(function (node) { spare[node.tagName].push(node); });
     this.nodes.clear();
+    this.waiting.clear();
     if (anchor > 0) this.reveal(anchor, true);
     this.paint();
     this.section.dispatchEvent(new CustomEvent("grid:layout", { detail: this }));
@@ -180,60 +187,150 @@
     return 0;
   };
 
+  /* Card and heading nodes are pooled: a node leaving the window is re-used for the next entry
+     entering it (attributes, picture, badges and state rewritten), so scrolling a 100,000-photo
+     year makes no garbage DOM; each dropped card used to leave an <a> and an <img> with its
+     picture for the collector, and the tab grew to 750 MB before it ran.
+     A jump of more than a screen (the scrubber, a fling) loads the pictures on screen only: the
+     margin's pictures wait until the scroll settles, so a jump fetches no picture it flies past
+     (each one costs the tab memory until the next garbage collection). */
   Grid.prototype.paint = function () {
-    var entries = this.layout.entries, top = window.scrollY - this.offset();
-    var start = top - MARGIN, end = top + window.innerHeight + MARGIN, alive = new Set();
-    for (var i = firstVisible(entries, start); i < entries.length && entries[i].top <= end; i++) {
+    var entries = this.layout.entries, top = window.scrollY - this.offset(), screen = window.innerHeight;
+    var start = top - MARGIN, end = top + screen + MARGIN;
+    var jumped = this.paintedAt !== undefined && Math.abs(top - this.paintedAt) > screen;
+    var pictureStart = jumped ? top : start, pictureEnd = jumped ? top + screen : end;
+    this.paintedAt = top;
+    var first = firstVisible(entries, start), last = first;
+    while (last < entries.length && entries[last].top <= end) last++;
+    var nodes = this.nodes, spare = this.spare, waiting = this.waiting;
+    nodes.forEach(function (node, key) {
+      if (key >= first && key < last && entries[key].top + entries[key].height >= start) return;
+      if (node === document.activeElement) node.blur();     // focus must not follow a node to another photo
+      nodes.delete(key);
+      waiting.delete(key);
+      spare[node.tagName].push(node);
+    });
+    for (var i = first; i < last; i++) {
       var entry = entries[i];
       if (entry.top + entry.height < start) continue;
-      alive.add(i);
-      if (!this.nodes.has(i)) this.nodes.set(i, this.window.appendChild(this.node(entry)));
+      var withPicture = entry.top + entry.height >= pictureStart && entry.top <= pictureEnd;
+      var node = nodes.get(i);
+      if (node) {
+        if (withPicture && waiting.has(i)) { waiting.delete(i); this.fillPicture(node, this.rows[entry.index], entry.width); }
+        continue;
+      }
+      nodes.set(i, this.fill(spare[TAGS[entry.type]].pop() || this.create(entry.type), entry, withPicture));
+      if (!withPicture && entry.type === "card") waiting.add(i);
     }
-    var nodes = this.nodes;
-    nodes.forEach(function (node, key) { if (!alive.has(key)) { node.remove(); nodes.delete(key); } });
+    for (var tag in spare) {
+      spare[tag].forEach(function (node) { if (node.parentNode) node.remove(); });
+    }
+    var next = this.window.firstChild;        // the nodes in top order: the order of Tab and of screen readers
+    for (var k = first; k < last; k++) {
+      var placed = nodes.get(k);
+      if (!placed) continue;
+      if (placed === next) next = placed.nextSibling; else this.window.insertBefore(placed, next);
+    }
+    clearTimeout(this.settleTimer);
+    if (waiting.size) this.settleTimer = setTimeout(this.onScroll, SETTLE_MS);
     this.updateSticky(top);
   };
 
-  Grid.prototype.node = function (entry) {
+  var TAGS = { month: "H2", day: "H3", card: "A" };
+
+  /* Change an element's text in place (textContent would make a new text node every scroll frame). */
+  function setText(element, text) {
+    var node = element.firstChild;
+    if (node && node.nodeType === 3 && !node.nextSibling) { if (node.data !== text) node.data = text; }
+    else element.textContent = text;
+  }
+
+  Grid.prototype.create = function (type) {
+    return document.createElement(TAGS[type].toLowerCase());
+  };
+
+  Grid.prototype.fill = function (node, entry, withPicture) {
     var style = "top:" + entry.top + "px;";
     if (entry.type !== "card") {
-      var heading = document.createElement(entry.type === "month" ? "h2" : "h3");
-      heading.className = "grid-heading grid-heading-" + entry.type;
-      heading.style.cssText = style + "height:" + entry.height + "px";
-      if (entry.month) heading.id = "m-" + entry.month.slice(5, 7);
-      heading.textContent = entry.label;
-      return heading;
+      node.className = "grid-heading grid-heading-" + entry.type;
+      node.style.cssText = style + "height:" + entry.height + "px";
+      if (entry.month) node.id = "m-" + entry.month.slice(5, 7); else node.removeAttribute("id");
+      setText(node, entry.label);
+      return node;
     }
-    var row = this.rows[entry.index], link = document.createElement("a");
+    var row = this.rows[entry.index], link = node;
     link.className = "card" + (row[8] & G.FLAGS.video ? " card-video" : "");
     link.href = G.url(G.pageLink(G.photoPath(row[0])));
     link.setAttribute("data-index", entry.index);
     link.setAttribute("data-id", row[0]);
     link.setAttribute("data-x", row[8]);
     link.style.cssText = style + "left:" + entry.left + "px;width:" + entry.width + "px;height:" + entry.height + "px";
-    var picture = G.gridImage(row[1], row[7], row[2], row[3], entry.width);
-    if (picture) {
-      var image = new Image();
-      image.decoding = "async";
-      image.alt = row[5];
-      image.onload = function () { image.classList.add("loaded"); };
-      if (picture.srcset) image.srcset = picture.srcset;     // the browser picks by device pixel ratio
-      image.src = picture.src;
-      if (image.complete) image.classList.add("loaded");     // from the cache: no fade (no flash)
-      G.showImage(link, image, row[5], G.kindOf(row[8]));
-    } else {
-      link.appendChild(G.fileCard(row[5], G.kindOf(row[8])));
-    }
+    if (withPicture) this.fillPicture(link, row, entry.width); else this.clearPicture(link, row);
     if (G.decisions) G.decisions.paintCard(link, G.decisions.decisionOf(row[0], G.decisions.fromBits(row[8])));
-    if (this.stacks.has(row[0])) {
-      var badge = document.createElement("span"), size = this.stacks.get(row[0]).length;
-      badge.className = "card-stack";
-      badge.title = "A stack of " + size + " photos";
-      badge.textContent = size;
-      link.appendChild(badge);
-    }
+    var badge = link.querySelector(".card-stack"), members = this.stacks.get(row[0]);
+    if (members) {
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "card-stack";
+        link.appendChild(badge);
+      }
+      badge.title = "A stack of " + members.length + " photos";
+      setText(badge, String(members.length));
+    } else if (badge) badge.remove();
     if (this.selection) this.selection.paint(link);
     return link;
+  };
+
+  /* The card's picture: its <img> re-pointed at the row's thumbnail (the fade-in restarts unless
+     the browser has it already), or a file card when the photo has none. */
+  Grid.prototype.fillPicture = function (link, row, width) {
+    var picture = G.gridImage(row[1], row[7], row[2], row[3], width);
+    if (!picture) {
+      var image = link.querySelector("img");
+      if (image) image.remove();
+      if (!link.querySelector(".card-file")) link.insertBefore(G.fileCard(row[5], G.kindOf(row[8])), link.firstChild);
+      return;
+    }
+    image = this.cardImage(link, row);
+    if (image.getAttribute("src") === picture.src) return;
+    image.classList.remove("loaded");
+    if (picture.srcset) image.srcset = picture.srcset; else image.removeAttribute("srcset");
+    image.src = picture.src;
+    // from the cache (shown at once): no fade, no flash; otherwise the load event shows it, never the old picture
+    if (image.complete && image.currentSrc === image.src) image.classList.add("loaded");
+  };
+
+  /* No picture yet (it waits for the scroll to settle): the re-used <img> must not show the last photo. */
+  Grid.prototype.clearPicture = function (link, row) {
+    var image = this.cardImage(link, row);
+    image.classList.remove("loaded");
+    image.removeAttribute("srcset");
+    image.removeAttribute("src");
+  };
+
+  /* The card's <img> (made once per pooled card) with the row's alt text; no file card beside it. */
+  Grid.prototype.cardImage = function (link, row) {
+    var image = link.querySelector("img"), fileCard = link.querySelector(".card-file");
+    if (fileCard) fileCard.remove();
+    if (!image) {
+      image = document.createElement("img");
+      image.decoding = "async";
+      link.insertBefore(image, link.firstChild);
+    }
+    image.alt = row[5];
+    return image;
+  };
+
+  /* One listener for every card image (load and error do not bubble: caught on the way down). */
+  Grid.prototype.onImageLoad = function (event) {
+    if (event.target.tagName === "IMG") event.target.classList.add("loaded");
+  };
+
+  Grid.prototype.onImageError = function (event) {
+    var image = event.target, link = image.parentNode;
+    if (image.tagName !== "IMG" || !link || !link.hasAttribute("data-index")) return;
+    var row = this.rows[parseInt(link.getAttribute("data-index"), 10)];
+    image.replaceWith(G.fileCard(row[5], G.kindOf(row[8]), "No preview: its thumbnail file could not be loaded"));
   };
 
   Grid.prototype.updateSticky = function (top) {
@@ -244,7 +341,7 @@
       if (entries[i].type !== "card") { label = label || entries[i].label; }
       if (entries[i].type === "month") { month = entries[i].month; break; }
     }
-    this.sticky.firstChild.textContent = label;
+    setText(this.sticky.firstChild, label);
     this.sticky.classList.toggle("show", top > MONTH_HEAD && !!label);
     this.section.dispatchEvent(new CustomEvent("grid:month", { detail: month }));
   };

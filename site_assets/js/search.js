@@ -1,7 +1,8 @@
 /* The search page. When the sidecar answers /api/search its results are shown; otherwise the
-   page filters the offline index (one pre-compressed JSON shard per year, loaded only when a
-   query needs it) by text, year, month, place, country, camera, folder, colour and person (a
-   person's name in the text matches too). Either way the curation filter (picks, rating, hide
+   page filters the offline index (pre-compressed JSON shards, one per year or per month of a big
+   year) by text, year, month, place, country, camera, folder, colour and person (a person's name
+   in the text matches too), loading only the shards whose summary in the manifest can match
+   (their facet values, and a bitset of their text's trigrams: gallery_builder/site/search_summary.py). Either way the curation filter (picks, rating, hide
    rejected) narrows the results, and a signed-in person can add the whole result to a collection. */
 (function () {
   "use strict";
@@ -54,11 +55,63 @@
   }
 
   function loadShard(entry) {
-    if (!shards[entry.year]) {
-      shards[entry.year] = G.loadData(G.url(entry.url)).then(function (shard) { shard.year = entry.year; return shard; });
+    if (!shards[entry.url]) {
+      shards[entry.url] = G.loadData(G.url(entry.url)).then(function (shard) { shard.year = entry.year; return shard; });
     }
-    return shards[entry.year];
+    return shards[entry.url];
   }
+
+  /* FNV-1a of each run of three code points of `word`, mixed by MurmurHash3's fmix32
+     (search_summary.py gram_hashes). */
+  function gramHashes(word) {
+    var points = Array.from(word, function (character) { return character.codePointAt(0); }), hashes = [];
+    for (var i = 0; i + 3 <= points.length; i++) {
+      var hash = 2166136261;
+      for (var k = 0; k < 3; k++) hash = Math.imul(hash ^ points[i + k], 16777619) >>> 0;
+      hash ^= hash >>> 16;
+      hash = Math.imul(hash, 0x85ebca6b);
+      hash ^= hash >>> 13;
+      hash = Math.imul(hash, 0xc2b2ae35);
+      hash ^= hash >>> 16;
+      hashes.push(hash >>> 0);
+    }
+    return hashes;
+  }
+
+  var bitsets = new Map();
+  function bitsetOf(entry) {
+    if (!bitsets.has(entry.url)) {
+      var text = atob(entry.grams), bytes = new Uint8Array(text.length);
+      for (var i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+      bitsets.set(entry.url, bytes);
+    }
+    return bitsets.get(entry.url);
+  }
+
+  /* Can a row of the shard `entry` match? From the manifest alone: false only when its facets or
+     its trigrams rule every row out. Words of fewer than three letters, or with letters outside
+     ASCII (lower-casing may differ from Python's there), never rule a shard out. */
+  function canMatch(entry, params, words, colorBit) {
+    if (params.year && entry.year !== params.year) return false;
+    if (!entry.grams) return true;                        // a manifest of version 1: no summaries
+    if (params.month && entry.months.indexOf(params.month) < 0) return false;
+    var facets = ["place", "country", "camera", "person"];
+    for (var i = 0; i < facets.length; i++) {
+      if (params[facets[i]] && entry[facets[i]].indexOf(params[facets[i]]) < 0) return false;
+    }
+    if (colorBit && !(entry.colors & colorBit)) return false;
+    var bits = null;
+    return words.every(function (word) {
+      if (word.length < 3 || /[^\x00-\x7f]/.test(word)) return true;
+      bits = bits || bitsetOf(entry);
+      return gramHashes(word).every(function (hash) {
+        var bit = hash & (entry.bits - 1);
+        return (bits[bit >> 3] >> (bit & 7)) & 1;
+      });
+    });
+  }
+
+  function wordsOf(params) { return (params.q || "").toLowerCase().split(/\s+/).filter(Boolean); }
 
   function haystack(shard, row) {
     var tables = shard.tables, folder = shard.folders[row[6]], month = parseInt(row[4].slice(5, 7), 10);
@@ -80,7 +133,7 @@
   }
 
   function matcher(params, colors) {
-    var words = (params.q || "").toLowerCase().split(/\s+/).filter(Boolean);
+    var words = wordsOf(params);
     var colorBit = params.color ? 1 << colors.indexOf(params.color) : 0;
     return function (shard, row) {
       var tables = shard.tables;
@@ -100,8 +153,9 @@
   /* Matching rows of every needed shard, newest first, as grid rows with one merged folder table. */
   function offline(params) {
     return loadManifest().then(function (index) {
-      var needed = index.shards.filter(function (entry) { return !params.year || entry.year === params.year; });
-      statusLine.textContent = "Searching " + needed.length + " year" + (needed.length === 1 ? "" : "s") + " offline…";
+      var words = wordsOf(params), colorBit = params.color ? 1 << index.colors.indexOf(params.color) : 0;
+      var needed = index.shards.filter(function (entry) { return canMatch(entry, params, words, colorBit); });
+      statusLine.textContent = "Searching " + needed.length + " of " + index.shards.length + " parts of the index offline…";
       return Promise.all(needed.map(loadShard)).then(function (loaded) {
         var test = matcher(params, index.colors), folders = [], folderIndex = new Map(), rows = [];
         loaded.forEach(function (shard) {

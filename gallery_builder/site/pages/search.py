@@ -1,11 +1,14 @@
-"""The search page and its offline index: one pre-compressed JSON shard per year plus a manifest.
+"""The search page and its offline index: pre-compressed JSON shards (one per year, one per month
+of a year past SHARD_ROWS photos) plus a manifest that summarises each shard (search_summary.py).
 
-Each shard carries its own string tables, so a change in one year rewrites only that year's
-shard. The page filters these shards in the browser when the search sidecar (/api/search) is down.
+Each shard carries its own string tables, so a change in one year rewrites only that year's (or
+month's) shard. The page filters the shards in the browser when the search sidecar (/api/search)
+is down, loading only those whose summary says they can match.
 """
 from __future__ import annotations
 
-from typing import Iterable
+import hashlib
+from typing import Any, Iterable, NamedTuple
 
 from gallery_builder.site.cards import CARD_FIELDS, grid_data
 from gallery_builder.site.catalog import Catalog
@@ -16,6 +19,7 @@ from gallery_builder.site.library import Library, Photo
 from gallery_builder.site.page_models import DataFile, Page, SearchPage, eager_page
 from gallery_builder.site.pages import PageKind
 from gallery_builder.site.pages.common import folder_display, photos_inputs
+from gallery_builder.site.search_summary import shard_summary
 
 INDEX_DIR = "search/index/"
 MANIFEST_URL = INDEX_DIR + "manifest.json"
@@ -24,6 +28,8 @@ MANIFEST_URL = INDEX_DIR + "manifest.json"
 # (their names are in people/_people.json, so a rename leaves the shards as they are)
 SHARD_FIELDS = CARD_FIELDS + ("place", "country", "camera", "colors", "text", "people")
 COLOR_BITS = {name: 1 << index for index, name in enumerate(COLOR_NAMES)}
+SHARD_ROWS = 20_000      # a year with more photos is split into one shard per month
+MANIFEST_VERSION = 2     # 2: per-shard summaries ("month", "place", ..., "grams")
 
 
 def _facets(photo: Photo, catalog: Catalog) -> tuple[str, str, str, str]:
@@ -64,11 +70,38 @@ def shard_payload(rows, catalog: Catalog) -> dict:
             "tables": {name: table.values for name, table in tables.items()}, "rows": rows}
 
 
+class Shard(NamedTuple):
+    year: str
+    month: str                 # "" for a whole year
+    rows: Any                  # capture positions, capture order
+    url: str
+    inputs: str
+
+
+def shards_of(catalog: Catalog) -> list[Shard]:
+    """The offline index's shards, newest first: a year, or each month of a year past SHARD_ROWS."""
+    import numpy as np
+
+    shards, split_rows = [], SHARD_ROWS
+    for year, rows in sorted(catalog.years.items(), reverse=True):
+        parts = [("", rows)]
+        if len(rows) > split_rows and year != "undated":
+            by_month: dict[str, list[range]] = {}
+            for day, span in catalog.days.items():
+                if day[:4] == year:
+                    by_month.setdefault(day[5:7], []).append(span)
+            parts = [(month, np.concatenate([np.arange(span.start, span.stop) for span in spans]))
+                     for month, spans in sorted(by_month.items(), reverse=True)]
+        for month, part in parts:
+            url = f"{INDEX_DIR}{year}{'-' + month if month else ''}.json"
+            shards.append(Shard(year, month, part, url, photos_inputs(catalog, part, catalog.year_folder_urls[year])))
+    return shards
+
+
 def gather_shards(catalog: Catalog, library: Library) -> Iterable[Page]:
-    for year, rows in sorted(catalog.years.items()):
-        yield Page(kind="search-shard", url=f"{INDEX_DIR}{year}.json",
-                   inputs=photos_inputs(catalog, rows, catalog.year_folder_urls[year]),
-                   build=lambda rows=rows: DataFile(payload=shard_payload(rows, catalog)))
+    for shard in shards_of(catalog):
+        yield Page(kind="search-shard", url=shard.url, inputs=shard.inputs,
+                   build=lambda rows=shard.rows: DataFile(payload=shard_payload(rows, catalog)))
 
 
 def _distinct(values: Iterable[str]) -> tuple[str, ...]:
@@ -114,10 +147,19 @@ def gather(catalog: Catalog, library: Library) -> Iterable[Page]:
 
 
 def gather_manifest(catalog: Catalog, library: Library) -> Iterable[Page]:
-    shards = [{"year": year, "count": len(rows), "url": f"{INDEX_DIR}{year}.json"}
-              for year, rows in sorted(catalog.years.items(), reverse=True)]
-    payload = {"version": 1, "total": catalog.photo_count, "colors": COLOR_NAMES, "shards": shards}
-    yield eager_page("search-manifest", MANIFEST_URL, DataFile(payload=payload))
+    """The manifest: every shard with its summary, rebuilt (shard by shard, vectorised) only when a
+    shard changed."""
+    shards = shards_of(catalog)
+    inputs = "\n".join(f"{shard.url} {hashlib.blake2b(shard.inputs.encode(), digest_size=16).hexdigest()}"
+                        for shard in shards)
+
+    def build() -> DataFile:
+        entries = [{"year": shard.year, **({"month": shard.month} if shard.month else {}), "count": len(shard.rows),
+                    "url": shard.url, **shard_summary(catalog, shard.rows)} for shard in shards]
+        return DataFile(payload={"version": MANIFEST_VERSION, "total": catalog.photo_count, "colors": COLOR_NAMES,
+                                 "shards": entries})
+
+    yield Page(kind="search-manifest", url=MANIFEST_URL, inputs=f"{catalog.photo_count}\n{inputs}", build=build)
 
 
 KIND = PageKind(name="search", gather=gather, template="search.html")
