@@ -62,7 +62,8 @@ def _strings(column: Any) -> list[str]:
 def shard_summary(catalog: Catalog, rows: Any) -> dict:
     """The manifest's facts about the shard of capture positions `rows` (see module docstring).
     The text covers every field search.js `haystack` joins: name, folder, place, country, camera,
-    capture time, month name, description and tags, and the names of the people shown."""
+    capture time, month name, description and tags. People are listed by id, as the shards carry them:
+    their names live in one shared file (people/_people.json), so a rename changes no summary."""
     import numpy as np
     import pyarrow.compute as pc
 
@@ -81,7 +82,7 @@ def shard_summary(catalog: Catalog, rows: Any) -> dict:
     top = pc.list_flatten(pc.list_slice(table.column("colors", rows), 0, 3))
     for value in pc.unique(top).to_pylist():
         colors |= COLOR_BITS.get(color_name(value) or "", 0) if value else 0
-    texts = [*_strings(table.column("name", rows)), *taken, *folders, *places, *countries, *cameras, *people,
+    texts = [*_strings(table.column("name", rows)), *taken, *folders, *places, *countries, *cameras,
              *(MONTHS[int(month) - 1] for month in months if 1 <= int(month) <= 12)]
     if "description" in table.optional:
         texts += _strings(table.column("description", rows))
@@ -92,8 +93,8 @@ def shard_summary(catalog: Catalog, rows: Any) -> dict:
             "colors": colors, "bits": bits, "grams": grams}
 
 
-def _people(catalog: Catalog, rows: Any) -> list[str]:
-    """Names of the people shown (not hidden) on these rows' faces."""
+def _people(catalog: Catalog, rows: Any) -> list[int]:
+    """Ids of the people shown (not hidden) on these rows' faces: the ids the shard's person table holds."""
     import numpy as np
 
     faces = catalog.table.faces
@@ -101,4 +102,4 @@ def _people(catalog: Catalog, rows: Any) -> list[str]:
         return []
     person_ids = np.unique(faces.person_ids[np.isin(faces.rows, rows)]).tolist()
     shown = (faces.people.get(person_id) for person_id in person_ids)
-    return sorted({person.name for person in shown if person is not None and not person.hidden})
+    return sorted({person.id for person in shown if person is not None and not person.hidden})

@@ -95,14 +95,18 @@
     if (params.year && entry.year !== params.year) return false;
     if (!entry.grams) return true;                        // a manifest of version 1: no summaries
     if (params.month && entry.months.indexOf(params.month) < 0) return false;
-    var facets = ["place", "country", "camera", "person"];
+    var facets = ["place", "country", "camera"];
     for (var i = 0; i < facets.length; i++) {
       if (params[facets[i]] && entry[facets[i]].indexOf(params[facets[i]]) < 0) return false;
     }
+    // people are listed by id; their names (which a rename changes) come from the shared table
+    var names = (entry.person || []).map(function (id) { return (personNames.get(id) || "").toLowerCase(); });
+    if (params.person && names.indexOf(params.person.toLowerCase()) < 0) return false;
     if (colorBit && !(entry.colors & colorBit)) return false;
     var bits = null;
     return words.every(function (word) {
       if (word.length < 3 || /[^\x00-\x7f]/.test(word)) return true;
+      if (names.some(function (name) { return name.indexOf(word) >= 0; })) return true;   // a person's name
       bits = bits || bitsetOf(entry);
       return gramHashes(word).every(function (hash) {
         var bit = hash & (entry.bits - 1);
