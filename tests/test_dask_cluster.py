@@ -32,8 +32,9 @@ INDEX_ENV = {"GALLERY_PASSES": "exif,thumbs", "GALLERY_CLIP_MODEL": MODEL, "PYTH
 
 @pytest.fixture(scope="module")
 def nas_home(tmp_path_factory) -> Path:
-    # ballast: each image costs ~45 ms on one core, so a test can act while the run is under way
-    return build_thumbnailed_home(tmp_path_factory.mktemp("dask_library"), COUNT, ballast=160)
+    # ballast: each image costs ~135 ms on one core, so a test can act while the run is under way (also on a
+    # loaded machine: at ~45 ms the 40 photos were done before a Ctrl-C could land)
+    return build_thumbnailed_home(tmp_path_factory.mktemp("dask_library"), COUNT, ballast=480)
 
 
 @pytest.fixture(scope="module")
