@@ -241,6 +241,19 @@ def test_on_a_dask_worker_the_face_models_take_the_workers_thread_share(faces_ho
     assert [key[2] for key in faces._BACKENDS] == [1]
 
 
+def test_a_worker_with_an_int8_tower_the_nas_lacks_is_refused(quality_home, tmp_path):
+    """The head would embed with the worker's int8 copy instead of the fp32 tower: other scores."""
+    context = context_of(quality_home, clip_model=MODEL)
+    requirement = get_pass("quality").model_requirement(context)
+    worker_models = shutil.copytree(quality_home / "models", tmp_path / "worker-models")
+    assert refusal(requirement, worker_models) is None
+    (worker_models / "aesthetic" / HEAD / "visual-int8.onnx").write_bytes(b"an int8 copy")
+    assert refusal(requirement, worker_models) == (
+        f"aesthetic head '{HEAD}' with CLIP model '{HEAD_CLIP}' in {worker_models} has "
+        f"aesthetic/{HEAD}/visual-int8.onnx, which the NAS's copy lacks and which would change the results; "
+        f"remove it from this worker or add it to the NAS")
+
+
 def test_quality_through_a_worker_stores_the_same_scores_as_a_local_run(quality_home, tmp_path, monkeypatch):
     local, remote = copy_home(quality_home, tmp_path / "local"), copy_home(quality_home, tmp_path / "remote")
     run_locally(local, context_of(local, clip_model=MODEL), "quality")

@@ -42,6 +42,7 @@ class ModelRequirement:
     checksum: str
     package: str = ""           # files are relative to this installed package's folder, not the models folder
     modules: tuple[str, ...] = ()  # Python modules `run` also needs (e.g. dlib), looked up, not imported
+    absent: tuple[str, ...] = ()   # files the NAS lacks whose presence would change what `run` reads
 
     @property
     def resource(self) -> str:
@@ -120,9 +121,18 @@ def files_checksum(models_dir: str | Path, files: Sequence[str], cache_on_disk: 
     return combined.hexdigest()
 
 
-def requirement_for(label: str, models_dir: str | Path, files: Sequence[str]) -> ModelRequirement:
-    """The NAS side: what its own copy of these files sums to."""
-    return ModelRequirement(label, tuple(files), files_checksum(models_dir, files))
+def requirement_for(label: str, models_dir: str | Path, files: Sequence[str],
+                    absent: Sequence[str] = ()) -> ModelRequirement:
+    """The NAS side: what its own copy of these files sums to (`absent`: optional files it does not hold,
+    e.g. an int8 copy a worker would use instead; part of the checksum, so the resource differs too)."""
+    return ModelRequirement(label, tuple(files), _with_absent(files_checksum(models_dir, files), absent),
+                            absent=tuple(absent))
+
+
+def _with_absent(checksum: str, absent: Sequence[str]) -> str:
+    if not absent:
+        return checksum
+    return hashlib.sha256(f"{checksum}\0absent:{chr(0).join(absent)}".encode()).hexdigest()
 
 
 def package_requirement(label: str, package: str, files: Sequence[str],
@@ -155,7 +165,12 @@ def refusal(requirement: ModelRequirement, models_dir: str | Path) -> str | None
     if missing:
         return (f"{requirement.label} is not installed in {where} (missing: {', '.join(missing)}); "
                 f"copy the same files from the NAS's models folder (this worker fetches nothing)")
-    found = files_checksum(models_dir, requirement.files, cache_on_disk=not requirement.package)
+    extra = [name for name in requirement.absent if (Path(models_dir) / name).exists()]
+    if extra:
+        return (f"{requirement.label} in {where} has {', '.join(extra)}, which the NAS's copy lacks and which would "
+                f"change the results; remove it from this worker or add it to the NAS")
+    found = _with_absent(files_checksum(models_dir, requirement.files, cache_on_disk=not requirement.package),
+                         requirement.absent)
     if found != requirement.checksum:
         return (f"{requirement.label} in {where} differs from the NAS's (sha256 {found[:12]}, expected "
                 f"{requirement.checksum[:12]}); copy the NAS's files so vectors from different weights never mix")

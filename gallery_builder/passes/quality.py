@@ -65,11 +65,11 @@ class QualityPass:
 
         head = _head(context)
         files = [f"aesthetic/{head.name}/{item}" for item in ("config.json", "head.onnx")]
-        if head.quantised_visual is not None:
-            files.append(f"aesthetic/{head.name}/{QUANTISED_VISUAL}")
+        int8 = [f"aesthetic/{head.name}/{QUANTISED_VISUAL}"]   # used instead of the fp32 tower when present
+        files += int8 if head.quantised_visual is not None else []
         files += [f"clip/{head.clip_model}/{item}" for item in (CONFIG_FILE,) + PART_FILES["visual"]]
         return requirement_for(f"aesthetic head {head.name!r} with CLIP model {head.clip_model!r}",
-                               context.models_dir, files)
+                               context.models_dir, files, absent=() if head.quantised_visual else int8)
 
     def check_ready(self, context: RunContext) -> str | None:
         from gallery_builder.ml.clip_bundle import ModelMissing, find_bundle
