@@ -60,8 +60,8 @@ def worker_command(scheduler: str, models: Path | None, threads: int, name: str 
                    tls_ca_file: str | None, tls_cert: str | None, tls_key: str | None) -> None:
     """Run a Dask worker (under its nanny) that computes heavy passes for a NAS.
 
-    It takes the tasks of a pass (clip) only when its copy of the pass's model has the same checksum
-    as the NAS's; with no model it says so once and takes none. It restarts if it crashes and
+    It takes the tasks of a pass (clip, faces, quality) only when its copy of the pass's model has the
+    same checksum as the NAS's; with no model it says so once and takes none. It restarts if it crashes and
     reconnects after sleep; its unfinished tasks are re-run elsewhere meanwhile.
 
     \b

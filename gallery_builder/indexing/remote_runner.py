@@ -33,6 +33,8 @@ class RemotePass:
         self.save, self.progress, self.log, self.wait_seconds = save, progress, log, wait_seconds
         model_requirement = getattr(the_pass, "model_requirement", None)
         self.requirement = model_requirement(context) if model_requirement else None
+        remote_settings = getattr(the_pass, "remote_settings", None)
+        self.settings = remote_settings(context) if remote_settings else context.settings
         self.resources = {self.requirement.resource: 1} if self.requirement else None
         self.in_flight: dict[Any, tuple[list[PhotoInput], int]] = {}  # future -> (inputs, refusals)
         self.saved: set[int] = set()
@@ -91,7 +93,7 @@ class RemotePass:
     def _submit(self, inputs: list[PhotoInput], refusals: int = 0) -> None:
         shipped = ship_inputs(inputs, getattr(self.the_pass, "remote_files", ()))
         key = f"gallery-{self.the_pass.name}-{inputs[0].photo_id}-{uuid.uuid4().hex[:8]}"
-        future = self.session.client.submit(run_remote_batch, self.the_pass.name, shipped, self.context.settings,
+        future = self.session.client.submit(run_remote_batch, self.the_pass.name, shipped, self.settings,
                                             self.requirement, key=key, pure=False, resources=self.resources)
         self.in_flight[future] = (inputs, refusals)
 

@@ -22,7 +22,7 @@ from gallery_builder.db.connection import transaction
 from gallery_builder.db.pass_queries import record_pass_results
 from gallery_builder.passes import in_dependency_order
 from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Scope
-from gallery_builder.passes.base import Pass, recorded_version
+from gallery_builder.passes.base import Pass, goes_remote, recorded_version
 from gallery_builder.indexing.progress import Progress
 
 
@@ -157,7 +157,7 @@ class PassRunner:
         started = time.perf_counter()
         ids = the_pass.pending(self.db, scope, self.context, force)
         self.progress.start("pass", len(ids), the_pass.name)
-        remote = bool(self.cluster) and getattr(the_pass, "remote", False)
+        remote = bool(self.cluster) and goes_remote(the_pass, self.context)
         pool = None if remote else self._pool_or_none(the_pass)
         size = self.batch_size or the_pass.batch_size
         if pool is not None:  # at least 4 batches per worker, so no worker idles long at the end

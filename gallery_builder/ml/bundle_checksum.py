@@ -3,6 +3,8 @@ vectors with the NAS's: `ModelRequirement` (files + expected sha256) and the cac
 
 A file's sha256 is computed once per (size, mtime) and kept in memory and, when the folder is
 writable, in `<models>/.checksums.json`, so a 1 GB model is hashed once, not per run or per task.
+Files may also live in an installed Python package (dlib's face models): `package` names it, and each
+machine looks for its own copy of that package (hashed in memory only: site-packages is not ours).
 """
 from __future__ import annotations
 
@@ -38,6 +40,9 @@ class ModelRequirement:
     label: str                  # for people: "CLIP model 'ViT-B-32__laion2b-s34b-b79k'"
     files: tuple[str, ...]
     checksum: str
+    package: str = ""           # files are relative to this installed package's folder, not the models folder
+    modules: tuple[str, ...] = ()  # Python modules `run` also needs (e.g. dlib), looked up, not imported
+    absent: tuple[str, ...] = ()   # files the NAS lacks whose presence would change what `run` reads
 
     @property
     def resource(self) -> str:
@@ -88,17 +93,27 @@ def missing_files(models_dir: str | Path, files: Sequence[str]) -> list[str]:
     return [name for name in files if not (Path(models_dir) / name).is_file()]
 
 
-def files_checksum(models_dir: str | Path, files: Sequence[str]) -> str:
+def package_folder(package: str) -> Path | None:
+    """The folder of an installed package on this machine, found without importing it; None if absent."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def files_checksum(models_dir: str | Path, files: Sequence[str], cache_on_disk: bool = True) -> str:
     """sha256 over each file's relative name and sha256, in the given order (FileNotFoundError when one
     is missing). Files already hashed in this process cost a stat each."""
     root = Path(models_dir)
     with _LOCK:
         known = [_MEMORY.get(_stat_key(root / name)) for name in files]
     if None in known:
-        disk_cache = _read_disk_cache(root)
+        disk_cache = _read_disk_cache(root) if cache_on_disk else {}
         before = json.dumps(disk_cache, sort_keys=True)
         known = [_file_sha256(root / name, disk_cache) for name in files]
-        if json.dumps(disk_cache, sort_keys=True) != before:
+        if cache_on_disk and json.dumps(disk_cache, sort_keys=True) != before:
             _write_disk_cache(root, disk_cache)
     combined = hashlib.sha256()
     for name, digest in zip(files, known):
@@ -106,19 +121,57 @@ def files_checksum(models_dir: str | Path, files: Sequence[str]) -> str:
     return combined.hexdigest()
 
 
-def requirement_for(label: str, models_dir: str | Path, files: Sequence[str]) -> ModelRequirement:
-    """The NAS side: what its own copy of these files sums to."""
-    return ModelRequirement(label, tuple(files), files_checksum(models_dir, files))
+def requirement_for(label: str, models_dir: str | Path, files: Sequence[str],
+                    absent: Sequence[str] = ()) -> ModelRequirement:
+    """The NAS side: what its own copy of these files sums to (`absent`: optional files it does not hold,
+    e.g. an int8 copy a worker would use instead; part of the checksum, so the resource differs too)."""
+    return ModelRequirement(label, tuple(files), _with_absent(files_checksum(models_dir, files), absent),
+                            absent=tuple(absent))
+
+
+def _with_absent(checksum: str, absent: Sequence[str]) -> str:
+    if not absent:
+        return checksum
+    return hashlib.sha256(f"{checksum}\0absent:{chr(0).join(absent)}".encode()).hexdigest()
+
+
+def package_requirement(label: str, package: str, files: Sequence[str],
+                        modules: Sequence[str] = ()) -> ModelRequirement:
+    """The NAS side, for model files shipped inside an installed package (FileNotFoundError if absent)."""
+    folder = package_folder(package)
+    if folder is None:
+        raise FileNotFoundError(f"the Python package {package} is not installed")
+    return ModelRequirement(label, tuple(files), files_checksum(folder, files, cache_on_disk=False), package,
+                            tuple(modules))
 
 
 def refusal(requirement: ModelRequirement, models_dir: str | Path) -> str | None:
-    """The worker side: None when its copy matches, else why it cannot take the task."""
+    """The worker side: None when its copy matches, else why it cannot take the task (one line)."""
+    import importlib.util
+
+    absent = [name for name in requirement.modules if importlib.util.find_spec(name) is None]
+    if absent:
+        return (f"{requirement.label} needs the Python module {', '.join(absent)} on this worker; install the "
+                f"NAS's version of it (this worker fetches nothing)")
+    if requirement.package:
+        folder = package_folder(requirement.package)
+        if folder is None:
+            return (f"{requirement.label} is not installed on this worker (no Python package {requirement.package}); "
+                    f"install the NAS's version of it (this worker fetches nothing)")
+        models_dir, where = folder, f"the package {requirement.package} ({folder})"
+    else:
+        where = str(models_dir)
     missing = missing_files(models_dir, requirement.files)
     if missing:
-        return (f"{requirement.label} is not installed in {models_dir} (missing: {', '.join(missing)}); "
+        return (f"{requirement.label} is not installed in {where} (missing: {', '.join(missing)}); "
                 f"copy the same files from the NAS's models folder (this worker fetches nothing)")
-    found = files_checksum(models_dir, requirement.files)
+    extra = [name for name in requirement.absent if (Path(models_dir) / name).exists()]
+    if extra:
+        return (f"{requirement.label} in {where} has {', '.join(extra)}, which the NAS's copy lacks and which would "
+                f"change the results; remove it from this worker or add it to the NAS")
+    found = _with_absent(files_checksum(models_dir, requirement.files, cache_on_disk=not requirement.package),
+                         requirement.absent)
     if found != requirement.checksum:
-        return (f"{requirement.label} in {models_dir} differs from the NAS's (sha256 {found[:12]}, expected "
+        return (f"{requirement.label} in {where} differs from the NAS's (sha256 {found[:12]}, expected "
                 f"{requirement.checksum[:12]}); copy the NAS's files so vectors from different weights never mix")
     return None

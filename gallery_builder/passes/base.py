@@ -47,6 +47,20 @@ class Pass(Protocol):
     #       their bytes travel with the task and the worker's `run` sees a local copy's path
     #   model_requirement(context) -> ml.bundle_checksum.ModelRequirement  the model files `run` reads
     #       and their checksum here; a worker whose copy differs gets none of this pass's tasks
+    #   runs_remote(context) -> bool  when only some settings make `run` heavy (quality: a head that
+    #       embeds images goes to workers, one that scores stored vectors stays here); `remote` otherwise
+    #   remote_settings(context) -> Settings  the settings shipped to workers, with what this machine
+    #       resolved pinned (faces: `auto` becomes the backend chosen here), so a worker computes the same
+    # `run` on a worker must not write to this machine's disk: files it makes come back in the results
+    # and `save` writes them (faces: the crops).
+
+
+def goes_remote(the_pass: Pass, context: RunContext) -> bool:
+    """Whether this pass's `run` goes to the cluster in this run (see `remote` and `runs_remote` above)."""
+    if not getattr(the_pass, "remote", False):
+        return False
+    runs_remote = getattr(the_pass, "runs_remote", None)
+    return bool(runs_remote(context)) if runs_remote is not None else True
 
 
 def recorded_version(the_pass: Pass, context: RunContext) -> int:

@@ -4,7 +4,8 @@
 The backend (dlib, or buffalo_l once fetched; the `face_backend` setting) is part of the version the
 pass records, so a change of backend, or of its version, makes every photo pending again. Faces below
 the backend's minimum size or score are stored with `clusterable = 0`. Crops are JPEGs stored
-content-addressed beside the thumbnails (core.thumb_layout.face_crop_path).
+content-addressed beside the thumbnails (core.thumb_layout.face_crop_path): `run` returns their bytes
+and `save` writes them, so `run` may go to a Dask worker (`--cluster`) that cannot reach our disk.
 """
 from __future__ import annotations
 
@@ -39,6 +40,31 @@ class FacesPass(PhotoPass):
                                   "(dlib, or buffalo_l after `gallery models fetch buffalo_l`)")
     batch_size: ClassVar[int] = 8
     default: ClassVar[bool] = False
+    remote: ClassVar[bool] = True                         # `run` may go to a Dask worker (--cluster)
+    remote_files: ClassVar[tuple[str, ...]] = ("thumb",)  # travels as bytes: a worker cannot read our disk
+
+    def model_requirement(self, context: RunContext) -> Any:
+        """The chosen backend's model files and their checksum here (a worker must hold the same):
+        buffalo_l's two ONNX files under the models folder, or the face_recognition_models package's
+        dlib files (the worker's own installed copy)."""
+        from gallery_builder.ml.bundle_checksum import package_requirement, requirement_for
+        from gallery_builder.ml.faces.backend import BUFFALO_FILES, choose_backend_name
+
+        if choose_backend_name(context.settings) == "buffalo_l":
+            return requirement_for("face backend buffalo_l", context.models_dir,
+                                   tuple(f"faces/buffalo_l/{name}" for name in BUFFALO_FILES))
+        from gallery_builder.ml.faces.dlib_backend import MODEL_FILES
+
+        return package_requirement("face backend dlib", "face_recognition_models",
+                                   tuple(f"models/{name}" for name in MODEL_FILES.values()), modules=("dlib",))
+
+    def remote_settings(self, context: RunContext) -> Any:
+        """`auto` pinned to the backend chosen here: a worker holding other models computes the same faces."""
+        from dataclasses import replace
+
+        from gallery_builder.ml.faces.backend import choose_backend_name
+
+        return replace(context.settings, face_backend=choose_backend_name(context.settings))
 
     def run_version(self, context: RunContext) -> int:
         """Recorded version: pass version, backend and backend version (1, dlib, 1 -> 10101)."""
@@ -82,7 +108,8 @@ class FacesPass(PhotoPass):
         return prepared
 
     def warm_up(self, context: RunContext) -> None:
-        if context.settings.worker_count() <= 1:  # with a pool, each worker loads its own
+        # with a pool each pool worker loads its own; with a cluster the Dask workers do
+        if context.settings.worker_count() <= 1 and not context.settings.cluster:
             backend_for(context)
 
     def run_one(self, item: PhotoInput, context: RunContext) -> dict[str, Any]:
@@ -103,9 +130,10 @@ class FacesPass(PhotoPass):
                 "clusterable": face.score >= limits.min_score and face.size_px >= limits.min_size_px,
                 "landmarks": None if face.landmarks is None else
                 tuple((px / width, py / height) for px, py in face.landmarks),
-                "embedding": np.asarray(vector, dtype="<f4").tobytes(),
-                "crop_key": store_crop(picture, face.box, context.thumbs_dir)})
-        return {"backend": backend.name, "content_hash": item.content_hash, "faces": faces}
+                "embedding": np.asarray(vector, dtype="<f4").tobytes(), "crop": crop_jpeg(picture, face.box)})
+        # where `save` puts the crops: this run's thumbs folder (the NAS's, also when run on a worker)
+        return {"backend": backend.name, "content_hash": item.content_hash, "faces": faces,
+                "crops_dir": context.thumbs_dir}
 
     def save(self, db: Any, results: Sequence[PhotoResult]) -> None:
         from gallery_builder.db.faces import NewFace, replace_photo_faces
@@ -113,10 +141,11 @@ class FacesPass(PhotoPass):
         for result in results:
             if not (result.ok and result.data):
                 continue
+            crop_keys = [write_crop(face["crop"], result.data["crops_dir"]) for face in result.data["faces"]]
             replace_photo_faces(db, result.photo_id, result.data["backend"], result.data["content_hash"], [
                 NewFace(*face["box"], score=face["score"], size_px=face["size_px"], clusterable=face["clusterable"],
-                        landmarks=face["landmarks"], embedding=face["embedding"], crop_key=face["crop_key"])
-                for face in result.data["faces"]])
+                        landmarks=face["landmarks"], embedding=face["embedding"], crop_key=crop_key)
+                for face, crop_key in zip(result.data["faces"], crop_keys)])
 
 
 def backend_for(context: RunContext) -> Any:
@@ -127,6 +156,7 @@ def backend_for(context: RunContext) -> Any:
     name = choose_backend_name(context.settings)
     in_worker = multiprocessing.parent_process() is not None
     threads = max(1, (os.cpu_count() or 1) // context.settings.worker_count()) if in_worker else 0
+    threads = int(os.environ.get("GALLERY_ONNX_THREADS", "0") or 0) or threads  # a Dask worker's share
     key = (name, context.models_dir, threads)
     with _LOADING:
         if key not in _BACKENDS:
@@ -151,12 +181,8 @@ def _open_thumb(item: PhotoInput) -> Any:
         raise classify(error, "thumbnail") from error
 
 
-def store_crop(picture: Any, box: tuple[float, float, float, float], thumbs_dir: str) -> str:
-    """Write the face's crop (box plus a margin, at most 256 px) content-addressed; return its key."""
-    from pathlib import Path
-
-    from gallery_builder.core.thumb_layout import face_crop_path
-
+def crop_jpeg(picture: Any, box: tuple[float, float, float, float]) -> bytes:
+    """The face's crop (box plus a margin, at most 256 px) as JPEG bytes."""
     x, y, w, h = box
     margin = CROP_MARGIN * max(w, h)
     area = (max(0, int(x - margin)), max(0, int(y - margin)),
@@ -165,7 +191,15 @@ def store_crop(picture: Any, box: tuple[float, float, float, float], thumbs_dir:
     crop.thumbnail((CROP_LONG_EDGE, CROP_LONG_EDGE))
     buffer = io.BytesIO()
     crop.save(buffer, "JPEG", quality=CROP_QUALITY)
-    data = buffer.getvalue()
+    return buffer.getvalue()
+
+
+def write_crop(data: bytes, thumbs_dir: str) -> str:
+    """Store a crop content-addressed (atomically, once); return its key."""
+    from pathlib import Path
+
+    from gallery_builder.core.thumb_layout import face_crop_path
+
     key = hashlib.sha1(data).hexdigest()  # noqa: S324 - a content address, not a security measure
     target = face_crop_path(Path(thumbs_dir), key)
     if not target.exists():

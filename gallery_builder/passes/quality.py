@@ -4,6 +4,8 @@ When the clip pass stores vectors of the head's own CLIP model (`clip_model` = t
 score is read from those vectors (one dot product for a linear head, no image decoded); otherwise
 the head's CLIP visual tower embeds the lightbox thumbnail first. Scores are tagged with the head
 bundle and its version (`--quality-model`, GALLERY_QUALITY_MODEL). Off by default (`--quality`).
+With `--cluster`, a head that embeds images sends `run` to Dask workers (the thumbnail travels as
+bytes); a head that scores stored vectors stays here (one dot product, nothing worth shipping).
 """
 from __future__ import annotations
 
@@ -47,6 +49,27 @@ class QualityPass:
     marks_photo_error: ClassVar[bool] = False
     batch_size: ClassVar[int] = 64
     default: ClassVar[bool] = False
+    remote: ClassVar[bool] = True                         # when `runs_remote`: the image path only
+    remote_files: ClassVar[tuple[str, ...]] = ("thumb",)  # travels as bytes: a worker cannot read our disk
+
+    def runs_remote(self, context: RunContext) -> bool:
+        """Workers take the heads that embed thumbnails; scoring stored vectors stays on this machine."""
+        return not reads_stored_vectors(_head(context), context)
+
+    def model_requirement(self, context: RunContext) -> Any:
+        """The head's files (with its int8 visual tower when there is one) and its CLIP model's visual
+        tower, with their checksum here: a worker must hold the same."""
+        from gallery_builder.ml.aesthetic import QUANTISED_VISUAL
+        from gallery_builder.ml.bundle_checksum import requirement_for
+        from gallery_builder.ml.clip_bundle import CONFIG_FILE, PART_FILES
+
+        head = _head(context)
+        files = [f"aesthetic/{head.name}/{item}" for item in ("config.json", "head.onnx")]
+        int8 = [f"aesthetic/{head.name}/{QUANTISED_VISUAL}"]   # used instead of the fp32 tower when present
+        files += int8 if head.quantised_visual is not None else []
+        files += [f"clip/{head.clip_model}/{item}" for item in (CONFIG_FILE,) + PART_FILES["visual"]]
+        return requirement_for(f"aesthetic head {head.name!r} with CLIP model {head.clip_model!r}",
+                               context.models_dir, files, absent=() if head.quantised_visual else int8)
 
     def check_ready(self, context: RunContext) -> str | None:
         from gallery_builder.ml.clip_bundle import ModelMissing, find_bundle
@@ -91,7 +114,8 @@ class QualityPass:
     def warm_up(self, context: RunContext) -> None:
         from gallery_builder.ml.aesthetic import cached_scorer
 
-        cached_scorer(_head(context))
+        if not (context.settings.cluster and self.runs_remote(context)):  # else the workers load it
+            cached_scorer(_head(context))
 
     def run(self, batch: Sequence[PhotoInput], context: RunContext) -> list[PhotoResult]:
         import numpy as np
