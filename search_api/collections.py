@@ -17,35 +17,21 @@ from starlette.routing import Route
 from gallery_builder.config import Settings
 from gallery_builder.db import collections as queries
 from search_api.decisions import DecisionDesk
-from search_api.json_api import Refused, json_body, json_endpoint, photo_ids_of
+from search_api.json_api import (Refused, json_body, json_endpoint, name_of, one_id_of, path_id, photo_ids_of,
+                                 require_table)
 from search_api.write_guard import writing_route
 
 
 def _collection_id(request: Request) -> int:
-    raw = request.path_params["collection_id"]
-    if not raw.isdigit() or len(raw) > 18:
-        raise Refused(400, f"a collection id is a whole number, not {raw[:40]!r}", parameter="id")
-    return int(raw)
+    return path_id(request, "collection_id", "a collection id")
 
 
 def _one_photo(value: Any, name: str, *, nullable: bool) -> int | None:
-    if value is None and nullable:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise Refused(400, f"{name} must be a photo id{' or null' if nullable else ''}", parameter=name)
-    return value
-
-
-def _name(body: dict[str, Any]) -> str:
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise Refused(400, "name must be a non-empty string", parameter="name")
-    return name
+    return one_id_of(value, name, "a photo id", nullable=nullable)
 
 
 def _require_tables(db: Any) -> None:
-    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'collections'").fetchone() is None:
-        raise Refused(503, "the database predates collections: run `gallery export --home DIR` once to upgrade it")
+    require_table(db, "collections", "collections")
 
 
 def _written(db: Any, result: queries.CollectionWrite) -> dict[str, Any]:
@@ -114,7 +100,7 @@ def collection_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
         return await run_in_threadpool(desk.read, read)
 
     async def create(request: Request) -> dict[str, Any]:
-        name = _name(await json_body(request))
+        name = name_of(await json_body(request))
         return await write(lambda db: queries.create_collection(db, name, "api"))
 
     async def photos(request: Request) -> dict[str, Any]:
@@ -128,7 +114,7 @@ def collection_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
         return await write(lambda db: queries.remove_photos(db, collection_id, ids, "api"))
 
     async def rename(request: Request) -> dict[str, Any]:
-        collection_id, name = _collection_id(request), _name(await json_body(request))
+        collection_id, name = _collection_id(request), name_of(await json_body(request))
         return await write(lambda db: queries.rename_collection(db, collection_id, name, "api"))
 
     async def delete(request: Request) -> dict[str, Any]:

@@ -30,16 +30,47 @@ def json_answer(body: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=NO_STORE)
 
 
-def photo_ids_of(value: Any, name: str = "ids") -> list[int]:
-    """A request's list of photo ids (1 to MAX_IDS whole numbers), else a 400 or 413 naming `name`."""
+def photo_ids_of(value: Any, name: str = "ids", noun: str = "photo ids") -> list[int]:
+    """A request's list of ids (1 to MAX_IDS whole numbers), else a 400 or 413 naming `name`."""
     if not isinstance(value, list) or not value:
-        raise Refused(400, f"{name} must be a non-empty list of photo ids", parameter=name)
+        raise Refused(400, f"{name} must be a non-empty list of {noun}", parameter=name)
     if len(value) > MAX_IDS:
         raise Refused(413, f"{len(value)} ids in one request; the limit is {MAX_IDS:,}", parameter=name)
     bad = [item for item in value if isinstance(item, bool) or not isinstance(item, int) or item < 1]
     if bad:
-        raise Refused(400, f"{name} must be whole numbers (photo ids); not {json.dumps(bad[:5])}", parameter=name)
+        raise Refused(400, f"{name} must be whole numbers ({noun}); not {json.dumps(bad[:5])}", parameter=name)
     return value
+
+
+def one_id_of(value: Any, name: str, noun: str = "an id", *, nullable: bool = False) -> int | None:
+    """One id in a request body (a whole number from 1), or None when `nullable`; else a 400."""
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise Refused(400, f"{name} must be {noun}{' or null' if nullable else ''}", parameter=name)
+    return value
+
+
+def path_id(request: Request, key: str, noun: str = "an id") -> int:
+    """The whole number in the route's `{key}`, else a 400."""
+    raw = request.path_params[key]
+    if not raw.isdigit() or len(raw) > 18:
+        raise Refused(400, f"{noun} is a whole number, not {raw[:40]!r}", parameter="id")
+    return int(raw)
+
+
+def name_of(body: dict[str, Any], key: str = "name") -> str:
+    """A non-empty string from a request body, else a 400."""
+    name = body.get(key)
+    if not isinstance(name, str) or not name.strip():
+        raise Refused(400, f"{key} must be a non-empty string", parameter=key)
+    return name
+
+
+def require_table(db: Any, table: str, what: str) -> None:
+    """A 503 naming the upgrade when the database predates `table` (an older schema opened read-only)."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is None:
+        raise Refused(503, f"the database predates {what}: run `gallery export --home DIR` once to upgrade it")
 
 
 async def json_body(request: Request) -> dict[str, Any]:

@@ -18,43 +18,21 @@ from starlette.routing import Route
 from gallery_builder.config import Settings
 from gallery_builder.db import people as queries
 from search_api.decisions import DecisionDesk
-from search_api.json_api import MAX_IDS, Refused, json_body, json_endpoint
+from search_api.json_api import (Refused, json_body, json_endpoint, name_of, one_id_of, path_id, photo_ids_of,
+                                 require_table)
 from search_api.write_guard import writing_route
 
 
-def _path_id(request: Request, name: str) -> int:
-    raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 18:
-        raise Refused(400, f"an id is a whole number, not {raw[:40]!r}", parameter="id")
-    return int(raw)
-
-
 def _ids(value: Any, name: str) -> list[int]:
-    if not isinstance(value, list) or not value:
-        raise Refused(400, f"{name} must be a non-empty list of ids", parameter=name)
-    if len(value) > MAX_IDS:
-        raise Refused(413, f"{len(value)} ids in one request; the limit is {MAX_IDS:,}", parameter=name)
-    if any(isinstance(item, bool) or not isinstance(item, int) or item < 1 for item in value):
-        raise Refused(400, f"{name} must be whole numbers (ids)", parameter=name)
-    return value
+    return photo_ids_of(value, name, "ids")
 
 
 def _one_id(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise Refused(400, f"{name} must be an id", parameter=name)
-    return value
-
-
-def _name(body: dict[str, Any]) -> str:
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise Refused(400, "name must be a non-empty string", parameter="name")
-    return name
+    return one_id_of(value, name)  # type: ignore[return-value]
 
 
 def _require_tables(db: Any) -> None:
-    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'people'").fetchone() is None:
-        raise Refused(503, "the database predates people: run `gallery export --home DIR` once to upgrade it")
+    require_table(db, "people", "people")
 
 
 def _person_or_none(db: Any, person_id: int | None) -> dict[str, Any] | None:
@@ -119,34 +97,34 @@ def people_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
             "people": [person.to_json() for person in queries.list_people(db)]}))
 
     async def person(request: Request) -> dict[str, Any]:
-        person_id = _path_id(request, "person_id")
+        person_id = path_id(request, "person_id")
         return await run_in_threadpool(desk.read, _reading(lambda db: {
             "person": queries.get_person(db, person_id).to_json(),
             "faces": [face.to_json() for face in queries.faces_of(db, person_id=person_id)]}))
 
     async def cluster(request: Request) -> dict[str, Any]:
-        cluster_id = _path_id(request, "cluster_id")
+        cluster_id = path_id(request, "cluster_id")
         return await run_in_threadpool(desk.read, _reading(lambda db: {
             "cluster": queries.get_cluster(db, cluster_id).to_json(),
             "faces": [face.to_json() for face in queries.faces_of(db, cluster_id=cluster_id)]}))
 
     async def create(request: Request) -> dict[str, Any]:
-        name = _name(await json_body(request))
+        name = name_of(await json_body(request))
         return await write(lambda db: queries.create_person(db, name, "api"))
 
     async def rename(request: Request) -> dict[str, Any]:
-        person_id, name = _path_id(request, "person_id"), _name(await json_body(request))
+        person_id, name = path_id(request, "person_id"), name_of(await json_body(request))
         return await write(lambda db: queries.rename_person(db, person_id, name, "api"))
 
     async def hide(request: Request) -> dict[str, Any]:
-        person_id, body = _path_id(request, "person_id"), await json_body(request)
+        person_id, body = path_id(request, "person_id"), await json_body(request)
         hidden = body.get("hidden", True)
         if not isinstance(hidden, bool):
             raise Refused(400, "hidden must be true or false", parameter="hidden")
         return await write(lambda db: queries.set_hidden(db, person_id, hidden, "api"))
 
     async def merge(request: Request) -> dict[str, Any]:
-        person_id, body = _path_id(request, "person_id"), await json_body(request)
+        person_id, body = path_id(request, "person_id"), await json_body(request)
         others = _ids(body.get("people"), "people")
         return await write(lambda db: queries.merge_people(db, person_id, others, "api"))
 
@@ -156,7 +134,7 @@ def people_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
         if ("person" in body) == ("name" in body):
             raise Refused(400, "give person (an id) or name (created when new)", parameter="person")
         if "name" in body:
-            name = _name(body)
+            name = name_of(body)
             return await write(lambda db: queries.assign_faces_to_name(db, faces, name, "api"))
         person_id = _one_id(body["person"], "person")
         return await write(lambda db: queries.assign_faces(db, faces, person_id, "api"))
@@ -171,12 +149,12 @@ def people_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
         return await write(lambda db: queries.reject_faces(db, faces, person_id, "api"))
 
     async def name_cluster(request: Request) -> dict[str, Any]:
-        cluster_id, name = _path_id(request, "cluster_id"), _name(await json_body(request))
+        cluster_id, name = path_id(request, "cluster_id"), name_of(await json_body(request))
         return await write(lambda db: queries.name_cluster(db, cluster_id, name, "api"))
 
     def ignoring(ignored: bool) -> Callable[[Request], Any]:
         async def handler(request: Request) -> dict[str, Any]:
-            cluster_id = _path_id(request, "cluster_id")
+            cluster_id = path_id(request, "cluster_id")
             await json_body(request)
             return await write(lambda db: queries.set_cluster_ignored(db, cluster_id, ignored, "api"))
         return handler

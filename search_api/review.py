@@ -16,7 +16,7 @@ from gallery_builder.core.thumb_layout import SLOT_BY_WIDTH
 from gallery_builder.core.urls import thumb_url
 from gallery_builder.db import review as queries
 from search_api.decisions import DecisionDesk
-from search_api.json_api import Refused, json_body, json_endpoint, photo_ids_of
+from search_api.json_api import Refused, json_body, json_endpoint, photo_ids_of, require_table
 from search_api.write_guard import writing_route
 
 
@@ -51,8 +51,7 @@ def review_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
         return json_endpoint(handler, {queries.UnknownShoot: unknown_shoot})
 
     def _tables(db: Any) -> None:
-        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'review_shoots'").fetchone() is None:
-            raise Refused(503, "the database predates shoot review: run `gallery export --home DIR` once")
+        require_table(db, "review_shoots", "shoot review")
 
     async def shoots(request: Request) -> dict[str, Any]:
         raw_limit, raw_offset = request.query_params.get("limit", "50"), request.query_params.get("offset", "0")
