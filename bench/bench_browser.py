@@ -12,7 +12,8 @@ the thumbnails on screen have loaded), sampling the tab's memory (the renderer p
 set, and the JavaScript heap and DOM nodes from the DevTools protocol) beside its baseline, the same
 tab at its first screen; the target for a 100,000-photo year is a tab under 500 MB.
 
-Usage: python bench/bench_browser.py HOME URL   (HOME holds site/ and thumbs/, e.g. bench_build.py --keep)
+Usage: python bench/bench_browser.py HOME URL [PACE]   (HOME holds site/ and thumbs/, e.g. bench_build.py --keep;
+PACE: seconds between scroll steps, default 0)
 """
 from __future__ import annotations
 
@@ -119,7 +120,7 @@ SCROLL_STEP = """() => { window.scrollBy(0, innerHeight * 5);
   return scrollY + innerHeight >= document.documentElement.scrollHeight - 4; }"""
 
 
-def scroll_to_end(server: Nginx, url: str) -> dict[str, str]:
+def scroll_to_end(server: Nginx, url: str, pace: float = 0.0) -> dict[str, str]:
     """Scroll the page to its end, sampling the tab's memory; (figures as text)."""
     for page in open_cold(server, url, DESKTOP, 1):
         session = page.context.new_cdp_session(page)
@@ -131,6 +132,8 @@ def scroll_to_end(server: Nginx, url: str) -> dict[str, str]:
             at_end = page.evaluate(SCROLL_STEP)
             steps += 1
             page.wait_for_function(FIRST_SCREEN_DONE, timeout=30_000)
+            if pace:
+                time.sleep(pace)  # a person's pace between flicks (the memory grows with distance, not speed)
             if steps % 20 == 0 or at_end:
                 now = tab_memory(page, session)
                 peak = {key: max(peak[key], now[key]) for key in peak}
@@ -147,13 +150,13 @@ def scroll_to_end(server: Nginx, url: str) -> dict[str, str]:
     }
 
 
-def measure_year_page(home: Path, url: str, scroll: bool = True) -> dict[str, str]:
+def measure_year_page(home: Path, url: str, scroll: bool = True, pace: float = 0.0) -> dict[str, str]:
     server = Nginx(home)
     try:
         for page in open_cold(server, url, DESKTOP, 1):
             figures = page.evaluate(TIMINGS)
         by_ratio = thumbnail_bytes(server, url)
-        scrolled = scroll_to_end(server, url) if scroll else {}
+        scrolled = scroll_to_end(server, url, pace) if scroll else {}
     finally:
         server.stop()
     kib = lambda value: f"{value / 1024:.1f} KiB"  # noqa: E731
@@ -172,5 +175,6 @@ def measure_year_page(home: Path, url: str, scroll: bool = True) -> dict[str, st
 
 
 if __name__ == "__main__":
-    for name, value in measure_year_page(Path(sys.argv[1]), sys.argv[2]).items():
+    pace = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0   # seconds between scroll steps (default: none)
+    for name, value in measure_year_page(Path(sys.argv[1]), sys.argv[2], pace=pace).items():
         print(f"{name:48s} {value}")
