@@ -63,10 +63,9 @@ def collection_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
         def run(db: Any) -> Any:
             _require_tables(db)
             result = change(db)
-            return _Answered(result, _written(db, result))
+            return result.changes, _written(db, result)
 
-        answered = await run_in_threadpool(desk.write, run)  # type: ignore[arg-type]
-        return answered.body
+        return await run_in_threadpool(desk.write_answer, run)
 
     async def listing(request: Request) -> dict[str, Any]:
         photo = request.query_params.get("photo")
@@ -148,9 +147,3 @@ def collection_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
         writing_route(f"{base}/order", endpoint(order), token=token),
     ]
 
-
-class _Answered:
-    """A write's result with its answer, read in the same locked turn (the desk asks `.changes`)."""
-
-    def __init__(self, result: queries.CollectionWrite, body: dict[str, Any]) -> None:
-        self.changes, self.body = result.changes, body

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -22,6 +22,13 @@ from search_api.republish import Republisher
 from search_api.write_guard import writing_route
 
 MAX_QUERY_IDS = 1_000  # ?ids= in a URL: 1,000 ids stay under nginx's default 8 KB request line
+
+
+class _Answered:
+    """A write's changes (the desk republishes when there are any) and its answer."""
+
+    def __init__(self, changes: Sequence[Any], body: dict[str, Any]) -> None:
+        self.changes, self.body = changes, body
 
 
 class DecisionDesk:
@@ -46,6 +53,11 @@ class DecisionDesk:
         if result.changes:
             self.republisher.request()
         return result
+
+    def write_answer(self, change: Callable[[Any], tuple[Sequence[Any], dict[str, Any]]]) -> dict[str, Any]:
+        """A write whose function returns (its changes, its JSON answer), the answer read in the same
+        locked turn as the write; pages are republished when anything changed."""
+        return self.write(lambda db: _Answered(*change(db))).body  # type: ignore[arg-type, return-value]
 
     def read(self, question: Callable[[Any], Any]) -> Any:
         with self.lock:

@@ -50,12 +50,6 @@ def _written(db: Any, result: queries.PeopleWrite) -> dict[str, Any]:
             "person": _person_or_none(db, result.person_id), "cluster": cluster}
 
 
-class _Answered:
-    """A write's result with its answer, read in the same locked turn (the desk asks `.changes`)."""
-
-    def __init__(self, result: queries.PeopleWrite, body: dict[str, Any]) -> None:
-        self.changes, self.body = result.changes, body
-
 
 def _reading(question: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
     def read(db: Any) -> dict[str, Any]:
@@ -87,10 +81,9 @@ def people_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
         def run(db: Any) -> Any:
             _require_tables(db)
             result = change(db)
-            return _Answered(result, _written(db, result))
+            return result.changes, _written(db, result)
 
-        answered = await run_in_threadpool(desk.write, run)  # type: ignore[arg-type]
-        return answered.body
+        return await run_in_threadpool(desk.write_answer, run)
 
     async def listing(request: Request) -> dict[str, Any]:
         return await run_in_threadpool(desk.read, _reading(lambda db: {

@@ -36,13 +36,6 @@ def _with_urls(review: dict[str, Any]) -> dict[str, Any]:
     return review
 
 
-class _Written:
-    """A write's answer; `changes` tells the desk whether pages need republishing."""
-
-    def __init__(self, body: dict[str, Any], republish: bool) -> None:
-        self.body, self.changes = body, (True,) if republish else ()
-
-
 def review_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
     def unknown_shoot(error: Exception) -> tuple[dict[str, Any], int]:
         return {"error": str(error), "unknown_shoot": getattr(error, "key", None)}, 404
@@ -77,11 +70,11 @@ def review_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
         if not isinstance(selected, bool):
             raise Refused(400, "selected must be true or false", parameter="selected")
 
-        def write(db: Any) -> _Written:
+        def write(db: Any) -> tuple[tuple[bool, ...], dict[str, Any]]:
             _tables(db)
             changed = queries.set_selection(db, key, ids, selected, "api")
-            return _Written({"key": key, "changed": changed}, republish=False)
-        return (await run_in_threadpool(desk.write, write)).body  # type: ignore[arg-type]
+            return (), {"key": key, "changed": changed}   # a toggle changes no page: nothing to republish
+        return await run_in_threadpool(desk.write_answer, write)
 
     async def accept(request: Request) -> dict[str, Any]:
         body = await json_body(request)
@@ -93,11 +86,11 @@ def review_routes(settings: Settings, desk: DecisionDesk) -> list[Route]:
             raise Refused(400, "a collection needs a name", parameter="name")
         reject_others = body.get("reject_others", False) is True
 
-        def write(db: Any) -> _Written:
+        def write(db: Any) -> tuple[tuple[bool, ...], dict[str, Any]]:
             _tables(db)
             message = queries.accept_selection(db, key, target, name, reject_others, "api")
-            return _Written({"key": key, "message": message}, republish=True)
-        return (await run_in_threadpool(desk.write, write)).body  # type: ignore[arg-type]
+            return (True,), {"key": key, "message": message}   # flags or a collection changed
+        return await run_in_threadpool(desk.write_answer, write)
 
     token = lambda: settings.api_token  # noqa: E731 (read on each request)
     return [
