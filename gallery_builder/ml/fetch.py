@@ -140,11 +140,18 @@ def fetch_bundle(models_dir: str | Path, name: str, base: str = DEFAULT_HUB, org
         missing.insert(0, CONFIG_FILE)
     if missing:
         raise FetchError(f"{repo} at {base} lacks {', '.join(missing)}: not a CLIP bundle in the expected layout")
-    final = clip_root(models_dir) / name
+    return install_files(files, base, repo, clip_root(models_dir) / name, log, progress)
+
+
+def install_files(files: list[RemoteFile], base: str, repo: str, final: Path, log: Callable[[str], None],
+                  progress: Callable[[int], None]) -> Path:
+    """Download a hub repository's `files` into `final`: nothing when every file there matches its
+    checksum; else through a staging folder beside it (partial downloads resume, each file is checked)
+    swapped into place at the end."""
     if all((final / remote.path).is_file() and checksum_ok(final / remote.path, remote) for remote in files):
-        log(f"  {name} is already installed and every file matches its checksum")
+        log(f"  {final.name} is already installed and every file matches its checksum")
         return final
-    staging = clip_root(models_dir) / f".partial-{name}"
+    staging = final.with_name(f".partial-{final.name}")
     for remote in files:
         target = staging / remote.path
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -4,15 +4,11 @@
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable
-from urllib.parse import quote
 
 from gallery_builder.ml.faces.backend import BUFFALO_FILES, buffalo_dir
-from gallery_builder.ml.fetch import (
-    DEFAULT_HUB, DEFAULT_ORG, FetchError, checksum_ok, download, list_remote_files, publish_folder,
-)
+from gallery_builder.ml.fetch import DEFAULT_HUB, DEFAULT_ORG, FetchError, install_files, list_remote_files
 
 FACE_BUNDLES: dict[str, tuple[str, ...]] = {"buffalo_l": BUFFALO_FILES}
 
@@ -29,22 +25,4 @@ def fetch_face_bundle(models_dir: str | Path, name: str = "buffalo_l", base: str
     missing = [path for path in wanted if path not in {remote.path for remote in files}]
     if missing:
         raise FetchError(f"{repo} at {base} lacks {', '.join(missing)}: not a face bundle in Immich's layout")
-    final = buffalo_dir(models_dir)
-    if all((final / remote.path).is_file() and checksum_ok(final / remote.path, remote) for remote in files):
-        log(f"  {name} is already installed and every file matches its checksum")
-        return final
-    staging = final.with_name(f".partial-{name}")
-    for remote in files:
-        target = staging / remote.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists() and checksum_ok(target, remote):
-            log(f"  {remote.path}: already here")
-            continue
-        part = target.with_name(target.name + ".part")
-        log(f"  {remote.path}: {remote.size / 1e6:.1f} MB")
-        download(f"{base.rstrip('/')}/{repo}/resolve/main/{quote(remote.path)}", part, remote.size, progress)
-        if not checksum_ok(part, remote):
-            part.unlink()
-            raise FetchError(f"{remote.path}: checksum mismatch (the download was removed); run the command again")
-        os.replace(part, target)
-    return publish_folder(staging, final)
+    return install_files(files, base, repo, buffalo_dir(models_dir), log, progress)
