@@ -1,16 +1,19 @@
 """Browser half of bench_build.py: one big year page opened in headless Chromium through nginx.
 
 Reports the bytes of HTML and of JavaScript the page loads before any image (decoded and as sent,
-gzip), the JSON and CSS beside them, and when the first thumbnail, and every thumbnail of the
-first screen, had loaded (from the Navigation/Resource Timing entries of a cold browser).
+gzip), the JSON and CSS beside them, when the first thumbnail, and every thumbnail of the first
+screen in the page's plain HTML, had loaded (from the Navigation/Resource Timing entries of a cold
+browser), and when the grid, once its data loaded, drew its first picture and its whole first screen
+into the cards' canvases (the HTML first screen stays up until then).
 Then the thumbnail bytes of the first screen by device pixel ratio, each in a cold browser: a
 desktop at DPR 1 (the baseline), the same desktop at DPR 2, and a phone at DPR 3; photos fetched
 in two sizes (a first screen the grid then drops) are counted apart.
 
 Then the scroll: the same page scrolled to its end five screens at a time (each step waits until
-the thumbnails on screen have loaded), sampling the tab's memory (the renderer process's resident
+every card on screen shows its picture), sampling the tab's memory (the renderer process's resident
 set, and the JavaScript heap and DOM nodes from the DevTools protocol) beside its baseline, the same
-tab at its first screen; the target for a 100,000-photo year is a tab under 500 MB.
+tab at its first screen; the target for a 100,000-photo year is a tab under 500 MB. A site built
+before the grid drew into canvases (an <img> per card) measures the same way: run both for a baseline.
 
 Usage: python bench/bench_browser.py HOME URL [PACE]   (HOME holds site/ and thumbs/, e.g. bench_build.py --keep;
 PACE: seconds between scroll steps, default 0)
@@ -31,29 +34,48 @@ from tests.site_servers import Nginx, browser_context  # noqa: E402
 DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 SCREENS = (("desktop DPR 1 (baseline)", DESKTOP, 1), ("desktop DPR 2", DESKTOP, 2), ("phone DPR 3", PHONE, 3))
 MORE_TIMING_ENTRIES = "performance.setResourceTimingBufferSize(100000)"
-FIRST_SCREEN_DONE = ("[...document.querySelectorAll('.grid-window .card img')]"
-                     ".filter(i => i.getBoundingClientRect().top < innerHeight).every(i => i.complete)")
+# when each card's canvas was first drawn (the grid draws every picture with drawImage), and the
+# pictures of the page's plain-HTML first screen that are on screen (shown before the grid's script)
+DRAW_TIMES = """(() => { const draw = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function () {
+    if (!this.canvas.dataset.drawnAt) this.canvas.dataset.drawnAt = performance.now();
+    return draw.apply(this, arguments); };
+  document.addEventListener('DOMContentLoaded', () => { window.staticFirstScreen = [
+    ...document.querySelectorAll('.grid-static .card img')].filter(img => img.getBoundingClientRect().top < innerHeight)
+    .map(img => img.currentSrc || img.src); }); })()"""
+# every card on screen shows its picture (drawn into its canvas; an <img> in grids before 2026-11-30,
+# so a site built by an older version measures as the baseline) or its file card; false before the
+# grid painted the screen (no card on it yet)
+ON_SCREEN = ("[...document.querySelectorAll('.grid-window .card')].filter(c => { const box = c.getBoundingClientRect();"
+             " return box.bottom > 0 && box.top < innerHeight; })")
+FIRST_SCREEN_DONE = f"(cards => cards.length > 0 && cards.every(c => c.querySelector('canvas.loaded, img.loaded, .card-file')))({ON_SCREEN})"
 
 TIMINGS = """() => {
+  const ON_SCREEN = %s;
   const navigation = performance.getEntriesByType('navigation')[0];
   const resources = performance.getEntriesByType('resource');
   const sum = (test, key) => resources.filter(test).reduce((total, r) => total + r[key], 0);
   const js = r => r.name.endsWith('.js'), json = r => r.name.includes('.json'), css = r => r.name.endsWith('.css');
   const thumbs = resources.filter(r => r.name.includes('/thumbs/'));
-  const visible = [...document.querySelectorAll('.grid-window .card img, .grid-static .card img')]
-    .filter(img => img.getBoundingClientRect().top < innerHeight);
+  const visible = ON_SCREEN.map(card => card.querySelector('canvas, img')).filter(Boolean);
+  // when a grid picture showed: a canvas when first drawn, an <img> (older grids) when its file arrived
+  const shownAt = picture => picture.tagName === 'CANVAS' ? +picture.dataset.drawnAt
+    : Math.min(...thumbs.filter(r => r.name === picture.currentSrc).map(r => r.responseEnd));
   return {
     html_decoded: navigation.decodedBodySize, html_sent: navigation.transferSize,
     js_decoded: sum(js, 'decodedBodySize'), js_sent: sum(js, 'transferSize'),
     json_decoded: sum(json, 'decodedBodySize'), json_sent: sum(json, 'transferSize'),
     css_decoded: sum(css, 'decodedBodySize'),
     first_thumb_ms: thumbs.length ? Math.min(...thumbs.map(r => r.responseEnd)) : null,
-    first_screen_ms: visible.length && visible.every(img => img.complete) ? Math.max(...thumbs.filter(
-      r => visible.some(img => img.currentSrc === r.name)).map(r => r.responseEnd)) : null,
+    static_screen_ms: (window.staticFirstScreen || []).length ? Math.max(...window.staticFirstScreen.map(
+      src => Math.min(...thumbs.filter(r => r.name === src).map(r => r.responseEnd)))) : null,
+    first_drawn_ms: Math.min(...[...document.querySelectorAll('.grid-window .card canvas, .grid-window .card img')]
+      .map(shownAt).filter(Number.isFinite)),
+    first_screen_ms: visible.length ? Math.max(...visible.map(shownAt)) : null,
     dom_content_loaded_ms: navigation.domContentLoadedEventEnd,
     cards_in_dom: document.querySelectorAll('.grid-window .card').length,
   };
-}"""
+}""" % ON_SCREEN
 
 # every thumbnail fetched so far (the first screen plus the windowing margin, no scrolling)
 THUMB_BYTES = """() => {
@@ -73,8 +95,9 @@ def open_cold(server: Nginx, url: str, viewport: dict, ratio: float):
     for context in browser_context(viewport=viewport, device_scale_factor=ratio):
         page = context.new_page()
         page.add_init_script(MORE_TIMING_ENTRIES)
+        page.add_init_script(DRAW_TIMES)
         page.goto(f"{server.base}/{url}")
-        page.wait_for_selector(".grid-window .card img.loaded", timeout=30_000)
+        page.wait_for_selector(".grid-window .card canvas.loaded, .grid-window .card img.loaded", timeout=30_000)
         page.wait_for_function(FIRST_SCREEN_DONE)
         try:  # the grid's margin of thumbnails beyond the first screen, when the network settles
             page.wait_for_load_state("networkidle", timeout=10_000)
@@ -166,7 +189,9 @@ def measure_year_page(home: Path, url: str, scroll: bool = True, pace: float = 0
         "year page: its _photos.json (decoded / sent)": f"{kib(figures['json_decoded'])} / {kib(figures['json_sent'])}",
         "year page: CSS (decoded)": kib(figures["css_decoded"]),
         "year page: first thumbnail loaded": f"{figures['first_thumb_ms']:.0f} ms",
-        "year page: first screen of thumbnails loaded": f"{figures['first_screen_ms']:.0f} ms",
+        "year page: first screen of thumbnails (page HTML)": f"{figures['static_screen_ms']:.0f} ms",
+        "year page: first picture drawn by the grid": f"{figures['first_drawn_ms']:.0f} ms",
+        "year page: first screen drawn by the grid": f"{figures['first_screen_ms']:.0f} ms",
         "year page: DOMContentLoaded": f"{figures['dom_content_loaded_ms']:.0f} ms",
         "year page: cards in the DOM (windowed)": str(figures["cards_in_dom"]),
         **{f"year page: {name}": value for name, value in by_ratio.items()},

@@ -68,7 +68,7 @@ def test_a_photo_page_shows_named_boxes_over_the_faces(page, nginx):
 
 def test_a_year_grid_filters_by_person_and_the_lightbox_names_faces(page, nginx):
     page.goto(nginx.base + "/years/2021/")
-    page.wait_for_selector(".grid-window .card img.loaded")
+    page.wait_for_selector(".grid-window .card canvas.loaded")
     shown = "[...document.querySelectorAll('.grid-window .card')].map(c => +c.dataset.id).sort((a, b) => a - b)"
     assert page.evaluate(shown) == [1, 2, 3, 4, 5, 6]
     assert page.locator(".grid-filter select[name=person] option").all_inner_texts() == ["anyone", "Ana", "Ben"]

@@ -85,10 +85,6 @@ def page(context):
     tab.close()
 
 
-def images_loaded(page, selector: str) -> int:
-    return page.eval_on_selector_all(selector, "els => els.filter(e => e.complete && e.naturalWidth > 0).length")
-
-
 def test_home_shows_years_recent_folders_and_on_this_day(page, nginx):
     page.goto(nginx.base + "/?today=07-14")
     page.wait_for_selector(".memory img")
@@ -104,7 +100,7 @@ def test_home_shows_years_recent_folders_and_on_this_day(page, nginx):
 
 def test_year_page_grid_headings_and_lightbox_keys(page, nginx):
     page.goto(nginx.base + "/years/2021/")
-    page.wait_for_selector(".grid-window .card img.loaded")
+    page.wait_for_selector(".grid-window .card canvas.loaded")
     assert page.locator(".grid-window .card").count() == 6
     headings = page.locator(".grid-heading").all_inner_texts()
     assert headings[:2] == ["July 2021", "Wednesday, 14 July 2021"] and "December 2021" in headings
@@ -179,7 +175,7 @@ def test_search_falls_back_to_the_offline_index(page, nginx):
     page.wait_for_selector(".source-badge")
     assert page.locator(".source-badge").inner_text() == "offline index"
     assert page.locator("#search-status").inner_text().startswith("4 results")
-    page.wait_for_selector("#results .card img.loaded")
+    page.wait_for_selector("#results .card canvas.loaded")
     screenshot(page, "search-offline")
     page.fill("#q", "")
     page.select_option("select[name=country]", "Japan")
@@ -290,7 +286,7 @@ def test_status_page_shows_coverage_errors_and_live_progress(page, nginx):
 def test_a_3000_photo_page_stays_windowed_and_scrolls_to_the_end(page, nginx):
     page.goto(nginx.base + "/folders/photos/2019/" + _big_folder_segment() + "/")
     assert page.locator(".grid-static .card").count() in (0, 48)       # first screen before the script ran
-    page.wait_for_selector(".grid-window .card img.loaded")
+    page.wait_for_selector(".grid-window .card canvas.loaded")
     in_dom = page.locator(".grid-window .card").count()
     assert 0 < in_dom < 400, in_dom
     page.wait_for_selector(".scrubber")
@@ -315,22 +311,25 @@ SCROLL_AND_PAINT = """screens => new Promise(done => { window.scrollBy(0, innerH
   requestAnimationFrame(() => requestAnimationFrame(() =>
     done(scrollY + innerHeight >= document.documentElement.scrollHeight - 4))); })"""
 # each card in the window shows its own row: link, picture (or none yet, while a jump settles: never
-# another photo's), stack badge (a re-used node is rewritten)
+# another photo's), its name for screen readers, stack badge (a re-used node is rewritten)
 CARDS_MISMATCHED = """settled => [...document.querySelectorAll('.grid-window a.card')].filter(card => {
-  const grid = window.theGrid, row = grid.rows[+card.dataset.index], image = card.querySelector('img');
+  const grid = window.theGrid, row = grid.rows[+card.dataset.index], canvas = card.querySelector('canvas');
   const picture = Gallery.gridImage(row[1], row[7], row[2], row[3], parseFloat(card.style.width));
-  const waiting = image && !settled && !image.hasAttribute('src') && !image.classList.contains('loaded');
+  const waiting = canvas && !settled && !canvas.hasAttribute('data-src') && !canvas.classList.contains('loaded');
   return +card.dataset.id !== row[0] || !card.href.endsWith(Gallery.photoPath(row[0])) ||
-    (image ? !waiting && (image.getAttribute('src') !== picture.src || image.alt !== row[5]) : !!picture) ||
+    (canvas ? !waiting && (canvas.dataset.src !== picture.forScreen || canvas.getAttribute('aria-label') !== row[5])
+     : !!picture) ||
     !!card.querySelector('.card-stack') !== grid.stacks.has(row[0]);
 }).length"""
-PICTURES_SHOWN = "[...document.querySelectorAll('.grid-window a.card img')].every(image => image.hasAttribute('src'))"
+# every card of the window shows its picture, drawn
+PICTURES_SHOWN = ("[...document.querySelectorAll('.grid-window a.card canvas')]"
+                  ".every(canvas => canvas.classList.contains('loaded'))")
 
 
 def test_scrolling_a_big_page_reuses_its_card_nodes(page, nginx):
     page.add_init_script(COUNT_CARD_NODES)
     page.goto(nginx.base + "/folders/photos/2019/" + _big_folder_segment() + "/")
-    page.wait_for_selector(".grid-window .card img.loaded")
+    page.wait_for_selector(".grid-window .card canvas.loaded")
     most_in_dom, at_end = 0, False
     while not at_end:
         at_end = page.evaluate(SCROLL_AND_PAINT, 3)
@@ -340,7 +339,7 @@ def test_scrolling_a_big_page_reuses_its_card_nodes(page, nginx):
     page.wait_for_function(PICTURES_SHOWN)                  # the scroll settled: the margin's pictures too
     assert page.evaluate(CARDS_MISMATCHED, True) == 0
     page.evaluate("window.scrollTo(0, 0)")
-    page.wait_for_selector(".grid-window .card[data-index='0'] img.loaded")
+    page.wait_for_selector(".grid-window .card[data-index='0'] canvas.loaded")
     page.wait_for_function(PICTURES_SHOWN)
     assert page.evaluate(CARDS_MISMATCHED, True) == 0
     made = page.evaluate("window.cardNodesMade")
@@ -352,13 +351,13 @@ def test_scrolling_a_big_page_reuses_its_card_nodes(page, nginx):
 PICTURES_BY_PLACE = """() => { const counts = [0, 0, 0, 0];
   document.querySelectorAll('.grid-window a.card').forEach(card => {
     const box = card.getBoundingClientRect(), off = box.bottom < 0 || box.top > innerHeight ? 2 : 0;
-    counts[off + 1]++; if (card.querySelector('img[src]')) counts[off]++; });
+    counts[off + 1]++; if (card.querySelector('canvas[data-src]')) counts[off]++; });
   return counts; }"""
 
 
 def test_a_jump_loads_the_pictures_on_screen_first_and_the_margin_once_settled(page, nginx):
     page.goto(nginx.base + "/folders/photos/2019/" + _big_folder_segment() + "/")
-    page.wait_for_selector(".grid-window .card img.loaded")
+    page.wait_for_selector(".grid-window .card canvas.loaded")
     page.evaluate(SCROLL_AND_PAINT, 12)
     with_picture, on_screen, off_with_picture, off_screen = page.evaluate(PICTURES_BY_PLACE)
     assert with_picture == on_screen > 0 and off_screen > 0 and off_with_picture == 0
@@ -370,12 +369,69 @@ def test_a_jump_loads_the_pictures_on_screen_first_and_the_margin_once_settled(p
     assert page.errors == []
 
 
+# every ImageBitmap made in the page, and every one closed
+COUNT_BITMAPS = """
+window.bitmapsMade = 0; window.bitmapsClosed = 0;
+const makeBitmap = window.createImageBitmap, closeBitmap = ImageBitmap.prototype.close;
+window.createImageBitmap = function () {
+  return makeBitmap.apply(this, arguments).then(bitmap => { window.bitmapsMade++; return bitmap; }); };
+ImageBitmap.prototype.close = function () { window.bitmapsClosed++; return closeBitmap.apply(this, arguments); };
+"""
+# each card on screen beside its thumbnail file drawn whole at the card's size by the test itself: the mean
+# colour of the top half (sky) and of the bottom half (hills, the photo's own colour) of both, [[card], [file]]
+DRAWN_BESIDE_THEIR_FILES = """async () => {
+  const halves = canvas => { const context = canvas.getContext('2d'), w = canvas.width, h = canvas.height;
+    return [0, 1].map(half => { const data = context.getImageData(0, half * (h >> 1), w, h >> 1).data, sum = [0, 0, 0];
+      for (let i = 0; i < data.length; i += 4) { sum[0] += data[i]; sum[1] += data[i + 1]; sum[2] += data[i + 2]; }
+      return sum.map(total => total / (data.length / 4)); }); };
+  const cards = [...document.querySelectorAll('.grid-window a.card canvas.loaded')].filter(canvas => {
+    const box = canvas.getBoundingClientRect(); return box.top >= 0 && box.bottom <= innerHeight; });
+  return Promise.all(cards.map(async canvas => {
+    const image = new Image(); image.src = canvas.dataset.src; await image.decode();
+    const reference = document.createElement('canvas');
+    reference.width = canvas.width; reference.height = canvas.height;
+    reference.getContext('2d').drawImage(image, 0, 0, canvas.width, canvas.height);
+    return [halves(canvas), halves(reference)]; }));
+}"""
+
+
+def test_grid_pictures_are_drawn_into_canvases_and_every_bitmap_closed(page, nginx):
+    page.add_init_script(COUNT_CARD_NODES)                 # (for window.theGrid)
+    page.add_init_script(COUNT_BITMAPS)
+    page.goto(nginx.base + "/folders/photos/2019/" + _big_folder_segment() + "/")
+    page.wait_for_selector(".grid-window .card canvas.loaded")
+    for _ in range(12):                                    # a fling: draws dropped on their way are closed too
+        page.evaluate(SCROLL_AND_PAINT, 1.5)
+    page.wait_for_function(PICTURES_SHOWN)
+    page.wait_for_function("window.bitmapsMade === window.bitmapsClosed")
+    assert page.evaluate("window.bitmapsMade") >= page.locator(".grid-window .card canvas.loaded").count() > 0
+    assert page.locator(".grid-window img").count() == 0   # no <img>: no picture left in the decode cache
+    assert page.evaluate(CARDS_MISMATCHED, True) == 0
+    compared = page.evaluate(DRAWN_BESIDE_THEIR_FILES)
+    assert len(compared) >= 4
+    for card, drawn_file in compared:                      # upright, whole, undistorted and the card's own photo
+        for card_half, file_half in zip(card, drawn_file):
+            assert max(abs(a - b) for a, b in zip(card_half, file_half)) < 12, compared
+    assert page.errors == []
+
+
+def test_a_grid_thumbnail_that_cannot_be_loaded_becomes_a_file_card(page, nginx):
+    page.route("**/thumbs/**", lambda route: route.fulfill(status=404, body="gone"))   # thumbnails gone from the server
+    page.goto(nginx.base + "/years/2021/")
+    page.wait_for_selector(".grid-window a.card")
+    page.wait_for_function("[...document.querySelectorAll('.grid-window a.card')].every(card => card.querySelector('.card-file'))")
+    cards = page.locator(".grid-window a.card")
+    assert cards.count() == 6 and page.locator(".grid-window a.card canvas").count() == 0
+    assert cards.first.locator(".card-file-reason").inner_text() == "No preview: its thumbnail file could not be loaded"
+    assert [error for error in page.errors if "/thumbs/" not in error] == []
+
+
 def test_dark_theme_and_phone_layout(context, nginx):
     tab = context.new_page()
     tab.emulate_media(color_scheme="dark")
     tab.set_viewport_size({"width": 390, "height": 844})
     tab.goto(nginx.base + "/years/2019/")
-    tab.wait_for_selector(".grid-window .card img.loaded")
+    tab.wait_for_selector(".grid-window .card canvas.loaded")
     background = tab.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(19, 19, 20)"
     screenshot(tab, "year-2019-dark-phone")
@@ -389,15 +445,15 @@ def test_a_file_copy_browses_years_folders_and_photos(page, home, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(home / "site", copy, symlinks=False)       # what `cp -rL site/ /media/usb/` makes
     page.goto((copy / "years" / "2021" / "index.html").as_uri())
-    page.wait_for_selector(".grid-window .card img.loaded")
-    assert images_loaded(page, ".grid-window .card img") == 6
+    page.wait_for_selector(".grid-window .card canvas.loaded")
+    assert page.locator(".grid-window .card canvas.loaded").count() == 6
     href = page.locator(".grid-window .card").first.get_attribute("href")
     assert href.endswith("photos/0/1.html")
     page.locator(".grid-window .card").first.click()
     page.wait_for_selector("html[data-lightbox=open] .pswp__img")
     page.keyboard.press("Escape")
     page.goto((copy / "folders" / "photos" / "2019" / _big_folder_segment() / "index.html").as_uri())
-    page.wait_for_selector(".grid-window .card img.loaded")          # its cards come from _photos.json.js
+    page.wait_for_selector(".grid-window .card canvas.loaded")          # its cards come from _photos.json.js
     page.goto((copy / "photos" / "0" / "2.html").as_uri())
     page.wait_for_function("document.querySelector('.stage img').naturalWidth > 0")
     assert page.locator(".needs-server").first.is_visible()

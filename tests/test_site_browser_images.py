@@ -104,11 +104,14 @@ def test_the_grid_takes_the_1280_slot_as_its_2x_source(nginx, ratio, chosen, nev
     for context in browser_context(device_scale_factor=ratio):
         tab = open_tab(context)
         tab.goto(nginx.base + "/years/2021/")
-        tab.wait_for_function("[...document.querySelectorAll('.grid-window .card img')]"
-                              ".filter(i => i.complete && i.naturalWidth > 0).length === 6")
-        images = tab.eval_on_selector_all(".grid-window .card img", "els => els.map(i => [i.srcset, i.currentSrc])")
-        assert all(srcset for srcset, _ in images), images
-        assert all(current.endswith(chosen) for _, current in images), images
+        tab.wait_for_function("document.querySelectorAll('.grid-window .card canvas.loaded').length === 6")
+        pictures = tab.eval_on_selector_all(".grid-window .card canvas", """els => els.map(canvas => [
+          canvas.dataset.src, canvas.width, canvas.height, parseFloat(canvas.parentNode.style.width),
+          parseFloat(canvas.parentNode.style.height)])""")
+        assert all(src.endswith(chosen) for src, *_ in pictures), pictures
+        # drawn at the screen's pixels: sharp, and no bigger than the card needs
+        assert all(width == round(box_width * ratio) and height == round(box_height * ratio)
+                   for _, width, height, box_width, box_height in pictures), pictures
         # one size per photo: DPR 1 fetches exactly what it always did; DPR 2 no first screen it then drops
         assert [url for url in tab.thumbs if url.endswith(never)] == []
         assert tab.errors == []

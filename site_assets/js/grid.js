@@ -1,12 +1,14 @@
 /* The justified photo grid: justified-layout (vendored) computes boxes per day, only the boxes
    near the viewport are in the DOM (windowing keeps 20,000-photo pages fast), day and month
    headings, a sticky current-day label, a month scrubber, and the lightbox on click. A stack
-   shows as its top card with a count badge; clicking it opens the stack's photos, top first. */
+   shows as its top card with a count badge; clicking it opens the stack's photos, top first.
+   Pictures are drawn into each card's canvas (fillPicture), so the tab's memory does not grow
+   with the distance scrolled. */
 (function () {
   "use strict";
   var G = window.Gallery;
   var justify = window.require("justified-layout");
-  var MONTH_HEAD = 64, DAY_HEAD = 40, SECTION_GAP = 8, MARGIN = 1200, SETTLE_MS = 150;
+  var MONTH_HEAD = 64, DAY_HEAD = 40, SECTION_GAP = 8, MARGIN = 1200, SETTLE_MS = 150, HAND_OVER_MS = 800;
 
   function rowHeight(width) { return width < 600 ? 110 : width < 1100 ? 170 : 220; }
 
@@ -117,10 +119,10 @@
 
   Grid.prototype.mount = function () {
     var staticPart = this.section.querySelector(".grid-static");
-    if (staticPart) staticPart.remove();
     this.section.appendChild(this.sticky);
     this.section.appendChild(this.window);
     this.relayout();
+    if (staticPart) this.handOver(staticPart);
     var self = this, pending = false;
     this.onScroll = function () {
       if (pending) return;
@@ -134,8 +136,24 @@
     window.addEventListener("scroll", this.onScroll, { passive: true });
     window.addEventListener("resize", this.onResize);
     this.window.addEventListener("click", this.onClick.bind(this));
-    this.window.addEventListener("load", this.onImageLoad, true);
-    this.window.addEventListener("error", this.onImageError.bind(this), true);
+  };
+
+  /* The plain-HTML first screen stays over the window (out of the flow, deaf to the pointer and to
+     screen readers) until the window has drawn the pictures it asked for, at most HAND_OVER_MS, so
+     mounting shows no blank cards; those first pictures appear without the fade-in. */
+  Grid.prototype.handOver = function (staticPart) {
+    var windowPart = this.window, started = Date.now();
+    staticPart.classList.add("grid-static-leaving");
+    staticPart.setAttribute("aria-hidden", "true");
+    windowPart.classList.add("grid-window-instant");
+    (function check() {
+      if (windowPart.querySelector("canvas[data-src]:not(.loaded)") && Date.now() - started < HAND_OVER_MS) {
+        requestAnimationFrame(check);
+        return;
+      }
+      staticPart.remove();
+      requestAnimationFrame(function () { windowPart.classList.remove("grid-window-instant"); });
+    })();
   };
 
   Grid.prototype.destroy = function () {
@@ -189,8 +207,8 @@
 
   /* Card and heading nodes are pooled: a node leaving the window is re-used for the next entry
      entering it (attributes, picture, badges and state rewritten), so scrolling a 100,000-photo
-     year makes no garbage DOM; each dropped card used to leave an <a> and an <img> with its
-     picture for the collector, and the tab grew to 750 MB before it ran.
+     year makes no garbage DOM; each dropped card used to leave an <a> and its picture for the
+     collector, and the tab grew to 750 MB before it ran.
      A jump of more than a screen (the scrubber, a fling) loads the pictures on screen only: the
      margin's pictures wait until the scroll settles, so a jump fetches no picture it flies past
      (each one costs the tab memory until the next garbage collection). */
@@ -216,7 +234,7 @@
       var withPicture = entry.top + entry.height >= pictureStart && entry.top <= pictureEnd;
       var node = nodes.get(i);
       if (node) {
-        if (withPicture && waiting.has(i)) { waiting.delete(i); this.fillPicture(node, this.rows[entry.index], entry.width); }
+        if (withPicture && waiting.has(i)) { waiting.delete(i); this.fillPicture(node, this.rows[entry.index], entry); }
         continue;
       }
       nodes.set(i, this.fill(spare[TAGS[entry.type]].pop() || this.create(entry.type), entry, withPicture));
@@ -265,7 +283,7 @@
     link.setAttribute("data-id", row[0]);
     link.setAttribute("data-x", row[8]);
     link.style.cssText = style + "left:" + entry.left + "px;width:" + entry.width + "px;height:" + entry.height + "px";
-    if (withPicture) this.fillPicture(link, row, entry.width); else this.clearPicture(link, row);
+    if (withPicture) this.fillPicture(link, row, entry); else this.clearPicture(link, row);
     if (G.decisions) G.decisions.paintCard(link, G.decisions.decisionOf(row[0], G.decisions.fromBits(row[8])));
     var badge = link.querySelector(".card-stack"), members = this.stacks.get(row[0]);
     if (members) {
@@ -281,56 +299,88 @@
     return link;
   };
 
-  /* The card's picture: its <img> re-pointed at the row's thumbnail (the fade-in restarts unless
-     the browser has it already), or a file card when the photo has none. */
-  Grid.prototype.fillPicture = function (link, row, width) {
-    var picture = G.gridImage(row[1], row[7], row[2], row[3], width);
+  /* The card's picture, drawn into its <canvas>: the thumbnail is loaded by an Image outside the
+     document, decoded once by createImageBitmap at the card's device pixels (cropped to fill it,
+     as object-fit: cover would) and the bitmap closed as soon as it is drawn. An <img> in the card
+     left every decoded thumbnail in Chromium's compositor decode cache, which grows with the
+     distance scrolled: a 100,000-photo year grew the tab from 260 to 860 MB; drawn, it stays near
+     its first screen (bench/bench_browser.py). A card whose row and size did not change keeps
+     what it shows; a newer request for the same canvas wins over one still on its way. */
+  Grid.prototype.fillPicture = function (link, row, entry) {
+    var picture = G.gridImage(row[1], row[7], row[2], row[3], entry.width);
     if (!picture) {
-      var image = link.querySelector("img");
-      if (image) image.remove();
+      var canvas = link.querySelector("canvas");
+      if (canvas) canvas.remove();
       if (!link.querySelector(".card-file")) link.insertBefore(G.fileCard(row[5], G.kindOf(row[8])), link.firstChild);
       return;
     }
-    image = this.cardImage(link, row);
-    if (image.getAttribute("src") === picture.src) return;
-    image.classList.remove("loaded");
-    if (picture.srcset) image.srcset = picture.srcset; else image.removeAttribute("srcset");
-    image.src = picture.src;
-    // from the cache (shown at once): no fade, no flash; otherwise the load event shows it, never the old picture
-    if (image.complete && image.currentSrc === image.src) image.classList.add("loaded");
+    canvas = this.cardCanvas(link, row);
+    var ratio = window.devicePixelRatio || 1;
+    var width = Math.max(1, Math.round(entry.width * ratio)), height = Math.max(1, Math.round(entry.height * ratio));
+    var key = picture.forScreen + " " + width + "x" + height;
+    if (canvas.getAttribute("data-key") === key) return;
+    if (canvas.getAttribute("data-src") !== picture.forScreen) canvas.classList.remove("loaded");
+    canvas.setAttribute("data-key", key);
+    canvas.setAttribute("data-src", picture.forScreen);
+    drawPicture(canvas, picture.forScreen, width, height, this.pictureFailed.bind(this, link, canvas));
   };
 
-  /* No picture yet (it waits for the scroll to settle): the re-used <img> must not show the last photo. */
+  /* Load `src` and draw it filling `canvas` (width x height device pixels); `failed` when the file
+     cannot be loaded or decoded. Nothing is drawn when the canvas was given another picture since. */
+  function drawPicture(canvas, src, width, height, failed) {
+    var token = canvas.pictureToken = (canvas.pictureToken || 0) + 1;
+    var image = new Image();
+    function current() { return canvas.pictureToken === token; }
+    image.onload = function () {
+      if (!current()) return;
+      var scale = Math.max(width / image.naturalWidth, height / image.naturalHeight);
+      var cropWidth = Math.min(image.naturalWidth, width / scale), cropHeight = Math.min(image.naturalHeight, height / scale);
+      createImageBitmap(image, (image.naturalWidth - cropWidth) / 2, (image.naturalHeight - cropHeight) / 2,
+                        cropWidth, cropHeight, { resizeWidth: width, resizeHeight: height, resizeQuality: "medium" })
+        .then(function (bitmap) {
+          if (current()) {
+            if (canvas.width !== width) canvas.width = width;
+            if (canvas.height !== height) canvas.height = height;
+            canvas.getContext("2d").drawImage(bitmap, 0, 0);
+            canvas.classList.add("loaded");
+          }
+          bitmap.close();
+        }, function () { if (current()) failed(); });
+    };
+    image.onerror = function () { if (current()) failed(); };
+    image.src = src;
+  }
+
+  /* No picture yet (it waits for the scroll to settle): the re-used canvas must not show the last
+     photo, and a draw still on its way for it is dropped. */
   Grid.prototype.clearPicture = function (link, row) {
-    var image = this.cardImage(link, row);
-    image.classList.remove("loaded");
-    image.removeAttribute("srcset");
-    image.removeAttribute("src");
+    var canvas = this.cardCanvas(link, row);
+    canvas.pictureToken = (canvas.pictureToken || 0) + 1;
+    canvas.classList.remove("loaded");
+    canvas.removeAttribute("data-key");
+    canvas.removeAttribute("data-src");
   };
 
-  /* The card's <img> (made once per pooled card) with the row's alt text; no file card beside it. */
-  Grid.prototype.cardImage = function (link, row) {
-    var image = link.querySelector("img"), fileCard = link.querySelector(".card-file");
+  /* The card's canvas (made once per pooled card), named for screen readers by the row's file
+     name as an <img alt> would be; no file card beside it. */
+  Grid.prototype.cardCanvas = function (link, row) {
+    var canvas = link.querySelector("canvas"), fileCard = link.querySelector(".card-file");
     if (fileCard) fileCard.remove();
-    if (!image) {
-      image = document.createElement("img");
-      image.decoding = "async";
-      link.insertBefore(image, link.firstChild);
+    if (!canvas) {
+      canvas = document.createElement("canvas");
+      canvas.className = "card-picture";
+      canvas.setAttribute("role", "img");
+      link.insertBefore(canvas, link.firstChild);
     }
-    image.alt = row[5];
-    return image;
+    canvas.setAttribute("aria-label", row[5]);
+    return canvas;
   };
 
-  /* One listener for every card image (load and error do not bubble: caught on the way down). */
-  Grid.prototype.onImageLoad = function (event) {
-    if (event.target.tagName === "IMG") event.target.classList.add("loaded");
-  };
-
-  Grid.prototype.onImageError = function (event) {
-    var image = event.target, link = image.parentNode;
-    if (image.tagName !== "IMG" || !link || !link.hasAttribute("data-index")) return;
+  /* A thumbnail that could not be loaded or decoded: the card says so instead of showing nothing. */
+  Grid.prototype.pictureFailed = function (link, canvas) {
+    if (canvas.parentNode !== link) return;
     var row = this.rows[parseInt(link.getAttribute("data-index"), 10)];
-    image.replaceWith(G.fileCard(row[5], G.kindOf(row[8]), "No preview: its thumbnail file could not be loaded"));
+    canvas.replaceWith(G.fileCard(row[5], G.kindOf(row[8]), "No preview: its thumbnail file could not be loaded"));
   };
 
   Grid.prototype.updateSticky = function (top) {

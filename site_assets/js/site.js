@@ -50,11 +50,12 @@
     return best < 0 ? "" : url(thumbPath(key, best));
   }
 
-  /* A grid image for a card `box` CSS pixels wide, from the first GRID_SLOTS slots (the grid WebP,
+  /* A grid picture for a card `box` CSS pixels wide, from the first GRID_SLOTS slots (the grid WebP,
      and the lightbox JPEG as the 2x source): `src` is what a DPR-1 screen always loaded (the grid
-     slot until the box is wider than 1.4 times it), `srcset` adds the smallest of those files at
-     least twice the box wide (else the largest), so a phone or retina screen is sharp and a DPR-1
-     screen fetches the same bytes as ever. null when the photo has no thumbnail. */
+     slot until the box is wider than 1.4 times it), `src2x` the smallest of those files at least
+     twice the box wide (else the largest), so a phone or retina screen is sharp and a DPR-1 screen
+     fetches the same bytes as ever; `forScreen` the one of the two this screen takes. null when the
+     photo has no thumbnail. */
   function gridImage(key, slotMask, width, height, box) {
     var list = sources(key, slotMask & ((1 << GRID_SLOTS) - 1), width, height);
     if (!list.length) return null;
@@ -63,8 +64,8 @@
       if (SLOTS[list[i].slot][0] * GRID_STRETCH >= box) one = list[i];
       if (list[i].width >= 2 * box) two = list[i];
     }
-    var src = url(one.path);
-    return { src: src, srcset: two === one ? "" : src + " 1x, " + url(two.path) + " 2x" };
+    var src = url(one.path), src2x = url(two.path);
+    return { src: src, src2x: src2x, forScreen: (window.devicePixelRatio || 1) > 1 ? src2x : src };
   }
 
   /* What a card shows for a photo without a thumbnail (or whose thumbnail failed to load): its
