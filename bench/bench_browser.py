@@ -13,14 +13,21 @@ Then the scroll: the same page scrolled to its end five screens at a time (each 
 every card on screen shows its picture), sampling the tab's memory (the renderer process's resident
 set, and the JavaScript heap and DOM nodes from the DevTools protocol) beside its baseline, the same
 tab at its first screen; the target for a 100,000-photo year is a tab under 500 MB. A site built
-before the grid drew into canvases (an <img> per card) measures the same way: run both for a baseline.
+before the grid drew into canvases (an <img> per card) measures the same way (--baseline, below).
 
-Usage: python bench/bench_browser.py HOME URL [PACE]   (HOME holds site/ and thumbs/, e.g. bench_build.py --keep;
-PACE: seconds between scroll steps, default 0)
+Usage: python bench/bench_browser.py HOME URL [PACE] [--baseline REV]
+  HOME holds site/ and thumbs/ (e.g. bench_build.py --keep); PACE: seconds between scroll steps (default 0);
+  --baseline REV: first measure a copy of the site whose scripts and styles are git REV's (the same
+  pages and thumbnails), and print its figures beside this version's.
+Example: python bench/bench_browser.py /tmp/bb100k years/2019/ --baseline c2dc4a4
 """
 from __future__ import annotations
 
+import argparse
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -199,7 +206,45 @@ def measure_year_page(home: Path, url: str, scroll: bool = True, pace: float = 0
     }
 
 
+def baseline_home(home: Path, revision: str) -> Path:
+    """A copy of HOME's published site with git `revision`'s site_assets JavaScript and CSS in its
+    assets folder (the pages and the thumbnails stay this build's)."""
+    copy = Path(tempfile.mkdtemp(prefix="bench-browser-baseline-"))
+    copy.chmod(0o755)
+    shutil.copytree(home / "site", copy / "site", symlinks=True)
+    thumbs = (home / "thumbs").resolve()
+    (copy / "thumbs").symlink_to(thumbs)
+    if (copy / "site" / "thumbs").is_symlink():
+        (copy / "site" / "thumbs").unlink()
+        (copy / "site" / "thumbs").symlink_to(thumbs)
+    names = subprocess.run(["git", "ls-tree", "-r", "--name-only", revision, "site_assets/js", "site_assets/css"],
+                           cwd=REPOSITORY, capture_output=True, text=True, check=True).stdout.split()
+    for assets in (copy / "site" / "assets").iterdir():
+        for name in names:
+            old = subprocess.run(["git", "show", f"{revision}:{name}"], cwd=REPOSITORY, capture_output=True, check=True)
+            target = assets / Path(name).relative_to("site_assets")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(old.stdout)
+    return copy
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("home", type=Path)
+    parser.add_argument("url")
+    parser.add_argument("pace", type=float, nargs="?", default=0.0, help="seconds between scroll steps")
+    parser.add_argument("--baseline", metavar="REV", help="git revision whose scripts and styles are the baseline")
+    args = parser.parse_args()
+    baseline = {}
+    if args.baseline:
+        copy = baseline_home(args.home, args.baseline)
+        try:
+            baseline = measure_year_page(copy, args.url, pace=args.pace)
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+    for name, value in measure_year_page(args.home, args.url, pace=args.pace).items():
+        print(f"{name:48s} {value}" + (f"\n{'':48s} baseline {args.baseline}: {baseline[name]}" if baseline else ""))
+
+
 if __name__ == "__main__":
-    pace = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0   # seconds between scroll steps (default: none)
-    for name, value in measure_year_page(Path(sys.argv[1]), sys.argv[2], pace=pace).items():
-        print(f"{name:48s} {value}")
+    main()

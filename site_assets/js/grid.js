@@ -326,24 +326,30 @@
   };
 
   /* Load `src` and draw it filling `canvas` (width x height device pixels); `failed` when the file
-     cannot be loaded or decoded. Nothing is drawn when the canvas was given another picture since. */
+     cannot be loaded or decoded. Nothing is drawn when the canvas was given another picture since.
+     A browser without createImageBitmap (Safari before 15) draws from the Image itself. */
   function drawPicture(canvas, src, width, height, failed) {
     var token = canvas.pictureToken = (canvas.pictureToken || 0) + 1;
     var image = new Image();
     function current() { return canvas.pictureToken === token; }
+    function draw(picture, crop) {
+      if (canvas.width !== width) canvas.width = width;
+      if (canvas.height !== height) canvas.height = height;
+      var context = canvas.getContext("2d");
+      if (crop) context.drawImage(picture, crop[0], crop[1], crop[2], crop[3], 0, 0, width, height);
+      else context.drawImage(picture, 0, 0, width, height);
+      canvas.classList.add("loaded");
+    }
     image.onload = function () {
       if (!current()) return;
       var scale = Math.max(width / image.naturalWidth, height / image.naturalHeight);
       var cropWidth = Math.min(image.naturalWidth, width / scale), cropHeight = Math.min(image.naturalHeight, height / scale);
-      createImageBitmap(image, (image.naturalWidth - cropWidth) / 2, (image.naturalHeight - cropHeight) / 2,
-                        cropWidth, cropHeight, { resizeWidth: width, resizeHeight: height, resizeQuality: "medium" })
+      var crop = [(image.naturalWidth - cropWidth) / 2, (image.naturalHeight - cropHeight) / 2, cropWidth, cropHeight];
+      if (!window.createImageBitmap) { draw(image, crop); return; }
+      createImageBitmap(image, crop[0], crop[1], crop[2], crop[3],
+                        { resizeWidth: width, resizeHeight: height, resizeQuality: "medium" })
         .then(function (bitmap) {
-          if (current()) {
-            if (canvas.width !== width) canvas.width = width;
-            if (canvas.height !== height) canvas.height = height;
-            canvas.getContext("2d").drawImage(bitmap, 0, 0);
-            canvas.classList.add("loaded");
-          }
+          if (current()) draw(bitmap, null);
           bitmap.close();
         }, function () { if (current()) failed(); });
     };
