@@ -207,16 +207,17 @@ def measure_year_page(home: Path, url: str, scroll: bool = True, pace: float = 0
 
 
 def baseline_home(home: Path, revision: str) -> Path:
-    """A copy of HOME's published site with git `revision`'s site_assets JavaScript and CSS in its
-    assets folder (the pages and the thumbnails stay this build's)."""
+    """A stand-in HOME whose site is HOME's published one (each top-level entry linked, so no page
+    is copied) but with a copy of its assets holding git `revision`'s site_assets JavaScript and CSS."""
     copy = Path(tempfile.mkdtemp(prefix="bench-browser-baseline-"))
     copy.chmod(0o755)
-    shutil.copytree(home / "site", copy / "site", symlinks=True)
-    thumbs = (home / "thumbs").resolve()
-    (copy / "thumbs").symlink_to(thumbs)
-    if (copy / "site" / "thumbs").is_symlink():
-        (copy / "site" / "thumbs").unlink()
-        (copy / "site" / "thumbs").symlink_to(thumbs)
+    (copy / "site").mkdir()
+    for entry in (home / "site").resolve().iterdir():
+        if entry.name == "assets":
+            shutil.copytree(entry, copy / "site" / "assets")           # follows the links into the store
+        else:
+            (copy / "site" / entry.name).symlink_to(entry.resolve())
+    (copy / "thumbs").symlink_to((home / "thumbs").resolve())
     names = subprocess.run(["git", "ls-tree", "-r", "--name-only", revision, "site_assets/js", "site_assets/css"],
                            cwd=REPOSITORY, capture_output=True, text=True, check=True).stdout.split()
     for assets in (copy / "site" / "assets").iterdir():
