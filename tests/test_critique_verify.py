@@ -83,6 +83,28 @@ def test_the_passes_run_after_what_they_need():
     assert not registry()["critique"].default and not registry()["verify"].default
 
 
+def test_a_photo_waits_for_the_outputs_its_pass_needs(home):
+    critique, verify = registry()["critique"], registry()["verify"]
+
+    def pending(one_pass, context) -> tuple[int, int]:
+        db = connect(home / "gallery.db")
+        try:
+            return len(one_pass.pending(db, Scope(), context)), one_pass.count_pending(db, Scope(), context)
+        finally:
+            db.close()
+
+    with FakeOllama(models=MODELS, reply=lambda seen: Reply(DESCRIPTION)) as fake:
+        context = _context(home, fake.url)
+        assert pending(critique, context) == pending(verify, context) == (0, 0)     # nothing described yet
+        _run(home, context, ["describe"])
+        assert pending(verify, context) == (len(SHOTS), len(SHOTS))              # described, with CLIP vectors
+        assert pending(critique, context) == (0, 0)                              # no aesthetic score yet
+        _run(home, context, ["quality"])
+        assert pending(critique, context) == (len(SHOTS), len(SHOTS))
+        other = _context(home, fake.url, describe_model="moondream:latest")     # the describe pass ran, not with it
+        assert pending(critique, other) == pending(verify, other) == (0, 0)
+
+
 def test_critique_is_told_the_score_and_the_description(home):
     with FakeOllama(models=MODELS, reply=by_prompt((CRITIQUE_MARK, Reply(CRITIQUE)), default=Reply(DESCRIPTION))
                     ) as fake:

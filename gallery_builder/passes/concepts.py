@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Sequence
 
-from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Scope
+from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext
+from gallery_builder.passes.output_table import OutputTablePending, PassOutput
 
 
-class ConceptsPass:
+class ConceptsPass(OutputTablePending):
     name: ClassVar[str] = "concepts"
     version: ClassVar[int] = 1          # the clip model and the prompt set are in the stored key
     requires: ClassVar[tuple[str, ...]] = ("clip",)
@@ -29,23 +30,11 @@ class ConceptsPass:
             return str(error)
         return None
 
-    def _args(self, context: RunContext) -> tuple[Any, ...]:
+    def output(self, context: RunContext) -> PassOutput:
         from gallery_builder.ml.concepts import concept_model_key
 
-        return ("photo_concepts", concept_model_key(context.settings.clip_model), self.name, self.version,
-                self.requires)
-
-    def pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> list[int]:
-        from gallery_builder.db.quality import photos_needing
-
-        return photos_needing(db, *self._args(context), scope, force,
-                              needs=(("clip_vectors", context.settings.clip_model),))
-
-    def count_pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> int:
-        from gallery_builder.db.quality import count_photos_needing
-
-        return count_photos_needing(db, *self._args(context), scope, force,
-                                    needs=(("clip_vectors", context.settings.clip_model),))
+        return PassOutput("photo_concepts", concept_model_key(context.settings.clip_model),
+                          needs=(("clip_vectors", context.settings.clip_model),))
 
     def inputs(self, db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:
         from gallery_builder.db.pass_queries import photo_inputs

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Sequence
 
-from gallery_builder.core.records import PhotoInput, RunContext, Scope
+from gallery_builder.core.records import PhotoInput, RunContext
+from gallery_builder.passes.output_table import OutputTablePending, PassOutput
 from gallery_builder.passes.vision_pass import VisionPass
 
 
-class CritiquePass(VisionPass):
+class CritiquePass(OutputTablePending, VisionPass):
     name: ClassVar[str] = "critique"
     requires: ClassVar[tuple[str, ...]] = ("quality", "describe")
     description: ClassVar[str] = ("A short critique of each photo by an Ollama vision model, from its aesthetic "
@@ -26,25 +27,14 @@ class CritiquePass(VisionPass):
             return f"needs the quality pass's model: {missing}"
         return super().check_ready(context)
 
-    def _args(self, context: RunContext) -> tuple[Any, ...]:
+    def output(self, context: RunContext) -> PassOutput:
         from gallery_builder.db.descriptions import _model_error_pattern
         from gallery_builder.passes.quality import head_key
 
         model = context.settings.describe_model
-        needs = (("photo_descriptions", model), ("photo_quality", head_key(context)[0]))
-        return ("photo_critiques", model, self.name, self.version, self.requires), needs, _model_error_pattern(model)
-
-    def pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> list[int]:
-        from gallery_builder.db.quality import photos_needing
-
-        args, needs, pattern = self._args(context)
-        return photos_needing(db, *args, scope, force, needs=needs, error_pattern=pattern)
-
-    def count_pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> int:
-        from gallery_builder.db.quality import count_photos_needing
-
-        args, needs, pattern = self._args(context)
-        return count_photos_needing(db, *args, scope, force, needs=needs, error_pattern=pattern)
+        return PassOutput("photo_critiques", model, needs=(("photo_descriptions", model),
+                                                          ("photo_quality", head_key(context)[0])),
+                          error_pattern=_model_error_pattern(model))
 
     def inputs(self, db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:
         from gallery_builder.db.quality import descriptions_of, scores_of

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Sequence
 
-from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Scope
+from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext
+from gallery_builder.passes.output_table import OutputTablePending, PassOutput
 
 
 def _head(context: RunContext) -> Any:
@@ -39,7 +40,7 @@ def reads_stored_vectors(head: Any, context: RunContext) -> bool:
     return head.clip_model == context.settings.clip_model
 
 
-class QualityPass:
+class QualityPass(OutputTablePending):
     name: ClassVar[str] = "quality"
     version: ClassVar[int] = 1          # the head bundle and its version are in the stored key
     requires: ClassVar[tuple[str, ...]] = ("thumbs",)
@@ -82,24 +83,10 @@ class QualityPass:
             return str(error)
         return None
 
-    def _query(self, context: RunContext) -> tuple[str, tuple[tuple[str, str], ...]]:
+    def output(self, context: RunContext) -> PassOutput:
         key, clip_model = head_key(context)
         needs = (("clip_vectors", clip_model),) if clip_model == context.settings.clip_model else ()
-        return key, needs
-
-    def pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> list[int]:
-        from gallery_builder.db.quality import photos_needing
-
-        key, needs = self._query(context)
-        return photos_needing(db, "photo_quality", key, self.name, self.version, self.requires, scope, force,
-                              needs=needs)
-
-    def count_pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> int:
-        from gallery_builder.db.quality import count_photos_needing
-
-        key, needs = self._query(context)
-        return count_photos_needing(db, "photo_quality", key, self.name, self.version, self.requires, scope, force,
-                                    needs=needs)
+        return PassOutput("photo_quality", key, needs=needs)
 
     def inputs(self, db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:
         from gallery_builder.db.quality import current_vectors

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Sequence
 
-from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext, Scope
+from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext
+from gallery_builder.passes.output_table import OutputTablePending, PassOutput
 
 
-class VerifyPass:
+class VerifyPass(OutputTablePending):
     name: ClassVar[str] = "verify"
     version: ClassVar[int] = 1
     requires: ClassVar[tuple[str, ...]] = ("describe", "clip")
@@ -34,25 +35,13 @@ class VerifyPass:
             return f"needs a CLIP model to compare objects with photos: {error}"
         return session_for(context.settings, context.settings.verify_model).check(self.name)
 
-    def _args(self, context: RunContext) -> tuple[tuple[Any, ...], Any, str]:
+    def output(self, context: RunContext) -> PassOutput:
         from gallery_builder.db.descriptions import _model_error_pattern
 
         settings = context.settings
-        needs = (("photo_descriptions", settings.describe_model), ("clip_vectors", settings.clip_model))
-        return (("description_checks", settings.describe_model, self.name, self.version, self.requires), needs,
-                _model_error_pattern(settings.verify_model))
-
-    def pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> list[int]:
-        from gallery_builder.db.quality import photos_needing
-
-        args, needs, pattern = self._args(context)
-        return photos_needing(db, *args, scope, force, needs=needs, error_pattern=pattern)
-
-    def count_pending(self, db: Any, scope: Scope, context: RunContext, force: bool = False) -> int:
-        from gallery_builder.db.quality import count_photos_needing
-
-        args, needs, pattern = self._args(context)
-        return count_photos_needing(db, *args, scope, force, needs=needs, error_pattern=pattern)
+        return PassOutput("description_checks", settings.describe_model,
+                          needs=(("photo_descriptions", settings.describe_model), ("clip_vectors", settings.clip_model)),
+                          error_pattern=_model_error_pattern(settings.verify_model))
 
     def inputs(self, db: Any, photo_ids: Sequence[int], context: RunContext) -> list[PhotoInput]:
         from gallery_builder.db.quality import current_vectors, descriptions_of
