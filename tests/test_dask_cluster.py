@@ -89,6 +89,16 @@ def stored_once(home: Path) -> tuple[int, int, int]:
         db.close()
 
 
+def clip_failures(home: Path) -> list[tuple]:
+    """The clip pass's runs that did not succeed (what an assertion on stored_once shows)."""
+    db = sqlite3.connect(f"file:{home / 'gallery.db'}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT photo_id, status, error FROM pass_runs WHERE pass = 'clip' AND status != 'ok'"
+                          ).fetchall()
+    finally:
+        db.close()
+
+
 def progress(home: Path) -> dict:
     return json.loads((home / "progress.json").read_text())
 
@@ -185,14 +195,20 @@ def test_a_worker_whose_model_changes_mid_run_refuses_its_tasks_and_others_take_
     try:
         wait_for(lambda: processing_by_worker(cluster).get("gamma"), 120, "gamma to hold clip tasks", interval=0.02)
         write_bundle(models, MODEL, fixed_batch=True, ballast=160)  # other weights under the same name
-        output, _ = run.communicate(timeout=200)
+        try:
+            output, _ = run.communicate(timeout=200)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            logs = "\n".join(f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
+                             for path in sorted(cluster.log_dir.glob("*.log")))
+            pytest.fail(f"the run did not end in 200 s:\n{run.communicate()[0]}\n{logs}")
     finally:
         if run.poll() is None:
             run.kill()
         cluster.stop_worker("gamma")
     assert run.returncode == 0, output
     assert "worker gamma: " in output and "differs from the NAS's" in output and "sending its photos elsewhere" in output
-    assert stored_once(home) == (COUNT, COUNT, COUNT)
+    assert stored_once(home) == (COUNT, COUNT, COUNT), (clip_failures(home), output)
 
 
 def test_ctrl_c_cancels_the_tasks_keeps_saved_batches_and_the_next_run_finishes(nas_home, cluster, tmp_path):

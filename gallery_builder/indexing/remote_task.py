@@ -79,22 +79,30 @@ def worker_name() -> str:
 def run_remote_batch(pass_name: str, inputs: Sequence[PhotoInput], settings: Settings,
                      requirement: ModelRequirement | None) -> RemoteBatch:
     """The worker side: refuse a model that differs from the NAS's, write the shipped files to a
-    private temporary folder, run the pass there, and put the NAS's paths back into error messages."""
+    private temporary folder, run the pass there, and put the NAS's paths back into error messages.
+    The model is checked again once the batch ran: weights replaced while it ran (a half-written
+    file that failed to load, or new weights the pass picked up) refuse the batch, so its photos go
+    to another worker instead of being saved as errors or with another model's results."""
     from gallery_builder.indexing.runner import _run_guarded
     from gallery_builder.passes import get_pass
 
     started, cpu_started = time.perf_counter(), time.thread_time()
     models_dir = worker_models_dir(settings)
-    if requirement is not None:
-        refused = refusal(requirement, models_dir)
-        if refused:
-            raise ModelRefused(f"worker {worker_name()}: {refused}", worker_address())
+    _refuse_unless_same_model(requirement, models_dir)
     context = RunContext(replace(settings, models=models_dir))
     with tempfile.TemporaryDirectory(prefix="gallery-task-") as folder:
         local, renames = _materialise(inputs, Path(folder))
         results = _run_guarded(get_pass(pass_name), local, context)
+    _refuse_unless_same_model(requirement, models_dir)     # a stat per file when nothing changed
     return RemoteBatch([_with_nas_paths(result, renames) for result in results], worker_name(),
                        time.perf_counter() - started, time.thread_time() - cpu_started)
+
+
+def _refuse_unless_same_model(requirement: ModelRequirement | None, models_dir: str) -> None:
+    if requirement is not None:
+        refused = refusal(requirement, models_dir)
+        if refused:
+            raise ModelRefused(f"worker {worker_name()}: {refused}", worker_address())
 
 
 def _materialise(inputs: Sequence[PhotoInput], folder: Path) -> tuple[list[PhotoInput], dict[str, str]]:
