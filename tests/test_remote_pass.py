@@ -92,23 +92,26 @@ def test_a_worker_with_another_model_refuses_the_task(home, tmp_path, monkeypatc
         run_remote_batch("clip", ship_inputs(inputs, ("thumb",)), settings, get_pass("clip").model_requirement(context))
 
 
-def test_weights_replaced_while_a_batch_runs_refuse_it_instead_of_saving_its_results(home, tmp_path, monkeypatch):
-    from gallery_builder.indexing import runner
-
+def test_a_model_caught_half_written_refuses_the_batch_instead_of_failing_its_photos(home, tmp_path, monkeypatch):
     settings, context, inputs = clip_inputs(home)
     worker_models = tmp_path / "worker-models"
     shutil.copytree(settings.models_dir, worker_models)
     monkeypatch.setenv("GALLERY_MODELS", str(worker_models))
-    run_guarded = runner._run_guarded
+    config = worker_models / "clip" / MODEL / "config.json"
+    whole = config.read_bytes()
+    clip = get_pass("clip")
+    run = clip.run
 
-    def weights_replaced_meanwhile(the_pass, items, run_context):
-        results = run_guarded(the_pass, items, run_context)
-        write_bundle(worker_models, MODEL, fixed_batch=True)       # someone copies other weights in
-        return results
+    def read_while_copied(items, run_context):   # the copy truncates config.json, the pass reads it, the copy ends
+        config.write_bytes(b"")
+        try:
+            return run(items, run_context)
+        finally:
+            config.write_bytes(whole)                # the same bytes again: the checksum matches afterwards
 
-    monkeypatch.setattr(runner, "_run_guarded", weights_replaced_meanwhile)
-    with pytest.raises(ModelRefused, match="differs from the NAS's"):
-        run_remote_batch("clip", ship_inputs(inputs, ("thumb",)), settings, get_pass("clip").model_requirement(context))
+    monkeypatch.setattr(clip, "run", read_while_copied)
+    with pytest.raises(ModelRefused, match="cannot read"):
+        run_remote_batch("clip", ship_inputs(inputs, ("thumb",)), settings, clip.model_requirement(context))
 
 
 def test_workers_are_shown_by_name_even_when_the_name_is_zero():

@@ -9,7 +9,7 @@ import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from gallery_builder.config import Settings
 from gallery_builder.core.records import PhotoInput, PhotoResult, RunContext
@@ -80,10 +80,8 @@ def run_remote_batch(pass_name: str, inputs: Sequence[PhotoInput], settings: Set
                      requirement: ModelRequirement | None) -> RemoteBatch:
     """The worker side: refuse a model that differs from the NAS's, write the shipped files to a
     private temporary folder, run the pass there, and put the NAS's paths back into error messages.
-    The model is checked again once the batch ran: weights replaced while it ran (a half-written
-    file that failed to load, or new weights the pass picked up) refuse the batch, so its photos go
-    to another worker instead of being saved as errors or with another model's results."""
-    from gallery_builder.indexing.runner import _run_guarded
+    A batch that fails because this worker's model copy could not be read (or was replaced while
+    it ran) is refused, so its photos go to another worker instead of being saved as errors."""
     from gallery_builder.passes import get_pass
 
     started, cpu_started = time.perf_counter(), time.thread_time()
@@ -92,10 +90,30 @@ def run_remote_batch(pass_name: str, inputs: Sequence[PhotoInput], settings: Set
     context = RunContext(replace(settings, models=models_dir))
     with tempfile.TemporaryDirectory(prefix="gallery-task-") as folder:
         local, renames = _materialise(inputs, Path(folder))
-        results = _run_guarded(get_pass(pass_name), local, context)
-    _refuse_unless_same_model(requirement, models_dir)     # a stat per file when nothing changed
+        results = _run_here(get_pass(pass_name), local, context, requirement, models_dir)
     return RemoteBatch([_with_nas_paths(result, renames) for result in results], worker_name(),
                        time.perf_counter() - started, time.thread_time() - cpu_started)
+
+
+def _run_here(the_pass: Any, items: list[PhotoInput], context: RunContext, requirement: ModelRequirement | None,
+              models_dir: str) -> list[PhotoResult]:
+    """Run the batch; when it fails, find the photo to blame one by one (the runner's guard), unless
+    no photo is: a model this worker cannot read (its copy half-written or replaced while the batch
+    ran) refuses the batch, and another worker takes it."""
+    from gallery_builder.core.disk_space import is_disk_full
+    from gallery_builder.indexing.runner import _run_guarded
+    from gallery_builder.ml.clip_bundle import ModelMissing
+
+    try:
+        return list(the_pass.run(items, context))
+    except Exception as error:
+        if is_disk_full(error):
+            raise
+        if isinstance(error, ModelMissing):
+            label = requirement.label if requirement is not None else "its model"
+            raise ModelRefused(f"worker {worker_name()}: cannot read {label}: {error}", worker_address()) from error
+        _refuse_unless_same_model(requirement, models_dir)
+        return _run_guarded(the_pass, items, context)
 
 
 def _refuse_unless_same_model(requirement: ModelRequirement | None, models_dir: str) -> None:
